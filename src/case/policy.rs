@@ -1,0 +1,482 @@
+//! Who may do what: pure functions over roles, categories and case state, with no I/O,
+//! so every rule can be read in one place and tested cell by cell.
+//!
+//! The category table (DESIGN.md, "Documents and categories"):
+//!
+//! | category | readable on deposit by |
+//! |---|---|
+//! | `caucus` | own party + mediators |
+//! | `brief`, `evidence` | own party + mediators (all parties with `--share-with-all`) |
+//! | `settlement` | all parties + mediators + archivist |
+//! | `procedural` | everyone in the case (parties, mediators, archivist, registrar) |
+//! | `mediator-note` | mediators only |
+//!
+//! Every category but `mediator-note` is also wrapped to the case escrow key.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A role a member holds in a case.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Opened the case and signed its charter.
+    Registrar,
+    /// Conducts the mediation.
+    Mediator,
+    /// A member of the party with this label.
+    Party(String),
+    /// Seals the closed case.
+    Archivist,
+    /// Holds one share of the escrow key.
+    Custodian,
+}
+
+impl Role {
+    /// Name of the role as written in charters and output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Role::Registrar => "registrar",
+            Role::Mediator => "mediator",
+            Role::Party(_) => "party",
+            Role::Archivist => "archivist",
+            Role::Custodian => "custodian",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Role::Party(label) => write!(f, "party {label}"),
+            other => f.write_str(other.kind()),
+        }
+    }
+}
+
+/// Document categories (DESIGN.md; a *must*).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// What a party says to the mediator in private session.
+    Caucus,
+    /// A party's written submission.
+    Brief,
+    /// Exhibits and supporting material.
+    Evidence,
+    /// The settlement agreement.
+    Settlement,
+    /// Procedural orders, schedules, the agreement to mediate.
+    Procedural,
+    /// The mediator's own notes.
+    MediatorNote,
+}
+
+impl Category {
+    /// Every category, in table order.
+    pub const ALL: [Category; 6] = [
+        Category::Caucus,
+        Category::Brief,
+        Category::Evidence,
+        Category::Settlement,
+        Category::Procedural,
+        Category::MediatorNote,
+    ];
+
+    /// The name as typed on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Caucus => "caucus",
+            Category::Brief => "brief",
+            Category::Evidence => "evidence",
+            Category::Settlement => "settlement",
+            Category::Procedural => "procedural",
+            Category::MediatorNote => "mediator-note",
+        }
+    }
+
+    /// Parse a category name.
+    pub fn parse(s: &str) -> Result<Self> {
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "`{s}` is not a category; use one of: caucus, brief, evidence, settlement, procedural, mediator-note"
+                ))
+            })
+    }
+
+    /// Whether the body is wrapped to the case escrow key (all but mediator notes).
+    pub fn escrowed(self) -> bool {
+        self != Category::MediatorNote
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The case's disclosure policy, fixed in the charter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Policy {
+    /// ICSID Mediation Rules r.17(4): disclosure needs the owner party's signed consent.
+    Consent,
+    /// UNCITRAL Model Law art. 8: the mediator may disclose, except confidential deposits.
+    Discretion,
+}
+
+impl Policy {
+    /// The name as typed on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Consent => "consent",
+            Policy::Discretion => "discretion",
+        }
+    }
+}
+
+/// The lifecycle state of a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaseState {
+    /// Deposits, consents and disclosures are possible.
+    Open,
+    /// No new deposits; reading still works.
+    Closed,
+    /// Archive written; live access shredded.
+    Sealed,
+    /// Retention ended; archive key material destroyed.
+    Destroyed,
+}
+
+impl CaseState {
+    /// Name as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseState::Open => "open",
+            CaseState::Closed => "closed",
+            CaseState::Sealed => "sealed",
+            CaseState::Destroyed => "destroyed",
+        }
+    }
+
+    /// Parse a stored state.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "open" => Ok(CaseState::Open),
+            "closed" => Ok(CaseState::Closed),
+            "sealed" => Ok(CaseState::Sealed),
+            "destroyed" => Ok(CaseState::Destroyed),
+            _ => Err(Error::integrity(format!("unknown case state `{s}`"))),
+        }
+    }
+}
+
+/// Who owns a deposited document.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Owner {
+    /// A party, by label.
+    Party(String),
+    /// The mediators (mediator notes and the mediator's procedural documents).
+    Mediators,
+    /// The registrar (procedural documents of the institution).
+    Registrar,
+}
+
+impl Owner {
+    /// The owner as stored and shown: a party label, `mediators` or `registrar`.
+    pub fn label(&self) -> &str {
+        match self {
+            Owner::Party(l) => l,
+            Owner::Mediators => "mediators",
+            Owner::Registrar => "registrar",
+        }
+    }
+
+    /// Parse the stored form (party labels can never be the reserved words).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "mediators" => Owner::Mediators,
+            "registrar" => Owner::Registrar,
+            label => Owner::Party(label.to_owned()),
+        }
+    }
+}
+
+/// A group of readers named by role.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Audience {
+    /// Every member of the party with this label.
+    Party(String),
+    /// Every mediator.
+    Mediators,
+    /// The archivist.
+    Archivist,
+    /// The registrar.
+    Registrar,
+}
+
+impl fmt::Display for Audience {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Audience::Party(l) => write!(f, "the {l} party"),
+            Audience::Mediators => f.write_str("the mediators"),
+            Audience::Archivist => f.write_str("the archivist"),
+            Audience::Registrar => f.write_str("the registrar"),
+        }
+    }
+}
+
+/// Labels a party may not take, because they name other owners or reserved readers.
+pub const RESERVED_LABELS: [&str; 5] = ["mediators", "registrar", "archivist", "escrow", "all"];
+
+/// Check a party label: short, lower-case letters, digits and `-`, not reserved.
+pub fn check_label(label: &str) -> Result<()> {
+    let ok = !label.is_empty()
+        && label.len() <= 40
+        && label
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !label.starts_with('-');
+    if !ok {
+        return Err(Error::usage(format!(
+            "`{label}` is not a party label; use lower-case letters, digits and `-` (e.g. claimant, respondent)"
+        )));
+    }
+    if RESERVED_LABELS.contains(&label) {
+        return Err(Error::usage(format!(
+            "`{label}` is reserved and cannot be a party label"
+        )));
+    }
+    Ok(())
+}
+
+/// Decide who owns a deposit by `roles` in `category`, or refuse.
+///
+/// Party members deposit anything but mediator notes, owned by their party
+/// (`as_party` chooses when a person belongs to several). Mediators deposit only
+/// `mediator-note` and `procedural`; the registrar only `procedural`.
+pub fn deposit_owner(
+    roles: &[Role],
+    category: Category,
+    as_party: Option<&str>,
+) -> Result<Owner> {
+    if roles.is_empty() {
+        return Err(Error::refused(
+            "you are not a member of this case, so you cannot deposit in it",
+        ));
+    }
+    let parties: Vec<&str> = roles
+        .iter()
+        .filter_map(|r| match r {
+            Role::Party(l) => Some(l.as_str()),
+            _ => None,
+        })
+        .collect();
+    let is_mediator = roles.contains(&Role::Mediator);
+    let is_registrar = roles.contains(&Role::Registrar);
+
+    if let Some(label) = as_party {
+        if !parties.contains(&label) {
+            return Err(Error::refused(format!(
+                "you are not a member of the {label} party, so you cannot deposit for it"
+            )));
+        }
+        if category == Category::MediatorNote {
+            return Err(Error::refused(
+                "only mediators may deposit a mediator-note, and never for a party",
+            ));
+        }
+        return Ok(Owner::Party(label.to_owned()));
+    }
+    match category {
+        Category::MediatorNote if is_mediator => Ok(Owner::Mediators),
+        Category::MediatorNote => Err(Error::refused(
+            "only mediators may deposit a mediator-note",
+        )),
+        _ if parties.len() == 1 => Ok(Owner::Party(parties[0].to_owned())),
+        _ if parties.len() > 1 => Err(Error::usage(format!(
+            "you are a member of several parties ({}); say which with --as-party LABEL",
+            parties.join(", ")
+        ))),
+        Category::Procedural if is_mediator => Ok(Owner::Mediators),
+        Category::Procedural if is_registrar => Ok(Owner::Registrar),
+        _ if is_mediator => Err(Error::refused(format!(
+            "a mediator may deposit only mediator-note and procedural documents, not {category}"
+        ))),
+        _ if is_registrar => Err(Error::refused(format!(
+            "the registrar may deposit only procedural documents, not {category}"
+        ))),
+        _ => Err(Error::refused(format!(
+            "your role in this case ({}) may not deposit documents",
+            roles
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Who can read a new deposit, by role (the category table).
+pub fn readers_on_deposit(
+    category: Category,
+    owner: &Owner,
+    share_with_all: bool,
+    party_labels: &BTreeSet<String>,
+) -> BTreeSet<Audience> {
+    let all_parties = || party_labels.iter().cloned().map(Audience::Party);
+    let own_party = || match owner {
+        Owner::Party(l) => Some(Audience::Party(l.clone())),
+        _ => None,
+    };
+    let mut out = BTreeSet::new();
+    out.insert(Audience::Mediators);
+    match category {
+        Category::MediatorNote => {}
+        Category::Caucus => out.extend(own_party()),
+        Category::Brief | Category::Evidence => {
+            if share_with_all {
+                out.extend(all_parties());
+            } else {
+                out.extend(own_party());
+            }
+        }
+        Category::Settlement => {
+            out.extend(all_parties());
+            out.insert(Audience::Archivist);
+        }
+        Category::Procedural => {
+            out.extend(all_parties());
+            out.insert(Audience::Archivist);
+            out.insert(Audience::Registrar);
+        }
+    }
+    out
+}
+
+/// Whether a member holding `roles` belongs to `audience`.
+pub fn in_audience(roles: &[Role], audience: &Audience) -> bool {
+    roles.iter().any(|r| match (r, audience) {
+        (Role::Party(a), Audience::Party(b)) => a == b,
+        (Role::Mediator, Audience::Mediators) => true,
+        (Role::Archivist, Audience::Archivist) => true,
+        (Role::Registrar, Audience::Registrar) => true,
+        _ => false,
+    })
+}
+
+/// Refuse deposits unless the case is open.
+pub fn check_open_for_deposit(state: CaseState) -> Result<()> {
+    match state {
+        CaseState::Open => Ok(()),
+        other => Err(Error::refused(format!(
+            "the case is {}, so it takes no new deposits",
+            other.as_str()
+        ))),
+    }
+}
+
+/// Who may close a case: a mediator or the registrar, while it is open.
+pub fn check_may_close(roles: &[Role], state: CaseState) -> Result<()> {
+    if !(roles.contains(&Role::Mediator) || roles.contains(&Role::Registrar)) {
+        return Err(Error::refused(
+            "only a mediator or the registrar may close a case",
+        ));
+    }
+    if state != CaseState::Open {
+        return Err(Error::refused(format!(
+            "the case is already {}",
+            state.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// Who may add members: the registrar, while the case is open.
+pub fn check_may_add_member(roles: &[Role], state: CaseState) -> Result<()> {
+    if !roles.contains(&Role::Registrar) {
+        return Err(Error::refused(
+            "only the case's registrar may add members",
+        ));
+    }
+    if state != CaseState::Open {
+        return Err(Error::refused(format!(
+            "the case is {}, so its membership is fixed",
+            state.as_str()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels() -> BTreeSet<String> {
+        ["claimant", "respondent"].map(String::from).into()
+    }
+
+    #[test]
+    fn mediator_notes_reach_only_mediators() {
+        let r = readers_on_deposit(Category::MediatorNote, &Owner::Mediators, true, &labels());
+        assert_eq!(r, [Audience::Mediators].into());
+    }
+
+    #[test]
+    fn share_with_all_widens_only_briefs_and_evidence() {
+        let owner = Owner::Party("claimant".into());
+        for cat in [Category::Brief, Category::Evidence] {
+            assert!(readers_on_deposit(cat, &owner, true, &labels())
+                .contains(&Audience::Party("respondent".into())));
+            assert!(!readers_on_deposit(cat, &owner, false, &labels())
+                .contains(&Audience::Party("respondent".into())));
+        }
+        assert!(!readers_on_deposit(Category::Caucus, &owner, true, &labels())
+            .contains(&Audience::Party("respondent".into())));
+    }
+
+    #[test]
+    fn deposit_rights_follow_roles() {
+        let mediator = [Role::Mediator];
+        assert_eq!(
+            deposit_owner(&mediator, Category::MediatorNote, None).unwrap(),
+            Owner::Mediators
+        );
+        assert!(deposit_owner(&mediator, Category::Brief, None).is_err());
+        let party = [Role::Party("claimant".into())];
+        assert!(deposit_owner(&party, Category::MediatorNote, None).is_err());
+        assert_eq!(
+            deposit_owner(&party, Category::Caucus, None).unwrap(),
+            Owner::Party("claimant".into())
+        );
+        assert!(deposit_owner(&[], Category::Brief, None).is_err());
+        assert!(deposit_owner(&[Role::Archivist], Category::Procedural, None).is_err());
+        assert_eq!(
+            deposit_owner(&[Role::Registrar], Category::Procedural, None).unwrap(),
+            Owner::Registrar
+        );
+        let both = [Role::Party("a".into()), Role::Party("b".into())];
+        assert!(deposit_owner(&both, Category::Brief, None).is_err());
+        assert_eq!(
+            deposit_owner(&both, Category::Brief, Some("b")).unwrap(),
+            Owner::Party("b".into())
+        );
+        assert!(deposit_owner(&party, Category::Brief, Some("b")).is_err());
+    }
+
+    #[test]
+    fn labels_are_checked() {
+        assert!(check_label("claimant").is_ok());
+        assert!(check_label("co-respondent-2").is_ok());
+        for bad in ["", "Claimant", "a b", "mediators", "escrow", "-x", "é"] {
+            assert!(check_label(bad).is_err(), "{bad} accepted");
+        }
+    }
+}

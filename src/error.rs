@@ -1,0 +1,185 @@
+//! The one error type of sealroom: every failure is a sentence a person can act on,
+//! and belongs to a kind that decides the process exit code.
+
+use std::fmt;
+
+/// What kind of failure an [`Error`] is; the command line maps each kind to an exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The case's rules (role, category, policy, case state) do not allow the act.
+    Refused,
+    /// The arguments or input are malformed.
+    Usage,
+    /// A signature, hash or authenticated ciphertext did not verify.
+    Integrity,
+    /// A vault, case, document, member or file does not exist.
+    NotFound,
+    /// The secret key or passphrase given does not open what it was asked to open.
+    WrongKey,
+    /// The operating system or the database failed (disk full, permissions, …).
+    Io,
+}
+
+impl ErrorKind {
+    /// The process exit code for this kind (documented in `docs/formats.md` and `--help`).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Refused => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::Integrity => 3,
+            ErrorKind::NotFound => 4,
+            ErrorKind::WrongKey => 5,
+            ErrorKind::Io => 6,
+        }
+    }
+}
+
+/// A failure with a message that says what failed, why, and what to do.
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    cause: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// `Result` with sealroom's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A new error of `kind` with a complete, human-readable `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// The rules of the case refuse the act.
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Refused, message)
+    }
+
+    /// Malformed input or arguments.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Usage, message)
+    }
+
+    /// Something failed to verify.
+    pub fn integrity(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Integrity, message)
+    }
+
+    /// Something does not exist.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, message)
+    }
+
+    /// The key or passphrase does not fit.
+    pub fn wrong_key(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::WrongKey, message)
+    }
+
+    /// The system failed.
+    pub fn io(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Io, message)
+    }
+
+    /// Attach the underlying cause (shown with `-v`).
+    pub fn with_cause(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.cause = Some(Box::new(cause));
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The sentence for the user.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The chain of underlying causes, outermost first.
+    pub fn causes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut next: Option<&(dyn std::error::Error + 'static)> = self
+            .cause
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static));
+        while let Some(err) = next {
+            out.push(err.to_string());
+            next = err.source();
+        }
+        out
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.kind, self.message)?;
+        for cause in self.causes() {
+            write!(f, ": {cause}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Self {
+        let message = match &err {
+            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::ReadOnly => {
+                "the vault database is read-only, so the act could not be recorded; nothing was changed"
+            }
+            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DiskFull => {
+                "the disk is full, so the act could not be recorded; nothing was changed"
+            }
+            rusqlite::Error::SqliteFailure(e, _)
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    || e.code == rusqlite::ErrorCode::DatabaseLocked =>
+            {
+                "the vault is busy with another command; try again in a moment"
+            }
+            rusqlite::Error::SqliteFailure(e, _)
+                if e.code == rusqlite::ErrorCode::DatabaseCorrupt
+                    || e.code == rusqlite::ErrorCode::NotADatabase =>
+            {
+                "the vault database is damaged; run `sealroom doctor` and restore from backup"
+            }
+            _ => "the vault database failed; nothing was changed",
+        };
+        Error::io(message).with_cause(err)
+    }
+}
+
+/// Wrap an I/O error with what was being done, e.g. `io_context("reading", path)`.
+pub fn io_error(what: impl fmt::Display, err: std::io::Error) -> Error {
+    let kind = match err.kind() {
+        std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+        _ => ErrorKind::Io,
+    };
+    let reason = match err.kind() {
+        std::io::ErrorKind::NotFound => "it does not exist".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a directory, not a file".to_string(),
+        std::io::ErrorKind::StorageFull => "the disk is full".to_string(),
+        std::io::ErrorKind::AlreadyExists => "it already exists".to_string(),
+        _ => err.to_string(),
+    };
+    Error::new(kind, format!("{what} failed: {reason}")).with_cause(err)
+}

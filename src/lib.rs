@@ -1,0 +1,58 @@
+//! sealroom: a confidentiality vault for mediation cases.
+//!
+//! Parties deposit confidential submissions, each encrypted under its own document key
+//! and wrapped only for the readers the case's rules allow; every act is a statement
+//! signed by its actor and kept in order per case.
+//!
+//! Which type for which job:
+//! - [`Identity`] and [`Card`]: a person's secret keys and their public card.
+//! - [`Vault`]: a vault directory; open cases, deposit, list and read documents.
+//! - [`case::policy`]: the pure rules of who may do what.
+//!
+//! ```
+//! use sealroom::{Card, Identity, Vault};
+//! use sealroom::case::policy::{Category, Policy};
+//! use sealroom::vault::{CaseSpec, DepositSpec};
+//!
+//! # fn main() -> sealroom::Result<()> {
+//! let dir = tempfile::tempdir().unwrap();
+//! let mut vault = Vault::init(&dir.path().join("vault"))?;
+//! let [registrar, mediator, claimant, respondent, archivist] =
+//!     ["Registrar", "Mediator", "Claimant", "Respondent", "Archivist"]
+//!         .map(|n| Identity::generate(n).unwrap());
+//! vault.open_case(&registrar, CaseSpec {
+//!     reference: "IOMed-2026-001".into(),
+//!     title: None,
+//!     policy: Policy::Consent,
+//!     threshold: 1,
+//!     mediators: vec![mediator.card()],
+//!     parties: vec![("claimant".into(), claimant.card()), ("respondent".into(), respondent.card())],
+//!     archivist: archivist.card(),
+//!     custodians: vec![],
+//! })?;
+//! let spec = DepositSpec {
+//!     category: Category::Caucus, title: Some("Our bottom line".into()),
+//!     file_name: "caucus.txt".into(), confidential: false, share_with_all: false, as_party: None,
+//! };
+//! let deposited = vault.deposit(&claimant, "IOMed-2026-001", spec, &b"we would settle at 4m"[..])?;
+//! let mut out = Vec::new();
+//! vault.read(&mediator, "IOMed-2026-001", deposited.num, &mut out)?;
+//! assert_eq!(out, b"we would settle at 4m");
+//! assert!(vault.read(&respondent, "IOMed-2026-001", deposited.num, &mut Vec::new()).is_err());
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod case;
+pub mod crypto;
+pub mod error;
+pub mod identity;
+pub mod log;
+pub mod store;
+pub mod vault;
+
+pub use error::{Error, ErrorKind, Result};
+pub use identity::{Card, Identity};
+pub use vault::Vault;

@@ -1,0 +1,311 @@
+//! Case operations: open (charter and escrow), show, list, add a member, close.
+
+use rusqlite::params;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::{append_statement, CaseContext, Vault};
+use crate::case::charter::{Charter, MemberRecord};
+use crate::case::policy::{self, Policy, Role};
+use crate::crypto::{body::seal_small, escrow};
+use crate::error::{Error, Result};
+use crate::identity::{Card, Identity};
+use crate::log::statement::Act;
+
+/// What `case open` needs besides the registrar's identity.
+#[derive(Clone, Debug)]
+pub struct CaseSpec {
+    /// Case reference.
+    pub reference: String,
+    /// Optional public title.
+    pub title: Option<String>,
+    /// Disclosure policy.
+    pub policy: Policy,
+    /// Shares needed to open the escrow key.
+    pub threshold: u32,
+    /// Mediators' cards.
+    pub mediators: Vec<Card>,
+    /// Party members: label and card (a label may repeat for co-counsel).
+    pub parties: Vec<(String, Card)>,
+    /// The archivist's card.
+    pub archivist: Card,
+    /// Custodians' cards (none: the archivist holds the escrow key alone).
+    pub custodians: Vec<Card>,
+}
+
+/// One member, for display.
+#[derive(Clone, Debug, Serialize)]
+pub struct MemberView {
+    /// Role kind.
+    pub role: String,
+    /// Party label, for party members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Name from the card.
+    pub name: String,
+    /// Short fingerprint.
+    pub fingerprint: String,
+}
+
+/// A case, for display.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseSummary {
+    /// Reference.
+    pub reference: String,
+    /// Public title.
+    pub title: Option<String>,
+    /// `open`, `closed`, `sealed` or `destroyed`.
+    pub state: String,
+    /// Disclosure policy.
+    pub policy: String,
+    /// Escrow threshold `m`.
+    pub threshold: u32,
+    /// Number of escrow share holders `n`.
+    pub custodians: usize,
+    /// When the case was opened.
+    pub opened_at: String,
+    /// Number of documents deposited.
+    pub documents: u64,
+    /// Members.
+    pub members: Vec<MemberView>,
+}
+
+/// The plaintext of an escrow share as wrapped to its custodian.
+fn share_text(reference: &str, escrow: &str, threshold: u32, share: &escrow::Share) -> Zeroizing<String> {
+    use base64::Engine as _;
+    let b64 = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(&*share.bytes));
+    Zeroizing::new(format!(
+        "sealroom share v1\ncase: {reference}\nescrow: {escrow}\nthreshold: {threshold}\nindex: {}\nshare: {}\n",
+        share.index, &*b64
+    ))
+}
+
+impl Vault {
+    /// Open a case with `registrar` as its registrar. The escrow key is made, split,
+    /// each share wrapped to its custodian, and the whole secret dropped (zeroized).
+    pub fn open_case(&mut self, registrar: &Identity, spec: CaseSpec) -> Result<CaseSummary> {
+        let mut members = vec![MemberRecord::new(&Role::Registrar, &registrar.card())];
+        for m in &spec.mediators {
+            members.push(MemberRecord::new(&Role::Mediator, m));
+        }
+        for (label, card) in &spec.parties {
+            policy::check_label(label)?;
+            members.push(MemberRecord::new(&Role::Party(label.clone()), card));
+        }
+        members.push(MemberRecord::new(&Role::Archivist, &spec.archivist));
+        for c in &spec.custodians {
+            members.push(MemberRecord::new(&Role::Custodian, c));
+        }
+        // Validate before making any key material.
+        let mut charter = Charter {
+            reference: spec.reference.clone(),
+            title: spec.title.clone(),
+            policy: spec.policy,
+            threshold: spec.threshold,
+            escrow_recipient: age::x25519::Identity::generate().to_public().to_string(),
+            members,
+        };
+        charter.validate()?;
+        let exists: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM cases WHERE reference = ?1)",
+            [&spec.reference],
+            |r| r.get(0),
+        )?;
+        if exists {
+            return Err(Error::refused(format!(
+                "a case `{}` already exists in this vault",
+                spec.reference
+            )));
+        }
+
+        let (escrow_recipient, shares) =
+            escrow::make(spec.threshold as usize, spec.custodians.len())?;
+        charter.escrow_recipient = escrow_recipient.to_string();
+        let holders: Vec<&Card> = if spec.custodians.is_empty() {
+            vec![&spec.archivist]
+        } else {
+            spec.custodians.iter().collect()
+        };
+        let mut wrapped = Vec::with_capacity(holders.len());
+        for (holder, share) in holders.iter().zip(&shares) {
+            let text = share_text(&spec.reference, &charter.escrow_recipient, spec.threshold, share);
+            wrapped.push((
+                holder.fingerprint().to_hex(),
+                seal_small(text.as_bytes(), &holder.age_recipient())?,
+            ));
+        }
+        drop(shares);
+
+        let tx = self.write_tx()?;
+        tx.execute(
+            "INSERT INTO cases (reference, title, policy, state, threshold, escrow_recipient, opened_at)
+             VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?6)",
+            params![
+                charter.reference,
+                charter.title,
+                charter.policy.as_str(),
+                charter.threshold,
+                charter.escrow_recipient,
+                crate::log::statement::now()
+            ],
+        )?;
+        let case_id = tx.last_insert_rowid();
+        let (seq, _) = append_statement(
+            &tx,
+            case_id,
+            &charter.reference,
+            registrar,
+            Act::Open {
+                charter: charter.clone(),
+            },
+        )?;
+        for m in &charter.members {
+            insert_member(&tx, case_id, m, seq)?;
+        }
+        for (custodian, share) in &wrapped {
+            tx.execute(
+                "INSERT INTO escrow_shares (case_id, custodian, share) VALUES (?1, ?2, ?3)",
+                params![case_id, custodian, share],
+            )?;
+        }
+        tx.commit()?;
+        self.case_summary(&spec.reference)
+    }
+
+    /// Add a party member or a mediator to an open case (registrar only).
+    pub fn add_member(
+        &mut self,
+        actor: &Identity,
+        reference: &str,
+        role: Role,
+        card: &Card,
+    ) -> Result<CaseSummary> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        let roles = ctx.member_roles(actor)?;
+        policy::check_may_add_member(&roles, ctx.state)?;
+        match &role {
+            Role::Party(label) => policy::check_label(label)?,
+            Role::Mediator => {}
+            other => {
+                return Err(Error::usage(format!(
+                    "only party members and mediators can be added after opening, not a {}",
+                    other.kind()
+                )))
+            }
+        }
+        if ctx.roles_of(&card.fingerprint()).contains(&role) {
+            return Err(Error::refused(format!(
+                "{} is already {} in case {reference}",
+                card.name(),
+                role
+            )));
+        }
+        let record = MemberRecord::new(&role, card);
+        let tx = self.write_tx()?;
+        let (seq, _) = append_statement(
+            &tx,
+            ctx.id,
+            reference,
+            actor,
+            Act::AddMember {
+                member: record.clone(),
+            },
+        )?;
+        insert_member(&tx, ctx.id, &record, seq)?;
+        tx.commit()?;
+        self.case_summary(reference)
+    }
+
+    /// Close an open case (a mediator or the registrar): no new deposits.
+    pub fn close_case(&mut self, actor: &Identity, reference: &str) -> Result<CaseSummary> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        let roles = ctx.member_roles(actor)?;
+        policy::check_may_close(&roles, ctx.state)?;
+        let tx = self.write_tx()?;
+        // Re-check inside the write lock: another command may have closed it.
+        let state: String = tx.query_row("SELECT state FROM cases WHERE id = ?1", [ctx.id], |r| {
+            r.get(0)
+        })?;
+        policy::check_may_close(&roles, crate::case::policy::CaseState::parse(&state)?)?;
+        append_statement(&tx, ctx.id, reference, actor, Act::Close {})?;
+        tx.execute("UPDATE cases SET state = 'closed' WHERE id = ?1", [ctx.id])?;
+        tx.commit()?;
+        self.case_summary(reference)
+    }
+
+    /// A case's public facts and members.
+    pub fn case_summary(&self, reference: &str) -> Result<CaseSummary> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        Ok(self.summarize(&ctx)?)
+    }
+
+    fn summarize(&self, ctx: &CaseContext) -> Result<CaseSummary> {
+        let documents: u64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM documents WHERE case_id = ?1",
+            [ctx.id],
+            |r| r.get(0),
+        )?;
+        let custodians: usize = self.conn.query_row(
+            "SELECT COUNT(*) FROM escrow_shares WHERE case_id = ?1",
+            [ctx.id],
+            |r| r.get(0),
+        )?;
+        Ok(CaseSummary {
+            reference: ctx.reference.clone(),
+            title: ctx.title.clone(),
+            state: ctx.state.as_str().to_owned(),
+            policy: ctx.policy.as_str().to_owned(),
+            threshold: ctx.threshold,
+            custodians,
+            opened_at: ctx.opened_at.clone(),
+            documents,
+            members: ctx
+                .members
+                .iter()
+                .map(|m| MemberView {
+                    role: m.role.kind().to_owned(),
+                    label: match &m.role {
+                        Role::Party(l) => Some(l.clone()),
+                        _ => None,
+                    },
+                    name: m.card.name().to_owned(),
+                    fingerprint: m.card.fingerprint().short(),
+                })
+                .collect(),
+        })
+    }
+
+    /// Every case in the vault.
+    pub fn list_cases(&self) -> Result<Vec<CaseSummary>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT reference FROM cases ORDER BY id")?;
+        let refs = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        refs.iter().map(|r| self.case_summary(r)).collect()
+    }
+}
+
+fn insert_member(
+    tx: &rusqlite::Transaction<'_>,
+    case_id: i64,
+    m: &MemberRecord,
+    seq: u64,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO members (case_id, role, label, fingerprint, name, recipient, verifying_key, added_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            case_id,
+            m.role,
+            m.label.clone().unwrap_or_default(),
+            m.fingerprint()?.to_hex(),
+            m.name,
+            m.age,
+            m.ed25519,
+            seq
+        ],
+    )?;
+    Ok(())
+}
