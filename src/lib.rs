@@ -46,7 +46,9 @@
 #![deny(missing_docs)]
 
 pub mod case;
+pub mod cli;
 pub mod crypto;
+pub mod demo;
 pub mod error;
 pub mod identity;
 pub mod log;

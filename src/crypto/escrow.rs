@@ -21,6 +21,77 @@ pub struct Share {
     pub bytes: Zeroizing<Vec<u8>>,
 }
 
+/// A share as wrapped to its custodian: which case and escrow key it belongs to, the
+/// threshold, and the share itself. Text form (secret; only ever stored age-encrypted):
+///
+/// ```text
+/// sealroom share v1
+/// case: IOMed-2026-014
+/// escrow: age1…
+/// threshold: 2
+/// index: 3
+/// share: <base64>
+/// ```
+pub struct ShareRecord {
+    /// Case reference.
+    pub case: String,
+    /// The escrow recipient the share rebuilds.
+    pub escrow: String,
+    /// Shares needed.
+    pub threshold: u32,
+    /// The share.
+    pub share: Share,
+}
+
+impl ShareRecord {
+    /// The text form, wiped on drop.
+    pub fn to_text(&self) -> Zeroizing<String> {
+        use base64::Engine as _;
+        let b64 = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(&*self.share.bytes));
+        Zeroizing::new(format!(
+            "sealroom share v1\ncase: {}\nescrow: {}\nthreshold: {}\nindex: {}\nshare: {}\n",
+            self.case, self.escrow, self.threshold, self.share.index, &*b64
+        ))
+    }
+
+    /// Parse the text form strictly.
+    pub fn parse(text: &str) -> Result<Self> {
+        use base64::Engine as _;
+        let bad = || Error::integrity("this is not a sealroom escrow share, or it is damaged");
+        let body = text.strip_suffix('\n').ok_or_else(bad)?;
+        let lines: Vec<&str> = body.split('\n').collect();
+        let keys = ["case", "escrow", "threshold", "index", "share"];
+        if lines.len() != keys.len() + 1 || lines[0] != "sealroom share v1" {
+            return Err(bad());
+        }
+        let mut values = Vec::with_capacity(keys.len());
+        for (line, key) in lines[1..].iter().zip(keys) {
+            let value = line
+                .strip_prefix(key)
+                .and_then(|l| l.strip_prefix(": "))
+                .filter(|v| !v.is_empty())
+                .ok_or_else(bad)?;
+            values.push(value);
+        }
+        let threshold = values[2].parse().map_err(|_| bad())?;
+        let index: u8 = values[3].parse().map_err(|_| bad())?;
+        let bytes = Zeroizing::new(
+            base64::engine::general_purpose::STANDARD
+                .decode(values[4])
+                .map_err(|_| bad())?,
+        );
+        if bytes.is_empty() || (index != 0 && bytes[0] != index) {
+            return Err(bad());
+        }
+        Ok(ShareRecord {
+            case: values[0].to_owned(),
+            escrow: values[1].to_owned(),
+            threshold,
+            share: Share { index, bytes },
+        })
+    }
+}
+
 /// A new escrow key split for `count` custodians with `threshold` needed. With
 /// `count == 0` the archivist holds the whole key (1 of 1).
 pub fn make(threshold: usize, count: usize) -> Result<(age::x25519::Recipient, Vec<Share>)> {
@@ -134,6 +205,25 @@ mod tests {
         assert!(combine(&shares, &recipient).is_ok());
         let (other, _) = make(1, 0).unwrap();
         assert!(combine(&shares, &other).is_err());
+    }
+
+    #[test]
+    fn share_records_round_trip_and_reject_damage() {
+        let (recipient, shares) = make(2, 3).unwrap();
+        let share = &shares[1];
+        let record = ShareRecord {
+            case: "C-1".into(),
+            escrow: recipient.to_string(),
+            threshold: 2,
+            share: Share { index: share.index, bytes: share.bytes.clone() },
+        };
+        let text = record.to_text();
+        let back = ShareRecord::parse(&text).unwrap();
+        assert_eq!((back.case.as_str(), back.threshold, back.share.index), ("C-1", 2, share.index));
+        assert_eq!(*back.share.bytes, *share.bytes);
+        assert!(ShareRecord::parse(&text[..text.len() - 5]).is_err());
+        assert!(ShareRecord::parse(&text.replace("v1", "v2")).is_err());
+        assert!(ShareRecord::parse("").is_err());
     }
 
     #[test]

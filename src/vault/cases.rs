@@ -2,7 +2,6 @@
 
 use rusqlite::params;
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use super::{append_statement, CaseContext, Vault};
 use crate::case::charter::{Charter, MemberRecord};
@@ -70,16 +69,6 @@ pub struct CaseSummary {
     pub members: Vec<MemberView>,
 }
 
-/// The plaintext of an escrow share as wrapped to its custodian.
-fn share_text(reference: &str, escrow: &str, threshold: u32, share: &escrow::Share) -> Zeroizing<String> {
-    use base64::Engine as _;
-    let b64 = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(&*share.bytes));
-    Zeroizing::new(format!(
-        "sealroom share v1\ncase: {reference}\nescrow: {escrow}\nthreshold: {threshold}\nindex: {}\nshare: {}\n",
-        share.index, &*b64
-    ))
-}
-
 impl Vault {
     /// Open a case with `registrar` as its registrar. The escrow key is made, split,
     /// each share wrapped to its custodian, and the whole secret dropped (zeroized).
@@ -128,7 +117,16 @@ impl Vault {
         };
         let mut wrapped = Vec::with_capacity(holders.len());
         for (holder, share) in holders.iter().zip(&shares) {
-            let text = share_text(&spec.reference, &charter.escrow_recipient, spec.threshold, share);
+            let record = escrow::ShareRecord {
+                case: spec.reference.clone(),
+                escrow: charter.escrow_recipient.clone(),
+                threshold: spec.threshold,
+                share: escrow::Share {
+                    index: share.index,
+                    bytes: share.bytes.clone(),
+                },
+            };
+            let text = record.to_text();
             wrapped.push((
                 holder.fingerprint().to_hex(),
                 seal_small(text.as_bytes(), &holder.age_recipient())?,

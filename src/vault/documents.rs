@@ -296,8 +296,9 @@ impl Vault {
                 append_statement(&tx, ctx.id, reference, actor, Act::Deposit(deposit))?;
             let at = signed.statement()?.at;
             tx.execute(
-                &format!("INSERT INTO documents ({DOC_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+                &format!("INSERT INTO documents (case_id, {DOC_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
                 params![
+                    ctx.id,
                     num,
                     owner.label(),
                     spec.category.as_str(),
@@ -446,9 +447,9 @@ impl Vault {
         let Some(wrap) = self.wrap_for(ctx.id, num, &me)? else {
             let readers = self.wrap_readers(ctx.id, num)?;
             return Err(Error::refused(format!(
-                "you cannot read #{num} of case {reference}: it is a {} document of the {} owner, readable by {}",
+                "you cannot read #{num} of case {reference}: it is {} {} document, readable only by {}",
+                owner_possessive(&row.owner),
                 row.category,
-                row.owner,
                 ctx.describe_readers(&readers)
             )));
         };
@@ -511,8 +512,16 @@ impl Vault {
         {
             return Err(bad("the record differs from what the depositor signed"));
         }
-        let _ = Owner::parse(&d.owner);
         Ok(d)
+    }
+}
+
+/// "the claimant party's", "the mediators'", "the registrar's".
+fn owner_possessive(owner: &str) -> String {
+    match Owner::parse(owner) {
+        Owner::Party(l) => format!("the {l} party's"),
+        Owner::Mediators => "the mediators'".to_owned(),
+        Owner::Registrar => "the registrar's".to_owned(),
     }
 }
 

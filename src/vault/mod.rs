@@ -20,7 +20,7 @@ use crate::log::statement::{now, Act, SignedStatement, Statement, VERSION};
 use crate::store::{blobs::BlobStore, db, fsutil};
 
 pub use cases::{CaseSpec, CaseSummary, MemberView};
-pub use documents::{DepositSpec, Deposited, DocumentView, Listing, ReadOutcome};
+pub use documents::{parse_num, DepositSpec, Deposited, DocumentView, Listing, ReadOutcome};
 
 /// File name of the database inside a vault.
 pub const DB_FILE: &str = "sealroom.db";
@@ -353,4 +353,92 @@ pub(crate) fn load_statement(conn: &Connection, case_id: i64, seq: u64) -> Resul
     )
     .optional()?
     .ok_or_else(|| Error::integrity(format!("statement {seq} is missing from the case log")))
+}
+
+impl Vault {
+    /// Every statement of a case, in log order.
+    pub fn statements(&self, reference: &str) -> Result<Vec<SignedStatement>> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT body, signature FROM statements WHERE case_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt
+            .query_map([ctx.id], |r| {
+                Ok(SignedStatement {
+                    body: r.get(0)?,
+                    signature: r.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Check every statement of a case: in sequence, for this case, and signed by
+    /// someone who was a member when it was made (the registrar for the charter).
+    /// Returns the number of statements checked.
+    pub fn verify_statements(&self, reference: &str) -> Result<usize> {
+        let statements = self.statements(reference)?;
+        let mut members: Vec<Card> = Vec::new();
+        for (i, signed) in statements.iter().enumerate() {
+            let bad = |why: &str| {
+                Error::integrity(format!("statement {i} of case {reference} is bad: {why}"))
+            };
+            let s = signed.statement().map_err(|_| bad("malformed"))?;
+            if s.seq != i as u64 || s.case != reference {
+                return Err(bad("out of place (wrong sequence number or case)"));
+            }
+            match (&s.act, i) {
+                (Act::Open { charter }, 0) => {
+                    charter.validate().map_err(|_| bad("the charter is invalid"))?;
+                    let registrar = charter.registrar()?.card()?;
+                    if registrar.fingerprint().to_hex() != s.actor || !signed.verified_by(&registrar) {
+                        return Err(bad("the charter is not signed by its registrar"));
+                    }
+                    for m in &charter.members {
+                        members.push(m.card()?);
+                    }
+                    continue;
+                }
+                (_, 0) | (Act::Open { .. }, _) => return Err(bad("the log does not start with the charter")),
+                _ => {}
+            }
+            let card = members
+                .iter()
+                .find(|c| c.fingerprint().to_hex() == s.actor)
+                .ok_or_else(|| bad("its signer is not a member of the case"))?;
+            if !signed.verified_by(card) {
+                return Err(bad("the signature does not verify"));
+            }
+            if let Act::AddMember { member } = &s.act {
+                members.push(member.card()?);
+            }
+        }
+        Ok(statements.len())
+    }
+
+    /// Who holds an escrow share of a case, and the wrapped share (for custodians).
+    pub fn escrow_share(&self, reference: &str, holder: &Identity) -> Result<Vec<u8>> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        self.conn
+            .query_row(
+                "SELECT share FROM escrow_shares WHERE case_id = ?1 AND custodian = ?2",
+                params![ctx.id, holder.fingerprint().to_hex()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::refused(format!("{} holds no escrow share of case {reference}", holder.name())))
+    }
+
+    /// The escrow wrap of a document (what an opened escrow key unlocks).
+    pub fn escrow_wrap(&self, reference: &str, num: u64) -> Result<Vec<u8>> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        self.conn
+            .query_row(
+                "SELECT wrap FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = 'escrow'",
+                params![ctx.id, num],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::not_found(format!("#{num} of case {reference} has no escrow wrap")))
+    }
 }

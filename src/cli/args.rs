@@ -1,0 +1,214 @@
+//! The command-line grammar (clap). Names and flags follow DESIGN.md's contract.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// sealroom: a confidentiality vault for mediation cases.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sealroom",
+    version,
+    about = "A confidentiality vault for mediation cases",
+    long_about = "sealroom keeps a mediation's confidential documents: each deposit is encrypted \
+under its own key and readable only by the people the case's rules allow; every act is signed \
+and recorded in the case log.",
+    after_help = "Start here:\n  sealroom demo                                  run a whole case end to end\n  sealroom init                                  make a vault\n  sealroom keygen --name 'Ana Ruiz' -o ana.id    make your identity\n\nThe vault is --vault DIR, SEALROOM_VAULT, or $XDG_DATA_HOME/sealroom.\nExit codes: 0 ok, 1 refused by the case's rules, 2 bad usage, 3 integrity failure,\n4 not found, 5 wrong key or passphrase, 6 system error."
+)]
+pub struct Cli {
+    /// The vault folder.
+    #[arg(long, global = true, env = "SEALROOM_VAULT", value_name = "DIR")]
+    pub vault: Option<PathBuf>,
+
+    /// Your identity file: who is acting.
+    #[arg(short = 'i', long, global = true, env = "SEALROOM_IDENTITY", value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// On failure, also print the chain of causes.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make a new, empty vault (never touches an existing one).
+    #[command(after_help = "Example:\n  sealroom init --vault /srv/sealroom")]
+    Init,
+
+    /// Make a new identity file and print its card.
+    #[command(after_help = "Examples:\n  sealroom keygen --name 'Ana Ruiz' -o ana.id > ana.card\n  \
+SEALROOM_PASSPHRASE=... sealroom keygen --name 'Ana Ruiz' -o ana.id   (no terminal)\n  \
+sealroom keygen --name 'Batch robot' -o robot.id --no-passphrase\n\n\
+The identity file is secret: keep it, and its passphrase, to yourself.\n\
+The card it prints is public: send it to the case's registrar.")]
+    Keygen {
+        /// Your name as it will appear in cases.
+        #[arg(long)]
+        name: String,
+        /// Where to write the identity (must not exist).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Write the identity unencrypted (for automation, like `age-keygen`).
+        #[arg(long)]
+        no_passphrase: bool,
+    },
+
+    /// Print the card (public half) of an identity.
+    #[command(after_help = "Example:\n  sealroom card -i ana.id > ana.card")]
+    Card,
+
+    /// Open, inspect, change and close cases.
+    #[command(subcommand)]
+    Case(CaseCommand),
+
+    /// Deposit a document in a case; prints its number `#N`.
+    #[command(after_help = "Examples:\n  sealroom deposit IOMed-2026-014 brief.pdf -i ana.id\n  \
+sealroom deposit IOMed-2026-014 offer.docx --category caucus --title 'Settlement range' -i ana.id\n  \
+sealroom deposit IOMed-2026-014 notes.txt --category mediator-note -i mediator.id\n\n\
+Who can read it follows the category: caucus, brief and evidence reach your party and the\n\
+mediators; settlement also every party and the archivist; procedural everyone in the case;\n\
+mediator-note only the mediators.")]
+    Deposit {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// The file to deposit (`-` for standard input).
+        file: PathBuf,
+        /// caucus, brief, evidence, settlement, procedural or mediator-note.
+        #[arg(long, default_value = "brief")]
+        category: String,
+        /// A title (encrypted; defaults to the file name).
+        #[arg(long)]
+        title: Option<String>,
+        /// Disclosure always needs your party's consent, whatever the case policy.
+        #[arg(long)]
+        confidential: bool,
+        /// Briefs and evidence: readable by every party at once.
+        #[arg(long)]
+        share_with_all: bool,
+        /// The party you deposit for, if you belong to several.
+        #[arg(long, value_name = "LABEL")]
+        as_party: Option<String>,
+    },
+
+    /// List the documents of a case you can read, titles decrypted.
+    #[command(after_help = "Example:\n  sealroom list IOMed-2026-014 -i ana.id")]
+    List {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+
+    /// Read a document: checks the depositor's signature and the body's hash.
+    #[command(after_help = "Examples:\n  sealroom read IOMed-2026-014 '#3' -o brief.pdf -i ana.id\n  \
+sealroom read IOMed-2026-014 3 -i ana.id | less\n\n\
+With -o the file appears only when every check passed; without -o the document goes to\n\
+standard output and a failed check ends in an error and a non-zero exit.")]
+    Read {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Document number, `4` or `#4`.
+        #[arg(value_name = "NUM")]
+        num: String,
+        /// Write to this file (must not exist) instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+
+    /// Run a whole small case end to end in a fresh vault, narrating each step.
+    #[command(after_help = "Example:\n  sealroom demo --dir /tmp/sealroom-demo")]
+    Demo {
+        /// Folder for the demo's vault and identities (default: a temporary folder).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The case commands.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Open a case; you (-i) become its registrar and sign its charter.
+    #[command(after_help = "Example:\n  sealroom case open IOMed-2026-014 -i registrar.id \\\n    \
+--mediator mediator.card --party claimant=ana.card --party claimant=ben.card \\\n    \
+--party respondent=chen.card --archivist archivist.card \\\n    \
+--custodian c1.card --custodian c2.card --custodian c3.card --threshold 2\n\n\
+The case escrow key is made, split so that --threshold custodians together can open the\n\
+sealed archive, each share encrypted to its custodian, and the whole key wiped. With no\n\
+custodians the archivist alone holds it.")]
+    Open {
+        /// Case reference (letters, digits, - _ . / :).
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// A mediator's card (repeat for co-mediators).
+        #[arg(long, value_name = "CARD", required = true)]
+        mediator: Vec<PathBuf>,
+        /// A party member: LABEL=CARD (repeat a label for co-counsel).
+        #[arg(long, value_name = "LABEL=CARD", required = true)]
+        party: Vec<String>,
+        /// The archivist's card.
+        #[arg(long, value_name = "CARD")]
+        archivist: PathBuf,
+        /// A custodian's card (repeat; holds one share of the escrow key).
+        #[arg(long, value_name = "CARD")]
+        custodian: Vec<PathBuf>,
+        /// How many custodians must join to open the archive.
+        #[arg(long, value_name = "M")]
+        threshold: Option<u32>,
+        /// Disclosure policy.
+        #[arg(long, value_enum, default_value_t = PolicyArg::Consent)]
+        policy: PolicyArg,
+        /// A public title for the case.
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Show a case: state, policy, members.
+    Show {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+    /// List the cases in the vault.
+    List,
+    /// Add a party member or a mediator (registrar only).
+    #[command(after_help = "Example:\n  sealroom case add-member IOMed-2026-014 --party respondent=dana.card -i registrar.id")]
+    AddMember(AddMemberArgs),
+    /// Close a case: no new deposits; reading still works (mediator or registrar).
+    Close {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+}
+
+/// Arguments of `case add-member`.
+#[derive(Debug, Args)]
+pub struct AddMemberArgs {
+    /// Case reference.
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// A new party member: LABEL=CARD.
+    #[arg(long, value_name = "LABEL=CARD")]
+    pub party: Option<String>,
+    /// A new mediator's card.
+    #[arg(long, value_name = "CARD")]
+    pub mediator: Option<PathBuf>,
+}
+
+/// `--policy` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PolicyArg {
+    /// Disclosure by a mediator needs the owner party's signed consent (ICSID r.17(4)).
+    Consent,
+    /// The mediator may disclose except caucus and confidential deposits (UNCITRAL art. 8).
+    Discretion,
+}

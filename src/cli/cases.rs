@@ -1,0 +1,153 @@
+//! `sealroom case …`: open, show, list, add-member, close.
+
+use std::path::PathBuf;
+
+use super::args::{CaseCommand, PolicyArg};
+use super::{load_card, Context};
+use crate::case::policy::{Policy, Role};
+use crate::error::{Error, Result};
+use crate::identity::Card;
+use crate::vault::{CaseSpec, CaseSummary};
+
+fn party_arg(arg: &str) -> Result<(String, Card)> {
+    let (label, path) = arg.split_once('=').ok_or_else(|| {
+        Error::usage(format!("`{arg}` is not LABEL=CARD (e.g. --party claimant=ana.card)"))
+    })?;
+    crate::case::policy::check_label(label)?;
+    Ok((label.to_owned(), load_card(&PathBuf::from(path))?))
+}
+
+pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
+    match cmd {
+        CaseCommand::Open {
+            reference,
+            mediator,
+            party,
+            archivist,
+            custodian,
+            threshold,
+            policy,
+            title,
+        } => {
+            let registrar = ctx.identity()?;
+            let mut vault = ctx.open_vault()?;
+            let threshold = match (threshold, custodian.len()) {
+                (Some(t), _) => t,
+                (None, 0) => 1,
+                (None, n) => {
+                    return Err(Error::usage(format!(
+                        "say how many of the {n} custodians must join to open the archive: --threshold M"
+                    )))
+                }
+            };
+            let spec = CaseSpec {
+                reference,
+                title,
+                policy: match policy {
+                    PolicyArg::Consent => Policy::Consent,
+                    PolicyArg::Discretion => Policy::Discretion,
+                },
+                threshold,
+                mediators: mediator.iter().map(|p| load_card(p)).collect::<Result<_>>()?,
+                parties: party.iter().map(|p| party_arg(p)).collect::<Result<_>>()?,
+                archivist: load_card(&archivist)?,
+                custodians: custodian.iter().map(|p| load_card(p)).collect::<Result<_>>()?,
+            };
+            let summary = vault.open_case(&registrar, spec)?;
+            ctx.emit(&summary, || {
+                format!(
+                    "Opened case {} under the {} policy; you are its registrar.\nEscrow: {} of {} custodian share(s) open the sealed archive; the whole key was wiped.\n\n{}",
+                    summary.reference,
+                    summary.policy,
+                    summary.threshold,
+                    summary.custodians,
+                    show_text(&summary)
+                )
+            })
+        }
+        CaseCommand::Show { reference } => {
+            let vault = ctx.open_vault()?;
+            let summary = vault.case_summary(&reference)?;
+            ctx.emit(&summary, || show_text(&summary))
+        }
+        CaseCommand::List => {
+            let vault = ctx.open_vault()?;
+            let cases = vault.list_cases()?;
+            ctx.emit(&cases, || {
+                if cases.is_empty() {
+                    return "No cases yet; open one with `sealroom case open`.\n".to_owned();
+                }
+                let mut s = String::new();
+                for c in &cases {
+                    s.push_str(&format!(
+                        "{:<24} {:<8} {:<10} {:>4} document(s)  {}\n",
+                        c.reference,
+                        c.state,
+                        c.policy,
+                        c.documents,
+                        c.title.as_deref().unwrap_or("")
+                    ));
+                }
+                s
+            })
+        }
+        CaseCommand::AddMember(args) => {
+            let (role, card) = match (&args.party, &args.mediator) {
+                (Some(p), None) => {
+                    let (label, card) = party_arg(p)?;
+                    (Role::Party(label), card)
+                }
+                (None, Some(m)) => (Role::Mediator, load_card(m)?),
+                _ => {
+                    return Err(Error::usage(
+                        "give exactly one of --party LABEL=CARD or --mediator CARD",
+                    ))
+                }
+            };
+            let actor = ctx.identity()?;
+            let mut vault = ctx.open_vault()?;
+            let summary = vault.add_member(&actor, &args.reference, role.clone(), &card)?;
+            ctx.emit(&summary, || {
+                format!(
+                    "Added {} ({}) to case {} as {role}.\nThey can read documents deposited from now on; earlier ones reach them only by disclosure.\n",
+                    card.name(),
+                    card.fingerprint(),
+                    summary.reference
+                )
+            })
+        }
+        CaseCommand::Close { reference } => {
+            let actor = ctx.identity()?;
+            let mut vault = ctx.open_vault()?;
+            let summary = vault.close_case(&actor, &reference)?;
+            ctx.emit(&summary, || {
+                format!(
+                    "Closed case {}: no new deposits; reading still works.\n",
+                    summary.reference
+                )
+            })
+        }
+    }
+}
+
+fn show_text(c: &CaseSummary) -> String {
+    let mut s = format!(
+        "Case {}{}\n  state:     {}\n  policy:    {}\n  opened:    {}\n  escrow:    {} of {}\n  documents: {}\n  members:\n",
+        c.reference,
+        c.title.as_ref().map(|t| format!(" — {t}")).unwrap_or_default(),
+        c.state,
+        c.policy,
+        c.opened_at,
+        c.threshold,
+        c.custodians,
+        c.documents
+    );
+    for m in &c.members {
+        let role = match &m.label {
+            Some(l) => format!("party {l}"),
+            None => m.role.clone(),
+        };
+        s.push_str(&format!("    {:<20} {:<28} {}\n", role, m.name, m.fingerprint));
+    }
+    s
+}

@@ -1,0 +1,192 @@
+//! `sealroom deposit`, `list` and `read`.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::Context;
+use crate::case::policy::Category;
+use crate::error::{io_error, Error, ErrorKind, Result};
+use crate::vault::{parse_num, DepositSpec, Listing};
+
+pub(super) struct DepositArgs {
+    pub reference: String,
+    pub file: PathBuf,
+    pub category: String,
+    pub title: Option<String>,
+    pub confidential: bool,
+    pub share_with_all: bool,
+    pub as_party: Option<String>,
+}
+
+pub(super) fn deposit(ctx: &Context, args: DepositArgs) -> Result<()> {
+    let category = Category::parse(&args.category)?;
+    let from_stdin = args.file.as_os_str() == "-";
+    // Check the input before asking for a passphrase or touching the vault.
+    let input: Box<dyn io::Read> = if from_stdin {
+        Box::new(io::stdin().lock())
+    } else {
+        let meta = std::fs::metadata(&args.file)
+            .map_err(|e| io_error(format!("reading {}", args.file.display()), e))?;
+        if meta.is_dir() {
+            return Err(Error::usage(format!(
+                "{} is a folder; deposit one file at a time (or a zip of the folder)",
+                args.file.display()
+            )));
+        }
+        Box::new(
+            File::open(&args.file)
+                .map_err(|e| io_error(format!("reading {}", args.file.display()), e))?,
+        )
+    };
+    let file_name = if from_stdin {
+        "stdin".to_owned()
+    } else {
+        args.file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "document".to_owned())
+    };
+    let actor = ctx.identity()?;
+    let mut vault = ctx.open_vault()?;
+    let deposited = vault.deposit(
+        &actor,
+        &args.reference,
+        DepositSpec {
+            category,
+            title: args.title,
+            file_name,
+            confidential: args.confidential,
+            share_with_all: args.share_with_all,
+            as_party: args.as_party,
+        },
+        io::BufReader::with_capacity(256 * 1024, input),
+    )?;
+    ctx.emit(&deposited, || {
+        format!(
+            "#{}\nDeposited #{} in {} ({}, owner {}, {}): readable by {}.\n",
+            deposited.num,
+            deposited.num,
+            deposited.case,
+            deposited.category,
+            deposited.owner,
+            human_size(deposited.size),
+            deposited.readers
+        )
+    })
+}
+
+pub(super) fn list(ctx: &Context, reference: &str) -> Result<()> {
+    let actor = ctx.identity()?;
+    let vault = ctx.open_vault()?;
+    let listing = vault.list(&actor, reference)?;
+    ctx.emit(&listing, || list_text(&listing))
+}
+
+fn list_text(l: &Listing) -> String {
+    let mut s = format!(
+        "Case {}: {} document(s) you can read.\n",
+        l.case,
+        l.readable.len()
+    );
+    for d in &l.readable {
+        s.push_str(&format!(
+            "  #{:<4} {:<13} {:<12} {:<9} {}{}\n         {} · {} · deposited {} by {} · readable by {}\n",
+            d.num,
+            d.category,
+            d.owner,
+            human_size(d.size),
+            d.title,
+            if d.confidential { "  [confidential]" } else { "" },
+            d.file_name,
+            d.media_type,
+            d.deposited_at,
+            d.depositor,
+            d.readers
+        ));
+    }
+    if l.unreadable > 0 {
+        s.push_str(&format!(
+            "{} other document(s) exist in this case that you cannot read.\n",
+            l.unreadable
+        ));
+    }
+    s
+}
+
+pub(super) fn read(ctx: &Context, reference: &str, num: &str, output: Option<&Path>) -> Result<()> {
+    let num = parse_num(num)?;
+    if let Some(path) = output {
+        if path.exists() {
+            return Err(Error::refused(format!(
+                "{} already exists; sealroom does not overwrite files (choose another name)",
+                path.display()
+            )));
+        }
+    }
+    let actor = ctx.identity()?;
+    let mut vault = ctx.open_vault()?;
+    match output {
+        Some(path) => {
+            let dir = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+                _ => PathBuf::from("."),
+            };
+            // The temp file is deleted on drop, so any failure below leaves nothing.
+            let temp = tempfile::Builder::new()
+                .prefix(".sealroom-read-")
+                .tempfile_in(&dir)
+                .map_err(|e| io_error(format!("creating a file in {}", dir.display()), e))?;
+            let mut writer = BufWriter::with_capacity(256 * 1024, temp);
+            let outcome = vault.read(&actor, reference, num, &mut writer)?;
+            let temp = writer
+                .into_inner()
+                .map_err(|e| io_error(format!("writing {}", path.display()), e.into_error()))?;
+            temp.as_file()
+                .sync_all()
+                .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
+            temp.persist_noclobber(path)
+                .map_err(|e| io_error(format!("writing {}", path.display()), e.error))?;
+            if !ctx.json {
+                eprintln!(
+                    "Wrote #{num} \"{}\" ({}) to {}; signature and hashes verified.",
+                    outcome.document.title,
+                    human_size(outcome.document.size),
+                    path.display()
+                );
+            }
+            ctx.emit(&outcome, String::new)
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut writer = BufWriter::with_capacity(256 * 1024, stdout.lock());
+            match vault.read(&actor, reference, num, &mut writer) {
+                Ok(_) => writer
+                    .flush()
+                    .map_err(|e| io_error("writing to standard output", e)),
+                // A reader that went away (e.g. `| head`) is not a failure of the vault.
+                Err(e) if e.kind() == ErrorKind::Io && is_broken_pipe(&e) => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
+    }
+}
+
+fn is_broken_pipe(e: &Error) -> bool {
+    e.causes().iter().any(|c| c.contains("Broken pipe"))
+}
+
+/// A size for people: bytes, KiB, MiB or GiB.
+pub(crate) fn human_size(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}

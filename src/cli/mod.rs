@@ -1,0 +1,198 @@
+//! The command line: parse with clap ([`args`]), run one handler per command family,
+//! print text or JSON. Handlers only translate between the user and the library.
+
+pub mod args;
+mod cases;
+mod documents;
+mod passphrase;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use args::Cli;
+use args::Command;
+
+use crate::error::{io_error, Error, Result};
+use crate::identity::{Card, Identity};
+use crate::vault::Vault;
+
+/// Everything a handler needs from the global options.
+pub(crate) struct Context {
+    vault: Option<PathBuf>,
+    identity: Option<PathBuf>,
+    json: bool,
+}
+
+impl Context {
+    /// The vault folder: `--vault`, `SEALROOM_VAULT`, or `$XDG_DATA_HOME/sealroom`.
+    pub fn vault_dir(&self) -> Result<PathBuf> {
+        if let Some(v) = &self.vault {
+            return Ok(v.clone());
+        }
+        default_vault_dir().ok_or_else(|| {
+            Error::usage("no vault given and no home folder to find the default; use --vault DIR")
+        })
+    }
+
+    pub fn open_vault(&self) -> Result<Vault> {
+        Vault::open(&self.vault_dir()?)
+    }
+
+    /// The acting identity, loaded (asking for its passphrase if needed).
+    pub fn identity(&self) -> Result<Identity> {
+        let path = self.identity.as_ref().ok_or_else(|| {
+            Error::usage("say who is acting with -i FILE (or SEALROOM_IDENTITY)")
+        })?;
+        load_identity(path)
+    }
+
+    /// Print `value` as JSON, or `text` for a person.
+    pub fn emit<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) -> Result<()> {
+        let out = if self.json {
+            let mut s = serde_json::to_string_pretty(value)
+                .map_err(|e| Error::io(format!("encoding JSON failed: {e}")))?;
+            s.push('\n');
+            s
+        } else {
+            text()
+        };
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(out.as_bytes())
+            .and_then(|_| stdout.flush())
+            .map_err(|e| io_error("writing to standard output", e))
+    }
+}
+
+/// `$XDG_DATA_HOME/sealroom`, or `~/.local/share/sealroom`.
+pub fn default_vault_dir() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(x).join("sealroom"));
+    }
+    std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .map(|h| PathBuf::from(h).join(".local/share/sealroom"))
+}
+
+/// Load an identity file, asking for its passphrase only if it has one.
+pub(crate) fn load_identity(path: &Path) -> Result<Identity> {
+    Identity::load(path, || passphrase::for_identity(path))
+}
+
+/// Load a card file.
+pub(crate) fn load_card(path: &Path) -> Result<Card> {
+    Card::load(path)
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let ctx = Context {
+        vault: cli.vault,
+        identity: cli.identity,
+        json: cli.json,
+    };
+    match cli.command {
+        Command::Init => {
+            let dir = ctx.vault_dir()?;
+            let vault = Vault::init(&dir)?;
+            let public = vault.log_public_key()?;
+            ctx.emit(
+                &serde_json::json!({ "vault": dir, "log_public_key": public }),
+                || {
+                    format!(
+                        "Made a new vault at {}.\nIts log key (public): {public}\nNext: make identities with `sealroom keygen` and open a case with `sealroom case open`.\n",
+                        dir.display()
+                    )
+                },
+            )
+        }
+        Command::Keygen {
+            name,
+            output,
+            no_passphrase,
+        } => keygen(&ctx, &name, &output, no_passphrase),
+        Command::Card => {
+            let id = ctx.identity()?;
+            let card = id.card();
+            ctx.emit(&card_json(&card), || card.to_text())
+        }
+        Command::Case(cmd) => cases::run(&ctx, cmd),
+        Command::Deposit {
+            reference,
+            file,
+            category,
+            title,
+            confidential,
+            share_with_all,
+            as_party,
+        } => documents::deposit(
+            &ctx,
+            documents::DepositArgs {
+                reference,
+                file,
+                category,
+                title,
+                confidential,
+                share_with_all,
+                as_party,
+            },
+        ),
+        Command::List { reference } => documents::list(&ctx, &reference),
+        Command::Read {
+            reference,
+            num,
+            output,
+        } => documents::read(&ctx, &reference, &num, output.as_deref()),
+        Command::Demo { dir } => {
+            let report = crate::demo::run(dir.as_deref(), &mut std::io::stdout())?;
+            if report.failures > 0 {
+                return Err(Error::integrity(format!(
+                    "the demo found {} step(s) that did not do what they say",
+                    report.failures
+                )));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn card_json(card: &Card) -> serde_json::Value {
+    serde_json::json!({
+        "name": card.name(),
+        "age": card.recipient(),
+        "ed25519": card.verifying_key_b64(),
+        "fingerprint": card.fingerprint().short(),
+        "card": card.to_text(),
+    })
+}
+
+fn keygen(ctx: &Context, name: &str, output: &Path, no_passphrase: bool) -> Result<()> {
+    if output.exists() {
+        return Err(Error::refused(format!(
+            "{} already exists; sealroom never overwrites an identity (choose another file)",
+            output.display()
+        )));
+    }
+    let id = Identity::generate(name)?;
+    let pass = if no_passphrase {
+        None
+    } else {
+        Some(passphrase::for_new_identity()?)
+    };
+    id.save(output, pass)?;
+    let card = id.card();
+    if !ctx.json {
+        eprintln!(
+            "Wrote the identity to {} ({}). Keep it secret; the card below is public.",
+            output.display(),
+            if no_passphrase {
+                "NOT passphrase-protected"
+            } else {
+                "passphrase-protected"
+            }
+        );
+    }
+    ctx.emit(&card_json(&card), || card.to_text())
+}

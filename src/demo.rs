@@ -1,0 +1,372 @@
+//! `sealroom demo`: a whole small case, end to end, in a fresh vault, narrated.
+//!
+//! Every step states what it does and is checked; the demo fails (non-zero exit) if any
+//! step did not do what it says. It uses the same library calls the commands use, and
+//! leaves identity files and cards behind so a person can carry on by hand.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::case::policy::{Category, Policy};
+use crate::crypto::{escrow, wrap::DocumentKey};
+use crate::error::{io_error, Error, ErrorKind, Result};
+use crate::identity::Identity;
+use crate::vault::{CaseSpec, DepositSpec, Vault};
+
+/// The case reference the demo uses.
+pub const REFERENCE: &str = "DEMO-2026-001";
+
+/// How the demo went.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Steps checked.
+    pub steps: usize,
+    /// Steps that did not do what they said.
+    pub failures: usize,
+}
+
+struct Narrator<'a> {
+    out: &'a mut dyn Write,
+    report: Report,
+}
+
+impl Narrator<'_> {
+    fn say(&mut self, text: &str) -> Result<()> {
+        writeln!(self.out, "{text}").map_err(|e| io_error("writing the demo's narration", e))
+    }
+
+    /// Record a step: `Ok(detail)` if it did what it says, `Err(why)` if not.
+    fn check(&mut self, what: &str, outcome: std::result::Result<String, String>) -> Result<()> {
+        self.report.steps += 1;
+        let line = match outcome {
+            Ok(detail) if detail.is_empty() => format!("  ok   {what}"),
+            Ok(detail) => format!("  ok   {what}: {detail}"),
+            Err(why) => {
+                self.report.failures += 1;
+                format!("  FAIL {what}: {why}")
+            }
+        };
+        self.say(&line)
+    }
+}
+
+fn expect_refusal<T>(res: Result<T>, kind: ErrorKind) -> std::result::Result<String, String> {
+    match res {
+        Ok(_) => Err("it was allowed".to_owned()),
+        Err(e) if e.kind() == kind => Ok(format!("refused: \"{}\"", e.message())),
+        Err(e) => Err(format!("refused for the wrong reason: {}", e.message())),
+    }
+}
+
+fn spec(category: Category, title: &str, file_name: &str) -> DepositSpec {
+    DepositSpec {
+        category,
+        title: Some(title.to_owned()),
+        file_name: file_name.to_owned(),
+        confidential: false,
+        share_with_all: false,
+        as_party: None,
+    }
+}
+
+/// Run the demo in `dir` (a fresh temporary folder when `None`), narrating to `out`.
+pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
+    let temp = match dir {
+        Some(_) => None,
+        None => Some(
+            tempfile::Builder::new()
+                .prefix("sealroom-demo-")
+                .tempdir()
+                .map_err(|e| io_error("making a temporary folder for the demo", e))?,
+        ),
+    };
+    let dir: PathBuf = match (&temp, dir) {
+        (Some(t), _) => t.path().to_owned(),
+        (None, Some(d)) => d.to_owned(),
+        (None, None) => unreachable!("a folder is either given or made"),
+    };
+    let mut n = Narrator {
+        out,
+        report: Report::default(),
+    };
+    n.say(&format!(
+        "sealroom demo: one mediation, from opening to close, in {}",
+        dir.display()
+    ))?;
+
+    n.say("\n1. People make their identities (secret) and cards (public).")?;
+    let ids_dir = dir.join("identities");
+    std::fs::create_dir_all(&ids_dir).map_err(|e| io_error("creating the identities folder", e))?;
+    let names = [
+        ("registrar", "Rhea Okafor (IOMed registry)"),
+        ("mediator", "Mateo Lindqvist"),
+        ("claimant", "Ana Ruiz (for Claimant Ltd)"),
+        ("respondent", "Chen Wei (for the Republic)"),
+        ("archivist", "Ada Mensah (records office)"),
+        ("custodian-1", "Custodian One"),
+        ("custodian-2", "Custodian Two"),
+        ("custodian-3", "Custodian Three"),
+    ];
+    let mut ids = Vec::new();
+    for (file, name) in names {
+        let id = Identity::generate(name)?;
+        id.save(&ids_dir.join(format!("{file}.id")), None)?;
+        std::fs::write(ids_dir.join(format!("{file}.card")), id.card().to_text())
+            .map_err(|e| io_error("writing a card", e))?;
+        ids.push(id);
+    }
+    let [registrar, mediator, claimant, respondent, archivist, c1, c2, c3]: [Identity; 8] = ids
+        .try_into()
+        .map_err(|_| Error::io("the demo's identities were not all made"))?;
+    n.check(
+        "eight identities and cards written",
+        Ok(format!("{}", ids_dir.display())),
+    )?;
+
+    n.say("\n2. The registrar makes a vault and opens the case (consent policy, escrow 2 of 3).")?;
+    let vault_dir = dir.join("vault");
+    let mut vault = Vault::init(&vault_dir)?;
+    let summary = vault.open_case(
+        &registrar,
+        CaseSpec {
+            reference: REFERENCE.to_owned(),
+            title: Some("Claimant Ltd v. the Republic (demo)".to_owned()),
+            policy: Policy::Consent,
+            threshold: 2,
+            mediators: vec![mediator.card()],
+            parties: vec![
+                ("claimant".to_owned(), claimant.card()),
+                ("respondent".to_owned(), respondent.card()),
+            ],
+            archivist: archivist.card(),
+            custodians: vec![c1.card(), c2.card(), c3.card()],
+        },
+    )?;
+    n.check(
+        "case opened with its charter signed by the registrar",
+        if summary.members.len() == 8 && summary.state == "open" {
+            Ok(format!("{} members", summary.members.len()))
+        } else {
+            Err(format!("unexpected case: {summary:?}"))
+        },
+    )?;
+
+    n.say("\n3. The claimant deposits a caucus statement for the mediator's eyes only.")?;
+    let caucus = b"Caucus: we would accept 4.2m if the respondent withdraws the counterclaim.";
+    let d1 = vault.deposit(
+        &claimant,
+        REFERENCE,
+        spec(Category::Caucus, "Settlement range", "caucus.txt"),
+        &caucus[..],
+    )?;
+    n.check(
+        "deposited as #1",
+        if d1.num == 1 {
+            Ok(format!("readable by {}", d1.readers))
+        } else {
+            Err(format!("got #{}", d1.num))
+        },
+    )?;
+    let mut got = Vec::new();
+    let res = vault.read(&mediator, REFERENCE, 1, &mut got);
+    n.check(
+        "the mediator reads #1, signature and hash checked",
+        match res {
+            Ok(_) if got == caucus => Ok(String::new()),
+            Ok(_) => Err("the bytes differ".to_owned()),
+            Err(e) => Err(e.message().to_owned()),
+        },
+    )?;
+    n.check(
+        "the respondent cannot read #1",
+        expect_refusal(
+            vault.read(&respondent, REFERENCE, 1, &mut Vec::new()),
+            ErrorKind::Refused,
+        ),
+    )?;
+
+    n.say("\n4. The claimant files its brief for every party; the respondent files evidence.")?;
+    let mut brief_spec = spec(Category::Brief, "Statement of position", "position.md");
+    brief_spec.share_with_all = true;
+    let brief = "# Statement of position\n\nThe contract was terminated without cause.\n"
+        .repeat(200);
+    let d2 = vault.deposit(&claimant, REFERENCE, brief_spec, brief.as_bytes())?;
+    let mut got = Vec::new();
+    let res = vault.read(&respondent, REFERENCE, d2.num, &mut got);
+    n.check(
+        "the respondent reads the shared brief #2",
+        match res {
+            Ok(_) if got == brief.as_bytes() => Ok(format!("{} bytes, compressed inside age", got.len())),
+            Ok(_) => Err("the bytes differ".to_owned()),
+            Err(e) => Err(e.message().to_owned()),
+        },
+    )?;
+    let mut evidence = vec![0u8; 256 * 1024];
+    getrandom::fill(&mut evidence).map_err(|_| Error::io("the system random generator failed"))?;
+    let d3 = vault.deposit(
+        &respondent,
+        REFERENCE,
+        spec(Category::Evidence, "Site photographs", "photos.bin"),
+        &evidence[..],
+    )?;
+    let mut got = Vec::new();
+    let res = vault.read(&mediator, REFERENCE, d3.num, &mut got);
+    n.check(
+        "the mediator reads the respondent's binary evidence #3 byte for byte",
+        match res {
+            Ok(_) if got == evidence => Ok(format!("encoding {}", d3.encoding)),
+            Ok(_) => Err("the bytes differ".to_owned()),
+            Err(e) => Err(e.message().to_owned()),
+        },
+    )?;
+    n.check(
+        "the claimant cannot read the respondent's evidence",
+        expect_refusal(
+            vault.read(&claimant, REFERENCE, d3.num, &mut Vec::new()),
+            ErrorKind::Refused,
+        ),
+    )?;
+
+    n.say("\n5. The mediator keeps a note; mediators may not file briefs.")?;
+    let d4 = vault.deposit(
+        &mediator,
+        REFERENCE,
+        spec(Category::MediatorNote, "Impressions after caucus", "note.txt"),
+        &b"Both sides are closer than they say."[..],
+    )?;
+    n.check(
+        "the archivist cannot read the mediator's note",
+        expect_refusal(
+            vault.read(&archivist, REFERENCE, d4.num, &mut Vec::new()),
+            ErrorKind::Refused,
+        ),
+    )?;
+    n.check(
+        "a mediator's brief is refused",
+        expect_refusal(
+            vault.deposit(
+                &mediator,
+                REFERENCE,
+                spec(Category::Brief, "x", "x.txt"),
+                &b"x"[..],
+            ),
+            ErrorKind::Refused,
+        ),
+    )?;
+
+    n.say("\n6. The registrar issues a procedural order, which everyone can read.")?;
+    let d5 = vault.deposit(
+        &registrar,
+        REFERENCE,
+        spec(Category::Procedural, "Procedural order no. 1", "po1.txt"),
+        &b"The mediation session is fixed for 3 December."[..],
+    )?;
+    let everyone = [&mediator, &claimant, &respondent, &archivist];
+    let all_read = everyone
+        .iter()
+        .all(|who| vault.read(who, REFERENCE, d5.num, &mut Vec::new()).is_ok());
+    n.check(
+        "parties, mediator and archivist all read #5",
+        if all_read { Ok(String::new()) } else { Err("someone could not".to_owned()) },
+    )?;
+
+    n.say("\n7. What each side sees.")?;
+    let listing = vault.list(&respondent, REFERENCE)?;
+    n.check(
+        "the respondent lists 3 readable documents and is told of 2 others",
+        if listing.readable.len() == 3 && listing.unreadable == 2 {
+            Ok(listing
+                .readable
+                .iter()
+                .map(|d| format!("#{} {}", d.num, d.title))
+                .collect::<Vec<_>>()
+                .join(", "))
+        } else {
+            Err(format!(
+                "{} readable, {} others",
+                listing.readable.len(),
+                listing.unreadable
+            ))
+        },
+    )?;
+
+    n.say("\n8. Two of three custodians can rebuild the escrow key (one alone cannot).")?;
+    let escrow_recipient: age::x25519::Recipient = vault
+        .case_summary(REFERENCE)
+        .and_then(|_| vault.statements(REFERENCE))
+        .and_then(|s| match s[0].statement()?.act {
+            crate::log::statement::Act::Open { charter } => charter.escrow(),
+            _ => Err(Error::integrity("the log does not start with the charter")),
+        })?;
+    let mut shares = Vec::new();
+    for c in [&c1, &c3] {
+        let wrapped = vault.escrow_share(REFERENCE, c)?;
+        let text = crate::crypto::body::open_small(&wrapped, c.decryption_key())?
+            .ok_or_else(|| Error::integrity("a custodian's share is not addressed to them"))?;
+        let text = std::str::from_utf8(&text)
+            .map_err(|_| Error::integrity("a share is damaged"))?;
+        shares.push(escrow::ShareRecord::parse(text)?.share);
+    }
+    let one = escrow::combine(&shares[..1], &escrow_recipient);
+    n.check(
+        "one share alone does not open the escrow key",
+        expect_refusal(one, ErrorKind::Integrity),
+    )?;
+    let opened = escrow::combine(&shares, &escrow_recipient).and_then(|key| {
+        let wrap = vault.escrow_wrap(REFERENCE, 1)?;
+        DocumentKey::unwrap_with(&wrap, &key)?
+            .ok_or_else(|| Error::integrity("the escrow wrap did not open"))
+    });
+    n.check(
+        "custodians 1 and 3 together open #1's escrow wrap",
+        opened.map(|_| String::new()).map_err(|e| e.message().to_owned()),
+    )?;
+
+    n.say("\n9. The mediator closes the case: reading goes on, deposits stop.")?;
+    vault.close_case(&mediator, REFERENCE)?;
+    n.check(
+        "a deposit after closing is refused",
+        expect_refusal(
+            vault.deposit(
+                &claimant,
+                REFERENCE,
+                spec(Category::Brief, "Late brief", "late.txt"),
+                &b"late"[..],
+            ),
+            ErrorKind::Refused,
+        ),
+    )?;
+    n.check(
+        "the claimant still reads the procedural order",
+        vault
+            .read(&claimant, REFERENCE, d5.num, &mut Vec::new())
+            .map(|_| String::new())
+            .map_err(|e| e.message().to_owned()),
+    )?;
+
+    n.say("\n10. Every act is a signed statement in the case log.")?;
+    let checked = vault.verify_statements(REFERENCE);
+    n.check(
+        "every statement is signed by a member and in order",
+        checked
+            .map(|c| format!("{c} statements"))
+            .map_err(|e| e.message().to_owned()),
+    )?;
+
+    let hint = if temp.is_some() {
+        "\nThe demo's temporary folder is removed now; run `sealroom demo --dir DIR` to keep it.".to_owned()
+    } else {
+        format!(
+            "\nCarry on by hand: sealroom --vault {} list {REFERENCE} -i {}",
+            vault_dir.display(),
+            ids_dir.join("claimant.id").display()
+        )
+    };
+    n.say(&format!(
+        "\n{} of {} steps did what they say.{hint}",
+        n.report.steps - n.report.failures,
+        n.report.steps,
+    ))?;
+    Ok(n.report)
+}
+
