@@ -1,0 +1,106 @@
+//! A document body is a standard age v1 file: given the document key, the `age` crate
+//! and `zstd` alone (and, where installed, the stock `age` and `zstd` tools) give the
+//! original bytes back. The document key is recovered here the way an archive would
+//! be opened: from the escrow share and the escrow wrap.
+
+mod fixture;
+
+use std::io::Read as _;
+use std::str::FromStr as _;
+
+use age::secrecy::ExposeSecret as _;
+use fixture::{spec, World, CASE};
+use sealroom::case::policy::Category;
+use sealroom::crypto::{body::open_small, escrow, wrap::DocumentKey};
+
+/// The document key of `num`, rebuilt from the archivist's 1-of-1 escrow share.
+fn document_key(w: &World, num: u64) -> age::x25519::Identity {
+    let wrapped = w.vault.escrow_share(CASE, &w.archivist).unwrap();
+    let text = open_small(&wrapped, w.archivist.decryption_key()).unwrap().unwrap();
+    let record = escrow::ShareRecord::parse(std::str::from_utf8(&text).unwrap()).unwrap();
+    let expected = age::x25519::Recipient::from_str(&record.escrow).unwrap();
+    let escrow_key = escrow::combine(&[record.share], &expected).unwrap();
+    let wrap = w.vault.escrow_wrap(CASE, num).unwrap();
+    let key = DocumentKey::unwrap_with(&wrap, &escrow_key).unwrap().unwrap();
+    // Round-trip through the key's text form, as a person would hold it.
+    age::x25519::Identity::from_str(key.identity().to_string().expose_secret()).unwrap()
+}
+
+fn decrypt_with_age_crate(blob: &[u8], key: &age::x25519::Identity) -> Vec<u8> {
+    let decryptor = age::Decryptor::new(blob).expect("a standard age v1 header");
+    let mut reader = decryptor
+        .decrypt(std::iter::once(key as &dyn age::Identity))
+        .expect("the document key opens the body");
+    let mut out = Vec::new();
+    reader.read_to_end(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn compressible_body_is_age_then_zstd() {
+    let mut w = World::new(0, 1);
+    let text = "Article 14. The parties shall meet in good faith.\n".repeat(5000);
+    let d = w
+        .vault
+        .deposit(&w.claimant, CASE, spec(Category::Brief, "brief"), text.as_bytes())
+        .unwrap();
+    assert_eq!(d.encoding, "zstd");
+    let blob = std::fs::read(w.vault_dir().join("blobs").join(&d.blob_sha256)).unwrap();
+    assert!(blob.starts_with(b"age-encryption.org/v1\n"));
+    let key = document_key(&w, d.num);
+    let compressed = decrypt_with_age_crate(&blob, &key);
+    assert_eq!(&compressed[..4], &[0x28, 0xb5, 0x2f, 0xfd], "a zstd frame");
+    assert_eq!(zstd::decode_all(&compressed[..]).unwrap(), text.as_bytes());
+}
+
+#[test]
+fn incompressible_body_is_plain_age() {
+    let mut w = World::new(0, 1);
+    let mut data = vec![0u8; 1 << 20];
+    getrandom::fill(&mut data).unwrap();
+    let d = w
+        .vault
+        .deposit(&w.claimant, CASE, spec(Category::Evidence, "photos"), &data[..])
+        .unwrap();
+    assert_eq!(d.encoding, "none");
+    let blob = std::fs::read(w.vault_dir().join("blobs").join(&d.blob_sha256)).unwrap();
+    assert_eq!(decrypt_with_age_crate(&blob, &document_key(&w, d.num)), data);
+}
+
+fn tool(name: &str) -> bool {
+    std::process::Command::new(name)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+#[test]
+fn stock_age_and_zstd_tools_open_a_body() {
+    if !(tool("age") && tool("zstd")) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install the stock age and zstd tools (apt-get install -y age zstd)"
+        );
+        eprintln!("SKIPPED stock_age_and_zstd_tools_open_a_body: `age` or `zstd` is not installed here");
+        return;
+    }
+    let mut w = World::new(0, 1);
+    let text = "Without prejudice. ".repeat(10_000);
+    let d = w
+        .vault
+        .deposit(&w.claimant, CASE, spec(Category::Caucus, "offer"), text.as_bytes())
+        .unwrap();
+    let key = document_key(&w, d.num);
+    let key_file = w.dir.path().join("doc.key");
+    std::fs::write(&key_file, format!("{}\n", key.to_string().expose_secret())).unwrap();
+    let blob = w.vault_dir().join("blobs").join(&d.blob_sha256);
+    let script = format!(
+        "age -d -i '{}' '{}' | zstd -d -c",
+        key_file.display(),
+        blob.display()
+    );
+    let out = std::process::Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, text.as_bytes());
+}
