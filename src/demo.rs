@@ -188,15 +188,17 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     n.say("\n4. The claimant files its brief for every party; the respondent files evidence.")?;
     let mut brief_spec = spec(Category::Brief, "Statement of position", "position.md");
     brief_spec.share_with_all = true;
-    let brief = "# Statement of position\n\nThe contract was terminated without cause.\n"
-        .repeat(200);
+    let brief =
+        "# Statement of position\n\nThe contract was terminated without cause.\n".repeat(200);
     let d2 = vault.deposit(&claimant, REFERENCE, brief_spec, brief.as_bytes())?;
     let mut got = Vec::new();
     let res = vault.read(&respondent, REFERENCE, d2.num, &mut got);
     n.check(
         "the respondent reads the shared brief #2",
         match res {
-            Ok(_) if got == brief.as_bytes() => Ok(format!("{} bytes, compressed inside age", got.len())),
+            Ok(_) if got == brief.as_bytes() => {
+                Ok(format!("{} bytes, compressed inside age", got.len()))
+            }
             Ok(_) => Err("the bytes differ".to_owned()),
             Err(e) => Err(e.message().to_owned()),
         },
@@ -231,7 +233,11 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     let d4 = vault.deposit(
         &mediator,
         REFERENCE,
-        spec(Category::MediatorNote, "Impressions after caucus", "note.txt"),
+        spec(
+            Category::MediatorNote,
+            "Impressions after caucus",
+            "note.txt",
+        ),
         &b"Both sides are closer than they say."[..],
     )?;
     n.check(
@@ -267,7 +273,11 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         .all(|who| vault.read(who, REFERENCE, d5.num, &mut Vec::new()).is_ok());
     n.check(
         "parties, mediator and archivist all read #5",
-        if all_read { Ok(String::new()) } else { Err("someone could not".to_owned()) },
+        if all_read {
+            Ok(String::new())
+        } else {
+            Err("someone could not".to_owned())
+        },
     )?;
 
     n.say("\n7. What each side sees.")?;
@@ -303,8 +313,8 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         let wrapped = vault.escrow_share(REFERENCE, c)?;
         let text = crate::crypto::body::open_small(&wrapped, c.decryption_key())?
             .ok_or_else(|| Error::integrity("a custodian's share is not addressed to them"))?;
-        let text = std::str::from_utf8(&text)
-            .map_err(|_| Error::integrity("a share is damaged"))?;
+        let text =
+            std::str::from_utf8(&text).map_err(|_| Error::integrity("a share is damaged"))?;
         shares.push(escrow::ShareRecord::parse(text)?.share);
     }
     let one = escrow::combine(&shares[..1], &escrow_recipient);
@@ -319,7 +329,9 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     });
     n.check(
         "custodians 1 and 3 together open #1's escrow wrap",
-        opened.map(|_| String::new()).map_err(|e| e.message().to_owned()),
+        opened
+            .map(|_| String::new())
+            .map_err(|e| e.message().to_owned()),
     )?;
 
     n.say("\n9. The mediator closes the case: reading goes on, deposits stop.")?;
@@ -354,7 +366,8 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     )?;
 
     let hint = if temp.is_some() {
-        "\nThe demo's temporary folder is removed now; run `sealroom demo --dir DIR` to keep it.".to_owned()
+        "\nThe demo's temporary folder is removed now; run `sealroom demo --dir DIR` to keep it."
+            .to_owned()
     } else {
         format!(
             "\nCarry on by hand: sealroom --vault {} list {REFERENCE} -i {}",
@@ -369,4 +382,3 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     ))?;
     Ok(n.report)
 }
-

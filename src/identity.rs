@@ -358,7 +358,9 @@ impl Card {
 
     /// Parse the text form; the fingerprint line must match the card's contents.
     pub fn parse(text: &str) -> Result<Self> {
-        let bad = || Error::usage("this is not a sealroom card (expected the text `sealroom keygen` or `sealroom card` prints)");
+        let bad = || {
+            Error::usage("this is not a sealroom card (expected the text `sealroom keygen` or `sealroom card` prints)")
+        };
         let text = text.strip_suffix('\n').unwrap_or(text);
         let text = text.strip_suffix('\r').unwrap_or(text);
         let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));

@@ -22,7 +22,11 @@ fn scan(dir: &std::path::Path, needles: &[Vec<u8>], found: &mut Vec<String>, fil
         let bytes = std::fs::read(&path).unwrap();
         for needle in needles {
             if bytes.windows(needle.len()).any(|w| w == needle.as_slice()) {
-                found.push(format!("{} contains {:?}", path.display(), String::from_utf8_lossy(needle)));
+                found.push(format!(
+                    "{} contains {:?}",
+                    path.display(),
+                    String::from_utf8_lossy(needle)
+                ));
             }
         }
     }
@@ -75,7 +79,9 @@ fn markers_never_reach_the_vault_files() {
         )
         .unwrap();
     for num in &nums {
-        w.vault.read(&w.mediator, CASE, *num, &mut Vec::new()).unwrap();
+        w.vault
+            .read(&w.mediator, CASE, *num, &mut Vec::new())
+            .unwrap();
     }
     let listing = w.vault.list(&w.claimant, CASE).unwrap();
     assert!(listing.readable.iter().all(|d| d.title.contains(MARKER)));
@@ -84,13 +90,19 @@ fn markers_never_reach_the_vault_files() {
         MARKER.as_bytes().to_vec(),
         MARKER.to_lowercase().into_bytes(),
         // A UTF-16 copy would betray a title that went through some other encoding.
-        MARKER.encode_utf16().flat_map(|u| u.to_le_bytes()).collect(),
+        MARKER
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect(),
     ];
     // Scan while the vault is open (WAL and shared memory present), then after closing.
     let dir = w.vault_dir();
     for phase in ["open", "closed"] {
         if phase == "closed" {
-            drop(std::mem::replace(&mut w.vault, sealroom::Vault::open(&dir).unwrap()));
+            drop(std::mem::replace(
+                &mut w.vault,
+                sealroom::Vault::open(&dir).unwrap(),
+            ));
         }
         let mut found = Vec::new();
         let mut files = 0;

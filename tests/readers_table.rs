@@ -21,14 +21,54 @@ const ROLES: [&str; 8] = [
 
 /// (category, share_with_all, depositor, readable by each role in `ROLES` order)
 const TABLE: [(Category, bool, &str, [bool; 8]); 8] = [
-    (Category::Caucus, false, "claimant", [false, true, true, true, false, false, false, false]),
-    (Category::Brief, false, "claimant", [false, true, true, true, false, false, false, false]),
-    (Category::Brief, true, "claimant", [false, true, true, true, true, false, false, false]),
-    (Category::Evidence, false, "claimant", [false, true, true, true, false, false, false, false]),
-    (Category::Evidence, true, "claimant", [false, true, true, true, true, false, false, false]),
-    (Category::Settlement, false, "claimant", [false, true, true, true, true, true, false, false]),
-    (Category::Procedural, false, "claimant", [true, true, true, true, true, true, false, false]),
-    (Category::MediatorNote, false, "mediator", [false, true, false, false, false, false, false, false]),
+    (
+        Category::Caucus,
+        false,
+        "claimant",
+        [false, true, true, true, false, false, false, false],
+    ),
+    (
+        Category::Brief,
+        false,
+        "claimant",
+        [false, true, true, true, false, false, false, false],
+    ),
+    (
+        Category::Brief,
+        true,
+        "claimant",
+        [false, true, true, true, true, false, false, false],
+    ),
+    (
+        Category::Evidence,
+        false,
+        "claimant",
+        [false, true, true, true, false, false, false, false],
+    ),
+    (
+        Category::Evidence,
+        true,
+        "claimant",
+        [false, true, true, true, true, false, false, false],
+    ),
+    (
+        Category::Settlement,
+        false,
+        "claimant",
+        [false, true, true, true, true, true, false, false],
+    ),
+    (
+        Category::Procedural,
+        false,
+        "claimant",
+        [true, true, true, true, true, true, false, false],
+    ),
+    (
+        Category::MediatorNote,
+        false,
+        "mediator",
+        [false, true, false, false, false, false, false, false],
+    ),
 ];
 
 #[test]
@@ -61,7 +101,9 @@ fn who_can_read_each_category_on_deposit() {
                 res.unwrap_or_else(|e| panic!("{cell}: should read, got: {e}"));
                 assert_eq!(out, content, "{cell}: wrong bytes");
             } else {
-                let err = res.err().unwrap_or_else(|| panic!("{cell}: should be refused"));
+                let err = res
+                    .err()
+                    .unwrap_or_else(|| panic!("{cell}: should be refused"));
                 assert_eq!(err.kind(), ErrorKind::Refused, "{cell}: {err}");
                 assert!(out.is_empty(), "{cell}: bytes were released on refusal");
             }
@@ -83,12 +125,23 @@ fn refusals_name_who_can_read() {
     let mut w = World::new(0, 1);
     let d = w
         .vault
-        .deposit(&w.claimant, CASE, spec(Category::Caucus, "bottom line"), &b"x"[..])
+        .deposit(
+            &w.claimant,
+            CASE,
+            spec(Category::Caucus, "bottom line"),
+            &b"x"[..],
+        )
         .unwrap();
-    let err = w.vault.read(&w.respondent, CASE, d.num, &mut Vec::new()).unwrap_err();
+    let err = w
+        .vault
+        .read(&w.respondent, CASE, d.num, &mut Vec::new())
+        .unwrap_err();
     assert!(err.message().contains("the claimant party"), "{err}");
     assert!(err.message().contains("the mediators"), "{err}");
-    assert!(!err.message().contains("bottom line"), "the title leaked: {err}");
+    assert!(
+        !err.message().contains("bottom line"),
+        "the title leaked: {err}"
+    );
 }
 
 #[test]
@@ -114,13 +167,21 @@ fn deposit_rights_by_role() {
             _ => &w.outsider,
         };
         let before = w.vault.statements(CASE).unwrap().len();
-        let res = w.vault.deposit(actor, CASE, spec(category, "t"), &b"body"[..]);
+        let res = w
+            .vault
+            .deposit(actor, CASE, spec(category, "t"), &b"body"[..]);
         assert_eq!(res.is_ok(), allowed, "{who} depositing {category}");
         if !allowed {
             assert_eq!(res.unwrap_err().kind(), ErrorKind::Refused);
-            assert_eq!(w.vault.statements(CASE).unwrap().len(), before, "a refusal was logged as an act");
+            assert_eq!(
+                w.vault.statements(CASE).unwrap().len(),
+                before,
+                "a refusal was logged as an act"
+            );
         }
     }
-    let blobs = std::fs::read_dir(w.vault_dir().join("blobs")).unwrap().count();
+    let blobs = std::fs::read_dir(w.vault_dir().join("blobs"))
+        .unwrap()
+        .count();
     assert_eq!(blobs, 4, "refused deposits left blobs behind");
 }

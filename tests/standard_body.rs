@@ -16,12 +16,16 @@ use sealroom::crypto::{body::open_small, escrow, wrap::DocumentKey};
 /// The document key of `num`, rebuilt from the archivist's 1-of-1 escrow share.
 fn document_key(w: &World, num: u64) -> age::x25519::Identity {
     let wrapped = w.vault.escrow_share(CASE, &w.archivist).unwrap();
-    let text = open_small(&wrapped, w.archivist.decryption_key()).unwrap().unwrap();
+    let text = open_small(&wrapped, w.archivist.decryption_key())
+        .unwrap()
+        .unwrap();
     let record = escrow::ShareRecord::parse(std::str::from_utf8(&text).unwrap()).unwrap();
     let expected = age::x25519::Recipient::from_str(&record.escrow).unwrap();
     let escrow_key = escrow::combine(&[record.share], &expected).unwrap();
     let wrap = w.vault.escrow_wrap(CASE, num).unwrap();
-    let key = DocumentKey::unwrap_with(&wrap, &escrow_key).unwrap().unwrap();
+    let key = DocumentKey::unwrap_with(&wrap, &escrow_key)
+        .unwrap()
+        .unwrap();
     // Round-trip through the key's text form, as a person would hold it.
     age::x25519::Identity::from_str(key.identity().to_string().expose_secret()).unwrap()
 }
@@ -42,7 +46,12 @@ fn compressible_body_is_age_then_zstd() {
     let text = "Article 14. The parties shall meet in good faith.\n".repeat(5000);
     let d = w
         .vault
-        .deposit(&w.claimant, CASE, spec(Category::Brief, "brief"), text.as_bytes())
+        .deposit(
+            &w.claimant,
+            CASE,
+            spec(Category::Brief, "brief"),
+            text.as_bytes(),
+        )
         .unwrap();
     assert_eq!(d.encoding, "zstd");
     let blob = std::fs::read(w.vault_dir().join("blobs").join(&d.blob_sha256)).unwrap();
@@ -60,11 +69,19 @@ fn incompressible_body_is_plain_age() {
     getrandom::fill(&mut data).unwrap();
     let d = w
         .vault
-        .deposit(&w.claimant, CASE, spec(Category::Evidence, "photos"), &data[..])
+        .deposit(
+            &w.claimant,
+            CASE,
+            spec(Category::Evidence, "photos"),
+            &data[..],
+        )
         .unwrap();
     assert_eq!(d.encoding, "none");
     let blob = std::fs::read(w.vault_dir().join("blobs").join(&d.blob_sha256)).unwrap();
-    assert_eq!(decrypt_with_age_crate(&blob, &document_key(&w, d.num)), data);
+    assert_eq!(
+        decrypt_with_age_crate(&blob, &document_key(&w, d.num)),
+        data
+    );
 }
 
 fn tool(name: &str) -> bool {
@@ -82,14 +99,21 @@ fn stock_age_and_zstd_tools_open_a_body() {
             std::env::var_os("CI").is_none(),
             "CI must install the stock age and zstd tools (apt-get install -y age zstd)"
         );
-        eprintln!("SKIPPED stock_age_and_zstd_tools_open_a_body: `age` or `zstd` is not installed here");
+        eprintln!(
+            "SKIPPED stock_age_and_zstd_tools_open_a_body: `age` or `zstd` is not installed here"
+        );
         return;
     }
     let mut w = World::new(0, 1);
     let text = "Without prejudice. ".repeat(10_000);
     let d = w
         .vault
-        .deposit(&w.claimant, CASE, spec(Category::Caucus, "offer"), text.as_bytes())
+        .deposit(
+            &w.claimant,
+            CASE,
+            spec(Category::Caucus, "offer"),
+            text.as_bytes(),
+        )
         .unwrap();
     let key = document_key(&w, d.num);
     let key_file = w.dir.path().join("doc.key");
@@ -100,7 +124,15 @@ fn stock_age_and_zstd_tools_open_a_body() {
         key_file.display(),
         blob.display()
     );
-    let out = std::process::Command::new("sh").arg("-c").arg(&script).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.stdout, text.as_bytes());
 }

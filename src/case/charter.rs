@@ -216,7 +216,8 @@ mod tests {
         c.members.retain(|m| m.role != "mediator");
         assert!(c.validate().is_err());
         let mut c = charter();
-        c.members.retain(|m| m.label.as_deref() != Some("respondent"));
+        c.members
+            .retain(|m| m.label.as_deref() != Some("respondent"));
         assert!(c.validate().is_err());
         let mut c = charter();
         c.threshold = 2;

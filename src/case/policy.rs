@@ -262,11 +262,7 @@ pub fn check_label(label: &str) -> Result<()> {
 /// Party members deposit anything but mediator notes, owned by their party
 /// (`as_party` chooses when a person belongs to several). Mediators deposit only
 /// `mediator-note` and `procedural`; the registrar only `procedural`.
-pub fn deposit_owner(
-    roles: &[Role],
-    category: Category,
-    as_party: Option<&str>,
-) -> Result<Owner> {
+pub fn deposit_owner(roles: &[Role], category: Category, as_party: Option<&str>) -> Result<Owner> {
     if roles.is_empty() {
         return Err(Error::refused(
             "you are not a member of this case, so you cannot deposit in it",
@@ -297,9 +293,7 @@ pub fn deposit_owner(
     }
     match category {
         Category::MediatorNote if is_mediator => Ok(Owner::Mediators),
-        Category::MediatorNote => Err(Error::refused(
-            "only mediators may deposit a mediator-note",
-        )),
+        Category::MediatorNote => Err(Error::refused("only mediators may deposit a mediator-note")),
         _ if parties.len() == 1 => Ok(Owner::Party(parties[0].to_owned())),
         _ if parties.len() > 1 => Err(Error::usage(format!(
             "you are a member of several parties ({}); say which with --as-party LABEL",
@@ -402,9 +396,7 @@ pub fn check_may_close(roles: &[Role], state: CaseState) -> Result<()> {
 /// Who may add members: the registrar, while the case is open.
 pub fn check_may_add_member(roles: &[Role], state: CaseState) -> Result<()> {
     if !roles.contains(&Role::Registrar) {
-        return Err(Error::refused(
-            "only the case's registrar may add members",
-        ));
+        return Err(Error::refused("only the case's registrar may add members"));
     }
     if state != CaseState::Open {
         return Err(Error::refused(format!(
@@ -438,8 +430,10 @@ mod tests {
             assert!(!readers_on_deposit(cat, &owner, false, &labels())
                 .contains(&Audience::Party("respondent".into())));
         }
-        assert!(!readers_on_deposit(Category::Caucus, &owner, true, &labels())
-            .contains(&Audience::Party("respondent".into())));
+        assert!(
+            !readers_on_deposit(Category::Caucus, &owner, true, &labels())
+                .contains(&Audience::Party("respondent".into()))
+        );
     }
 
     #[test]

@@ -21,7 +21,13 @@ pub struct Cli {
     pub vault: Option<PathBuf>,
 
     /// Your identity file: who is acting.
-    #[arg(short = 'i', long, global = true, env = "SEALROOM_IDENTITY", value_name = "FILE")]
+    #[arg(
+        short = 'i',
+        long,
+        global = true,
+        env = "SEALROOM_IDENTITY",
+        value_name = "FILE"
+    )]
     pub identity: Option<PathBuf>,
 
     /// Print one JSON document on stdout instead of text.
@@ -45,11 +51,13 @@ pub enum Command {
     Init,
 
     /// Make a new identity file and print its card.
-    #[command(after_help = "Examples:\n  sealroom keygen --name 'Ana Ruiz' -o ana.id > ana.card\n  \
+    #[command(
+        after_help = "Examples:\n  sealroom keygen --name 'Ana Ruiz' -o ana.id > ana.card\n  \
 SEALROOM_PASSPHRASE=... sealroom keygen --name 'Ana Ruiz' -o ana.id   (no terminal)\n  \
 sealroom keygen --name 'Batch robot' -o robot.id --no-passphrase\n\n\
 The identity file is secret: keep it, and its passphrase, to yourself.\n\
-The card it prints is public: send it to the case's registrar.")]
+The card it prints is public: send it to the case's registrar."
+    )]
     Keygen {
         /// Your name as it will appear in cases.
         #[arg(long)]
@@ -71,12 +79,14 @@ The card it prints is public: send it to the case's registrar.")]
     Case(CaseCommand),
 
     /// Deposit a document in a case; prints its number `#N`.
-    #[command(after_help = "Examples:\n  sealroom deposit IOMed-2026-014 brief.pdf -i ana.id\n  \
+    #[command(
+        after_help = "Examples:\n  sealroom deposit IOMed-2026-014 brief.pdf -i ana.id\n  \
 sealroom deposit IOMed-2026-014 offer.docx --category caucus --title 'Settlement range' -i ana.id\n  \
 sealroom deposit IOMed-2026-014 notes.txt --category mediator-note -i mediator.id\n\n\
 Who can read it follows the category: caucus, brief and evidence reach your party and the\n\
 mediators; settlement also every party and the archivist; procedural everyone in the case;\n\
-mediator-note only the mediators.")]
+mediator-note only the mediators."
+    )]
     Deposit {
         /// Case reference.
         #[arg(value_name = "REF")]
@@ -109,10 +119,12 @@ mediator-note only the mediators.")]
     },
 
     /// Read a document: checks the depositor's signature and the body's hash.
-    #[command(after_help = "Examples:\n  sealroom read IOMed-2026-014 '#3' -o brief.pdf -i ana.id\n  \
+    #[command(
+        after_help = "Examples:\n  sealroom read IOMed-2026-014 '#3' -o brief.pdf -i ana.id\n  \
 sealroom read IOMed-2026-014 3 -i ana.id | less\n\n\
 With -o the file appears only when every check passed; without -o the document goes to\n\
-standard output and a failed check ends in an error and a non-zero exit.")]
+standard output and a failed check ends in an error and a non-zero exit."
+    )]
     Read {
         /// Case reference.
         #[arg(value_name = "REF")]
@@ -138,13 +150,15 @@ standard output and a failed check ends in an error and a non-zero exit.")]
 #[derive(Debug, Subcommand)]
 pub enum CaseCommand {
     /// Open a case; you (-i) become its registrar and sign its charter.
-    #[command(after_help = "Example:\n  sealroom case open IOMed-2026-014 -i registrar.id \\\n    \
+    #[command(
+        after_help = "Example:\n  sealroom case open IOMed-2026-014 -i registrar.id \\\n    \
 --mediator mediator.card --party claimant=ana.card --party claimant=ben.card \\\n    \
 --party respondent=chen.card --archivist archivist.card \\\n    \
 --custodian c1.card --custodian c2.card --custodian c3.card --threshold 2\n\n\
 The case escrow key is made, split so that --threshold custodians together can open the\n\
 sealed archive, each share encrypted to its custodian, and the whole key wiped. With no\n\
-custodians the archivist alone holds it.")]
+custodians the archivist alone holds it."
+    )]
     Open {
         /// Case reference (letters, digits, - _ . / :).
         #[arg(value_name = "REF")]
@@ -180,7 +194,9 @@ custodians the archivist alone holds it.")]
     /// List the cases in the vault.
     List,
     /// Add a party member or a mediator (registrar only).
-    #[command(after_help = "Example:\n  sealroom case add-member IOMed-2026-014 --party respondent=dana.card -i registrar.id")]
+    #[command(
+        after_help = "Example:\n  sealroom case add-member IOMed-2026-014 --party respondent=dana.card -i registrar.id"
+    )]
     AddMember(AddMemberArgs),
     /// Close a case: no new deposits; reading still works (mediator or registrar).
     Close {

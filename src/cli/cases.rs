@@ -11,7 +11,9 @@ use crate::vault::{CaseSpec, CaseSummary};
 
 fn party_arg(arg: &str) -> Result<(String, Card)> {
     let (label, path) = arg.split_once('=').ok_or_else(|| {
-        Error::usage(format!("`{arg}` is not LABEL=CARD (e.g. --party claimant=ana.card)"))
+        Error::usage(format!(
+            "`{arg}` is not LABEL=CARD (e.g. --party claimant=ana.card)"
+        ))
     })?;
     crate::case::policy::check_label(label)?;
     Ok((label.to_owned(), load_card(&PathBuf::from(path))?))
@@ -48,10 +50,16 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
                     PolicyArg::Discretion => Policy::Discretion,
                 },
                 threshold,
-                mediators: mediator.iter().map(|p| load_card(p)).collect::<Result<_>>()?,
+                mediators: mediator
+                    .iter()
+                    .map(|p| load_card(p))
+                    .collect::<Result<_>>()?,
                 parties: party.iter().map(|p| party_arg(p)).collect::<Result<_>>()?,
                 archivist: load_card(&archivist)?,
-                custodians: custodian.iter().map(|p| load_card(p)).collect::<Result<_>>()?,
+                custodians: custodian
+                    .iter()
+                    .map(|p| load_card(p))
+                    .collect::<Result<_>>()?,
             };
             let summary = vault.open_case(&registrar, spec)?;
             ctx.emit(&summary, || {
@@ -147,7 +155,10 @@ fn show_text(c: &CaseSummary) -> String {
             Some(l) => format!("party {l}"),
             None => m.role.clone(),
         };
-        s.push_str(&format!("    {:<20} {:<28} {}\n", role, m.name, m.fingerprint));
+        s.push_str(&format!(
+            "    {:<20} {:<28} {}\n",
+            role, m.name, m.fingerprint
+        ));
     }
     s
 }

@@ -42,9 +42,10 @@ impl Context {
 
     /// The acting identity, loaded (asking for its passphrase if needed).
     pub fn identity(&self) -> Result<Identity> {
-        let path = self.identity.as_ref().ok_or_else(|| {
-            Error::usage("say who is acting with -i FILE (or SEALROOM_IDENTITY)")
-        })?;
+        let path = self
+            .identity
+            .as_ref()
+            .ok_or_else(|| Error::usage("say who is acting with -i FILE (or SEALROOM_IDENTITY)"))?;
         load_identity(path)
     }
 

@@ -41,7 +41,9 @@ pub fn for_new_identity() -> Result<SecretString> {
         let second = rpassword::prompt_password("Repeat it: ")
             .map_err(|e| crate::error::io_error("reading the passphrase", e))?;
         if first != second {
-            return Err(Error::usage("the two passphrases differ; nothing was written"));
+            return Err(Error::usage(
+                "the two passphrases differ; nothing was written",
+            ));
         }
         SecretString::from(first)
     } else {

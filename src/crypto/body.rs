@@ -157,7 +157,9 @@ pub fn open(
         let reader = decryptor
             .decrypt(std::iter::once(document_key as &dyn age::Identity))
             .map_err(|_| {
-                Error::integrity("the document key does not open the body: the blob was replaced or damaged")
+                Error::integrity(
+                    "the document key does not open the body: the blob was replaced or damaged",
+                )
             })?;
         let mut out = HashingWriter::new(output);
         match encoding {

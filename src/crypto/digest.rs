@@ -140,7 +140,10 @@ mod tests {
         let mut w = HashingWriter::new(Vec::new());
         w.write_all(&data).unwrap();
         let (out, hash, n) = w.finish();
-        assert_eq!((out.len() as u64, n, hash), (100_000, 100_000, sha256(&data)));
+        assert_eq!(
+            (out.len() as u64, n, hash),
+            (100_000, 100_000, sha256(&data))
+        );
         let mut r = HashingReader::new(&data[..]);
         io::copy(&mut r, &mut io::sink()).unwrap();
         assert_eq!(r.finish(), (sha256(&data), 100_000));

@@ -47,7 +47,8 @@ impl ShareRecord {
     /// The text form, wiped on drop.
     pub fn to_text(&self) -> Zeroizing<String> {
         use base64::Engine as _;
-        let b64 = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(&*self.share.bytes));
+        let b64 =
+            Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(&*self.share.bytes));
         Zeroizing::new(format!(
             "sealroom share v1\ncase: {}\nescrow: {}\nthreshold: {}\nindex: {}\nshare: {}\n",
             self.case, self.escrow, self.threshold, self.share.index, &*b64
@@ -130,7 +131,10 @@ pub fn make(threshold: usize, count: usize) -> Result<(age::x25519::Recipient, V
 }
 
 /// Rebuild the escrow key from shares and check it against `expected`.
-pub fn combine(shares: &[Share], expected: &age::x25519::Recipient) -> Result<age::x25519::Identity> {
+pub fn combine(
+    shares: &[Share],
+    expected: &age::x25519::Recipient,
+) -> Result<age::x25519::Identity> {
     let wrong = || {
         Error::integrity(
             "the shares do not rebuild this case's escrow key: too few, corrupted, or from another case",
@@ -215,11 +219,17 @@ mod tests {
             case: "C-1".into(),
             escrow: recipient.to_string(),
             threshold: 2,
-            share: Share { index: share.index, bytes: share.bytes.clone() },
+            share: Share {
+                index: share.index,
+                bytes: share.bytes.clone(),
+            },
         };
         let text = record.to_text();
         let back = ShareRecord::parse(&text).unwrap();
-        assert_eq!((back.case.as_str(), back.threshold, back.share.index), ("C-1", 2, share.index));
+        assert_eq!(
+            (back.case.as_str(), back.threshold, back.share.index),
+            ("C-1", 2, share.index)
+        );
         assert_eq!(*back.share.bytes, *share.bytes);
         assert!(ShareRecord::parse(&text[..text.len() - 5]).is_err());
         assert!(ShareRecord::parse(&text.replace("v1", "v2")).is_err());

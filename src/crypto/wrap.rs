@@ -57,11 +57,10 @@ mod tests {
         let stranger = age::x25519::Identity::generate();
         let wrap = key.wrap_to(&reader.to_public()).unwrap();
         let back = DocumentKey::unwrap_with(&wrap, &reader).unwrap().unwrap();
-        assert_eq!(
-            back.recipient().to_string(),
-            key.recipient().to_string()
-        );
-        assert!(DocumentKey::unwrap_with(&wrap, &stranger).unwrap().is_none());
+        assert_eq!(back.recipient().to_string(), key.recipient().to_string());
+        assert!(DocumentKey::unwrap_with(&wrap, &stranger)
+            .unwrap()
+            .is_none());
         let mut bad = wrap.clone();
         let last = bad.len() - 1;
         bad[last] ^= 0x80;

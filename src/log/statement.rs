@@ -176,10 +176,16 @@ mod tests {
         let a = Identity::generate("A").unwrap();
         let s = SignedStatement::sign(&sample(&a), &a).unwrap();
         let mut t = s.clone();
-        t.body = String::from_utf8(t.body).unwrap().replace("\"num\":2", "\"num\":3").into_bytes();
+        t.body = String::from_utf8(t.body)
+            .unwrap()
+            .replace("\"num\":2", "\"num\":3")
+            .into_bytes();
         assert!(!t.verified_by(&a.card()));
         let mut u = s.clone();
-        u.body = String::from_utf8(u.body).unwrap().replace(",", ", ").into_bytes();
+        u.body = String::from_utf8(u.body)
+            .unwrap()
+            .replace(",", ", ")
+            .into_bytes();
         assert!(u.statement().is_err(), "non-canonical body accepted");
     }
 

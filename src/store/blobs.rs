@@ -111,8 +111,14 @@ mod tests {
         let (blob, ()) = store
             .write(|w| w.write_all(b"ciphertext").map_err(|e| io_error("w", e)))
             .unwrap();
-        assert_eq!(blob.sha256, hex(&crate::crypto::digest::sha256(b"ciphertext")));
-        assert_eq!(std::fs::read(store.path(&blob.sha256).unwrap()).unwrap(), b"ciphertext");
+        assert_eq!(
+            blob.sha256,
+            hex(&crate::crypto::digest::sha256(b"ciphertext"))
+        );
+        assert_eq!(
+            std::fs::read(store.path(&blob.sha256).unwrap()).unwrap(),
+            b"ciphertext"
+        );
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1);
     }

@@ -221,9 +221,10 @@ impl Vault {
         policy::check_may_close(&roles, ctx.state)?;
         let tx = self.write_tx()?;
         // Re-check inside the write lock: another command may have closed it.
-        let state: String = tx.query_row("SELECT state FROM cases WHERE id = ?1", [ctx.id], |r| {
-            r.get(0)
-        })?;
+        let state: String =
+            tx.query_row("SELECT state FROM cases WHERE id = ?1", [ctx.id], |r| {
+                r.get(0)
+            })?;
         policy::check_may_close(&roles, crate::case::policy::CaseState::parse(&state)?)?;
         append_statement(&tx, ctx.id, reference, actor, Act::Close {})?;
         tx.execute("UPDATE cases SET state = 'closed' WHERE id = ?1", [ctx.id])?;
@@ -234,7 +235,7 @@ impl Vault {
     /// A case's public facts and members.
     pub fn case_summary(&self, reference: &str) -> Result<CaseSummary> {
         let ctx = Vault::case_context(&self.conn, reference)?;
-        Ok(self.summarize(&ctx)?)
+        self.summarize(&ctx)
     }
 
     fn summarize(&self, ctx: &CaseContext) -> Result<CaseSummary> {

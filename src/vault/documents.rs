@@ -188,7 +188,9 @@ fn check_title(title: &str) -> Result<()> {
         return Err(Error::usage("a title must not be empty"));
     }
     if title.chars().any(char::is_control) {
-        return Err(Error::usage("a title must be one line without control characters"));
+        return Err(Error::usage(
+            "a title must be one line without control characters",
+        ));
     }
     if title.chars().count() > MAX_TITLE_LEN {
         return Err(Error::usage(format!(
@@ -239,7 +241,10 @@ impl Vault {
         let mut readers = Vec::new();
         for a in &audiences {
             for card in ctx.cards_in(a) {
-                if !readers.iter().any(|c: &crate::identity::Card| c.fingerprint() == card.fingerprint()) {
+                if !readers
+                    .iter()
+                    .any(|c: &crate::identity::Card| c.fingerprint() == card.fingerprint())
+                {
                     readers.push(card);
                 }
             }
@@ -247,9 +252,7 @@ impl Vault {
 
         let key = DocumentKey::generate();
         let recipient = key.recipient();
-        let (blob, sealed) = self
-            .blobs
-            .write(|out| body::seal(input, &recipient, out))?;
+        let (blob, sealed) = self.blobs.write(|out| body::seal(input, &recipient, out))?;
         // From here on, a failure must remove the blob we just wrote.
         let result = (|| {
             let meta = Zeroizing::new(
@@ -266,14 +269,19 @@ impl Vault {
             let meta_ct = body::seal_small(&meta, &recipient)?;
             let mut wraps = Vec::new();
             for card in &readers {
-                wraps.push((card.fingerprint().to_hex(), key.wrap_to(&card.age_recipient())?));
+                wraps.push((
+                    card.fingerprint().to_hex(),
+                    key.wrap_to(&card.age_recipient())?,
+                ));
             }
             if spec.category.escrowed() {
                 wraps.push((ESCROW_READER.to_owned(), key.wrap_to(&ctx_escrow(&ctx)?)?));
             }
             let tx = self.write_tx()?;
             let state: String =
-                tx.query_row("SELECT state FROM cases WHERE id = ?1", [ctx.id], |r| r.get(0))?;
+                tx.query_row("SELECT state FROM cases WHERE id = ?1", [ctx.id], |r| {
+                    r.get(0)
+                })?;
             policy::check_open_for_deposit(policy::CaseState::parse(&state)?)?;
             let num: u64 = tx.query_row(
                 "SELECT COALESCE(MAX(num) + 1, 1) FROM documents WHERE case_id = ?1",
@@ -356,17 +364,14 @@ impl Vault {
     fn wrap_for(&self, case_id: i64, num: u64, reader: &str) -> Result<Option<Vec<u8>>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT wrap FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = ?3")?
+            .prepare_cached(
+                "SELECT wrap FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = ?3",
+            )?
             .query_row(params![case_id, num, reader], |r| r.get(0))
             .optional()?)
     }
 
-    fn view(
-        &self,
-        ctx: &CaseContext,
-        row: &DocumentRow,
-        meta: &Metadata,
-    ) -> Result<DocumentView> {
+    fn view(&self, ctx: &CaseContext, row: &DocumentRow, meta: &Metadata) -> Result<DocumentView> {
         let readers = self.wrap_readers(ctx.id, row.num)?;
         Ok(DocumentView {
             num: row.num,
@@ -465,7 +470,12 @@ impl Vault {
         tx.commit()?;
 
         let blob = self.blobs.open(&row.blob)?;
-        let opened = body::open(std::io::BufReader::new(blob), key.identity(), encoding, output)?;
+        let opened = body::open(
+            std::io::BufReader::new(blob),
+            key.identity(),
+            encoding,
+            output,
+        )?;
         if hex(&opened.blob_sha256) != deposit.blob_sha256 {
             return Err(Error::integrity(format!(
                 "#{num}'s ciphertext does not match what the depositor signed: the blob was altered"
@@ -540,8 +550,9 @@ fn unwrap_key(wrap: &[u8], actor: &Identity, num: u64) -> Result<DocumentKey> {
 }
 
 fn open_metadata(meta: &[u8], key: &DocumentKey, num: u64) -> Result<Metadata> {
-    let plain = body::open_small(meta, key.identity())?
-        .ok_or_else(|| Error::integrity(format!("#{num}'s metadata is not encrypted to its key")))?;
+    let plain = body::open_small(meta, key.identity())?.ok_or_else(|| {
+        Error::integrity(format!("#{num}'s metadata is not encrypted to its key"))
+    })?;
     serde_json::from_slice(&plain)
         .map_err(|_| Error::integrity(format!("#{num}'s metadata is damaged")))
 }

@@ -159,9 +159,8 @@ impl Vault {
         } else {
             if let Some(parent) = root.parent() {
                 if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent).map_err(|e| {
-                        io_error(format!("creating {}", parent.display()), e)
-                    })?;
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| io_error(format!("creating {}", parent.display()), e))?;
                 }
             }
             fsutil::create_private_dir(root)
@@ -359,9 +358,9 @@ impl Vault {
     /// Every statement of a case, in log order.
     pub fn statements(&self, reference: &str) -> Result<Vec<SignedStatement>> {
         let ctx = Vault::case_context(&self.conn, reference)?;
-        let mut stmt = self.conn.prepare(
-            "SELECT body, signature FROM statements WHERE case_id = ?1 ORDER BY seq",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT body, signature FROM statements WHERE case_id = ?1 ORDER BY seq")?;
         let rows = stmt
             .query_map([ctx.id], |r| {
                 Ok(SignedStatement {
@@ -389,9 +388,13 @@ impl Vault {
             }
             match (&s.act, i) {
                 (Act::Open { charter }, 0) => {
-                    charter.validate().map_err(|_| bad("the charter is invalid"))?;
+                    charter
+                        .validate()
+                        .map_err(|_| bad("the charter is invalid"))?;
                     let registrar = charter.registrar()?.card()?;
-                    if registrar.fingerprint().to_hex() != s.actor || !signed.verified_by(&registrar) {
+                    if registrar.fingerprint().to_hex() != s.actor
+                        || !signed.verified_by(&registrar)
+                    {
                         return Err(bad("the charter is not signed by its registrar"));
                     }
                     for m in &charter.members {
@@ -399,7 +402,9 @@ impl Vault {
                     }
                     continue;
                 }
-                (_, 0) | (Act::Open { .. }, _) => return Err(bad("the log does not start with the charter")),
+                (_, 0) | (Act::Open { .. }, _) => {
+                    return Err(bad("the log does not start with the charter"))
+                }
                 _ => {}
             }
             let card = members
@@ -426,7 +431,12 @@ impl Vault {
                 |r| r.get(0),
             )
             .optional()?
-            .ok_or_else(|| Error::refused(format!("{} holds no escrow share of case {reference}", holder.name())))
+            .ok_or_else(|| {
+                Error::refused(format!(
+                    "{} holds no escrow share of case {reference}",
+                    holder.name()
+                ))
+            })
     }
 
     /// The escrow wrap of a document (what an opened escrow key unlocks).
@@ -439,6 +449,8 @@ impl Vault {
                 |r| r.get(0),
             )
             .optional()?
-            .ok_or_else(|| Error::not_found(format!("#{num} of case {reference} has no escrow wrap")))
+            .ok_or_else(|| {
+                Error::not_found(format!("#{num} of case {reference} has no escrow wrap"))
+            })
     }
 }
