@@ -71,6 +71,18 @@ fn spec(category: Category, title: &str, file_name: &str) -> DepositSpec {
 
 /// Run the demo in `dir` (a fresh temporary folder when `None`), narrating to `out`.
 pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
+    if let Some(d) = dir {
+        let used = d
+            .read_dir()
+            .map(|mut entries| entries.next().is_some())
+            .unwrap_or(d.exists());
+        if used {
+            return Err(Error::refused(format!(
+                "{} already exists and is not empty; the demo needs a new or empty folder so it never touches your files",
+                d.display()
+            )));
+        }
+    }
     let temp = match dir {
         Some(_) => None,
         None => Some(

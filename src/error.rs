@@ -171,6 +171,8 @@ impl From<rusqlite::Error> for Error {
 pub fn io_error(what: impl fmt::Display, err: std::io::Error) -> Error {
     let kind = match err.kind() {
         std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+        // sealroom never overwrites; meeting an existing file is a refusal, not a fault.
+        std::io::ErrorKind::AlreadyExists => ErrorKind::Refused,
         _ => ErrorKind::Io,
     };
     let reason = match err.kind() {

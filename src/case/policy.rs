@@ -407,6 +407,169 @@ pub fn check_may_add_member(roles: &[Role], state: CaseState) -> Result<()> {
     Ok(())
 }
 
+/// The public facts about a document that the disclosure rules depend on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentFacts {
+    /// Case number.
+    pub num: u64,
+    /// Owner.
+    pub owner: Owner,
+    /// Category.
+    pub category: Category,
+    /// Deposited with `--confidential`.
+    pub confidential: bool,
+}
+
+impl DocumentFacts {
+    fn owned_by(&self, roles: &[Role]) -> bool {
+        match &self.owner {
+            Owner::Party(l) => roles.contains(&Role::Party(l.clone())),
+            Owner::Mediators => roles.contains(&Role::Mediator),
+            Owner::Registrar => roles.contains(&Role::Registrar),
+        }
+    }
+
+    /// Whether a mediator needs the owner's consent to disclose under `policy`.
+    pub fn needs_consent(&self, policy: Policy) -> bool {
+        match self.category {
+            // Already shared with every party at deposit: nothing confidential to guard.
+            Category::Settlement | Category::Procedural => false,
+            Category::Caucus => true,
+            _ => policy == Policy::Consent || self.confidential,
+        }
+    }
+}
+
+/// Why a disclosure is allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DisclosureBasis {
+    /// A member of the owner party discloses its own document.
+    Owner,
+    /// A mediator, relying on the owner party's signed consent.
+    Consent,
+    /// A mediator, under the `discretion` policy (or an already-shared category).
+    Discretion,
+}
+
+/// Refuse disclosure acts on sealed or destroyed cases.
+pub fn check_live(state: CaseState) -> Result<()> {
+    match state {
+        CaseState::Open | CaseState::Closed => Ok(()),
+        other => Err(Error::refused(format!(
+            "the case is {}; its documents are reachable only through the sealed archive",
+            other.as_str()
+        ))),
+    }
+}
+
+fn check_other_party(
+    doc: &DocumentFacts,
+    label: &str,
+    party_labels: &BTreeSet<String>,
+    what: &str,
+) -> Result<()> {
+    if !party_labels.contains(label) {
+        return Err(Error::usage(format!(
+            "there is no party `{label}` in this case (parties: {})",
+            party_labels.iter().cloned().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if doc.owner == Owner::Party(label.to_owned()) {
+        return Err(Error::refused(format!(
+            "#{} belongs to the {label} party; {what} concerns other parties",
+            doc.num
+        )));
+    }
+    Ok(())
+}
+
+/// Who may consent to disclosing `doc` to party `to`: members of the owner party.
+pub fn check_may_consent(
+    roles: &[Role],
+    doc: &DocumentFacts,
+    to: &str,
+    party_labels: &BTreeSet<String>,
+) -> Result<()> {
+    check_other_party(doc, to, party_labels, "consent")?;
+    match &doc.owner {
+        Owner::Party(owner) if roles.contains(&Role::Party(owner.clone())) => Ok(()),
+        Owner::Party(owner) => Err(Error::refused(format!(
+            "only a member of the {owner} party may consent to disclosing #{}",
+            doc.num
+        ))),
+        _ => Err(Error::refused(format!(
+            "#{} is not a party's document, so there is no consent to give",
+            doc.num
+        ))),
+    }
+}
+
+/// Decide whether `roles` may disclose `doc` to party `to` under `policy`, given
+/// whether the owner's consent for that party exists. The refusal says what is missing.
+pub fn disclosure_basis(
+    roles: &[Role],
+    doc: &DocumentFacts,
+    to: &str,
+    policy: Policy,
+    has_consent: bool,
+    party_labels: &BTreeSet<String>,
+) -> Result<DisclosureBasis> {
+    check_other_party(doc, to, party_labels, "disclosure")?;
+    if doc.category == Category::MediatorNote {
+        return Err(Error::refused(format!(
+            "#{} is a mediator-note, which is never disclosed to a party",
+            doc.num
+        )));
+    }
+    if doc.owned_by(roles) && matches!(doc.owner, Owner::Party(_)) {
+        return Ok(DisclosureBasis::Owner);
+    }
+    if !roles.contains(&Role::Mediator) {
+        return Err(Error::refused(format!(
+            "only a member of the {} party or a mediator may disclose #{}",
+            doc.owner.label(),
+            doc.num
+        )));
+    }
+    if !doc.needs_consent(policy) {
+        return Ok(DisclosureBasis::Discretion);
+    }
+    if has_consent {
+        return Ok(DisclosureBasis::Consent);
+    }
+    let owner = doc.owner.label();
+    let why = match (doc.category, doc.confidential, policy) {
+        (Category::Caucus, _, _) => "caucus documents always need it".to_owned(),
+        (_, true, _) => "it was deposited as confidential".to_owned(),
+        _ => "the case's policy is consent".to_owned(),
+    };
+    Err(Error::refused(format!(
+        "the {owner} party has not consented to disclosing #{num} to the {to} party ({why}); a {owner} member can run `sealroom consent REF {num} --to {to}`",
+        num = doc.num
+    )))
+}
+
+/// Who may revoke a party's access to `doc`: a member of the owner party or a mediator,
+/// and never from the owner party itself.
+pub fn check_may_revoke(
+    roles: &[Role],
+    doc: &DocumentFacts,
+    from: &str,
+    party_labels: &BTreeSet<String>,
+) -> Result<()> {
+    check_other_party(doc, from, party_labels, "revocation")?;
+    let owner_member = matches!(doc.owner, Owner::Party(_)) && doc.owned_by(roles);
+    if owner_member || roles.contains(&Role::Mediator) {
+        Ok(())
+    } else {
+        Err(Error::refused(format!(
+            "only a member of the {} party or a mediator may revoke access to #{}",
+            doc.owner.label(),
+            doc.num
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,8 +57,67 @@ pub enum Act {
         /// Case number.
         num: u64,
     },
+    /// A member of the owner party consented to disclosing a document to a party.
+    Consent {
+        /// Case number.
+        num: u64,
+        /// The party the document may go to.
+        to: String,
+    },
+    /// A document key was wrapped for the members of a party.
+    Disclose(Disclosure),
+    /// A party's access to a document was removed (and the body perhaps re-keyed).
+    Revoke(Revocation),
+    /// A document was exported as a standard age file to an outside recipient.
+    Export {
+        /// Case number.
+        num: u64,
+        /// The age recipient it was encrypted to.
+        recipient: String,
+    },
     /// The case was closed.
     Close {},
+}
+
+/// What a disclosure statement grants.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disclosure {
+    /// Case number.
+    pub num: u64,
+    /// The receiving party.
+    pub to: String,
+    /// Fingerprints of the readers given a wrap.
+    pub readers: Vec<String>,
+    /// The consent statement relied on, where one was needed.
+    pub consent: Option<u64>,
+}
+
+/// What a revocation statement removes, and the new body when re-keyed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    /// Case number.
+    pub num: u64,
+    /// The party whose access is removed.
+    pub from: String,
+    /// Fingerprints whose wraps were removed.
+    pub removed: Vec<String>,
+    /// Present when the body was re-encrypted under a new document key.
+    pub rekey: Option<Rekey>,
+}
+
+/// The new body after a rekey; the old document key opens nothing current.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rekey {
+    /// Body encoding.
+    pub encoding: String,
+    /// SHA-256 of the new body ciphertext (hex).
+    pub blob_sha256: String,
+    /// Size of the new body ciphertext.
+    pub blob_size: u64,
+    /// SHA-256 of the re-encrypted metadata (hex).
+    pub meta_sha256: String,
+    /// Fingerprints of the readers rewrapped under the new key (escrow not included).
+    pub readers: Vec<String>,
 }
 
 impl Act {
@@ -69,6 +128,10 @@ impl Act {
             Act::AddMember { .. } => "add-member",
             Act::Deposit(_) => "deposit",
             Act::Read { .. } => "read",
+            Act::Consent { .. } => "consent",
+            Act::Disclose(_) => "disclose",
+            Act::Revoke(_) => "revoke",
+            Act::Export { .. } => "export",
             Act::Close {} => "close",
         }
     }
@@ -95,6 +158,9 @@ pub struct Deposit {
     pub blob_size: u64,
     /// SHA-256 of the encrypted metadata (hex).
     pub meta_sha256: String,
+    /// The depositor's commitment to the contents: SHA-256 of a domain and the metadata
+    /// plaintext (salt, title, file name, type, size, SHA-256 of the original bytes).
+    pub commitment: String,
     /// Fingerprints of the readers given a wrap at deposit (escrow not included).
     pub readers: Vec<String>,
 }

@@ -63,8 +63,10 @@ CREATE TABLE documents (
     meta          BLOB NOT NULL,
     deposited_at  TEXT NOT NULL,
     statement_seq INTEGER NOT NULL,
+    body_seq      INTEGER NOT NULL,
     PRIMARY KEY (case_id, num),
-    FOREIGN KEY (case_id, statement_seq) REFERENCES statements(case_id, seq)
+    FOREIGN KEY (case_id, statement_seq) REFERENCES statements(case_id, seq),
+    FOREIGN KEY (case_id, body_seq) REFERENCES statements(case_id, seq)
 );
 CREATE TABLE wraps (
     case_id   INTEGER NOT NULL,
@@ -75,6 +77,15 @@ CREATE TABLE wraps (
     PRIMARY KEY (case_id, num, reader),
     FOREIGN KEY (case_id, num) REFERENCES documents(case_id, num),
     FOREIGN KEY (case_id, grant_seq) REFERENCES statements(case_id, seq)
+);
+CREATE TABLE consents (
+    case_id INTEGER NOT NULL,
+    num     INTEGER NOT NULL,
+    to_label TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (case_id, num, to_label),
+    FOREIGN KEY (case_id, num) REFERENCES documents(case_id, num),
+    FOREIGN KEY (case_id, seq) REFERENCES statements(case_id, seq)
 );
 CREATE TABLE escrow_shares (
     case_id   INTEGER NOT NULL REFERENCES cases(id),

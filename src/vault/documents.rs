@@ -8,23 +8,25 @@
 
 use std::io::{Read, Write};
 
-use rusqlite::{params, OptionalExtension};
-use serde::{Deserialize, Serialize};
+use rusqlite::params;
+use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::{append_statement, load_statement, CaseContext, Vault};
-use crate::case::policy::{self, Category, Owner};
-use crate::crypto::body::{self, Encoding};
+use super::records::{
+    commitment, load_row, load_rows, open_metadata, unwrap_key, wrap_for, DocumentView, Metadata,
+    DOC_COLUMNS, ESCROW_READER,
+};
+use super::{append_statement, CaseContext, Vault};
+use crate::case::policy::{self, Category};
+use crate::crypto::body;
 use crate::crypto::digest::{hex, sha256};
 use crate::crypto::wrap::DocumentKey;
 use crate::error::{Error, Result};
-use crate::identity::Identity;
+use crate::identity::{Card, Identity};
 use crate::log::statement::{Act, Deposit};
 
 /// Longest title accepted, in characters.
 pub const MAX_TITLE_LEN: usize = 500;
-/// The wrap reader name of the case escrow key.
-pub const ESCROW_READER: &str = "escrow";
 
 /// What a depositor says about a new document.
 #[derive(Clone, Debug)]
@@ -41,17 +43,6 @@ pub struct DepositSpec {
     pub share_with_all: bool,
     /// Which party deposits, for a person in several parties.
     pub as_party: Option<String>,
-}
-
-/// The confidential metadata of a document, stored age-encrypted to the document key.
-#[derive(Clone, Serialize, Deserialize)]
-struct Metadata {
-    title: String,
-    file_name: String,
-    media_type: String,
-    size: u64,
-    sha256: String,
-    encoding: String,
 }
 
 /// The outcome of a deposit.
@@ -77,33 +68,6 @@ pub struct Deposited {
     pub statement: u64,
 }
 
-/// One readable document in a listing.
-#[derive(Clone, Debug, Serialize)]
-pub struct DocumentView {
-    /// Case number.
-    pub num: u64,
-    /// Owner label.
-    pub owner: String,
-    /// Category.
-    pub category: String,
-    /// Deposited as confidential.
-    pub confidential: bool,
-    /// Title (decrypted).
-    pub title: String,
-    /// Original file name (decrypted).
-    pub file_name: String,
-    /// Media type (decrypted).
-    pub media_type: String,
-    /// Size in bytes (decrypted).
-    pub size: u64,
-    /// Who deposited it.
-    pub depositor: String,
-    /// When.
-    pub deposited_at: String,
-    /// Who can read it now.
-    pub readers: String,
-}
-
 /// What `list` shows a caller.
 #[derive(Clone, Debug, Serialize)]
 pub struct Listing {
@@ -120,38 +84,6 @@ pub struct Listing {
 pub struct ReadOutcome {
     /// The document as listed.
     pub document: DocumentView,
-}
-
-struct DocumentRow {
-    num: u64,
-    owner: String,
-    category: String,
-    confidential: bool,
-    depositor: String,
-    encoding: String,
-    blob: String,
-    blob_size: u64,
-    meta: Vec<u8>,
-    deposited_at: String,
-    statement_seq: u64,
-}
-
-const DOC_COLUMNS: &str = "num, owner, category, confidential, depositor, encoding, blob, blob_size, meta, deposited_at, statement_seq";
-
-fn doc_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
-    Ok(DocumentRow {
-        num: r.get(0)?,
-        owner: r.get(1)?,
-        category: r.get(2)?,
-        confidential: r.get(3)?,
-        depositor: r.get(4)?,
-        encoding: r.get(5)?,
-        blob: r.get(6)?,
-        blob_size: r.get(7)?,
-        meta: r.get(8)?,
-        deposited_at: r.get(9)?,
-        statement_seq: r.get(10)?,
-    })
 }
 
 /// Guess a media type from a file name; the guess is stored encrypted.
@@ -243,7 +175,7 @@ impl Vault {
             for card in ctx.cards_in(a) {
                 if !readers
                     .iter()
-                    .any(|c: &crate::identity::Card| c.fingerprint() == card.fingerprint())
+                    .any(|c: &Card| c.fingerprint() == card.fingerprint())
                 {
                     readers.push(card);
                 }
@@ -255,8 +187,12 @@ impl Vault {
         let (blob, sealed) = self.blobs.write(|out| body::seal(input, &recipient, out))?;
         // From here on, a failure must remove the blob we just wrote.
         let result = (|| {
+            let mut salt = [0u8; 32];
+            getrandom::fill(&mut salt)
+                .map_err(|_| Error::io("the system random number generator failed"))?;
             let meta = Zeroizing::new(
                 serde_json::to_vec(&Metadata {
+                    salt: hex(&salt),
                     title: title.clone(),
                     file_name: spec.file_name.clone(),
                     media_type: media_type(&spec.file_name).to_owned(),
@@ -298,13 +234,14 @@ impl Vault {
                 blob_sha256: blob.sha256.clone(),
                 blob_size: blob.size,
                 meta_sha256: hex(&sha256(&meta_ct)),
+                commitment: commitment(&meta),
                 readers: readers.iter().map(|c| c.fingerprint().to_hex()).collect(),
             };
             let (seq, signed) =
                 append_statement(&tx, ctx.id, reference, actor, Act::Deposit(deposit))?;
             let at = signed.statement()?.at;
             tx.execute(
-                &format!("INSERT INTO documents (case_id, {DOC_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+                &format!("INSERT INTO documents (case_id, {DOC_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
                 params![
                     ctx.id,
                     num,
@@ -317,6 +254,7 @@ impl Vault {
                     blob.size,
                     meta_ct,
                     at,
+                    seq,
                     seq
                 ],
             )?;
@@ -351,66 +289,23 @@ impl Vault {
         })
     }
 
-    fn wrap_readers(&self, case_id: i64, num: u64) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT reader FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader != ?3 ORDER BY reader",
-        )?;
-        let readers = stmt
-            .query_map(params![case_id, num, ESCROW_READER], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(readers)
-    }
-
-    fn wrap_for(&self, case_id: i64, num: u64, reader: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT wrap FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = ?3",
-            )?
-            .query_row(params![case_id, num, reader], |r| r.get(0))
-            .optional()?)
-    }
-
-    fn view(&self, ctx: &CaseContext, row: &DocumentRow, meta: &Metadata) -> Result<DocumentView> {
-        let readers = self.wrap_readers(ctx.id, row.num)?;
-        Ok(DocumentView {
-            num: row.num,
-            owner: row.owner.clone(),
-            category: row.category.clone(),
-            confidential: row.confidential,
-            title: meta.title.clone(),
-            file_name: meta.file_name.clone(),
-            media_type: meta.media_type.clone(),
-            size: meta.size,
-            depositor: ctx
-                .card_of(&row.depositor)
-                .map(|c| c.name().to_owned())
-                .unwrap_or_else(|| "(unknown)".to_owned()),
-            deposited_at: row.deposited_at.clone(),
-            readers: ctx.describe_readers(&readers),
-        })
-    }
-
     /// The documents of a case that `actor` can read, titles decrypted, and a count of
-    /// the others.
+    /// the others. Each listed document's deposit and grant are checked like a read's.
     pub fn list(&self, actor: &Identity, reference: &str) -> Result<Listing> {
         let ctx = Vault::case_context(&self.conn, reference)?;
         ctx.member_roles(actor)?;
         let me = actor.fingerprint().to_hex();
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {DOC_COLUMNS} FROM documents WHERE case_id = ?1 ORDER BY num"
-        ))?;
-        let rows = stmt
-            .query_map([ctx.id], doc_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut readable = Vec::new();
         let mut unreadable = 0;
-        for row in &rows {
-            match self.wrap_for(ctx.id, row.num, &me)? {
+        for row in load_rows(&self.conn, ctx.id)? {
+            match wrap_for(&self.conn, ctx.id, row.num, &me)? {
                 Some(wrap) => {
-                    let key = unwrap_key(&wrap, actor, row.num)?;
-                    let meta = open_metadata(&row.meta, &key, row.num)?;
-                    readable.push(self.view(&ctx, row, &meta)?);
+                    let verified = self.verified_document(&ctx, &row)?;
+                    self.verified_grant(&ctx, &row.facts()?, &me, wrap.grant_seq)?;
+                    let key = unwrap_key(&wrap.wrap, actor, row.num)?;
+                    let (meta, _) =
+                        open_metadata(&row.meta, &key, row.num, &verified.deposit.commitment)?;
+                    readable.push(self.view(&ctx, &row, &meta)?);
                 }
                 None => unreadable += 1,
             }
@@ -422,10 +317,65 @@ impl Vault {
         })
     }
 
-    /// Read document `num` of case `reference` into `output`. The depositor's
-    /// signature is checked before anything is written; the read is recorded in the
-    /// case log before the document is released; the ciphertext and plaintext hashes
-    /// are checked as it streams, and a mismatch ends in an integrity error.
+    /// Check everything about document `num` for `actor` and open its key: the
+    /// depositor's signature, the current body's binding, the grant behind the actor's
+    /// wrap, the metadata against the depositor's commitment.
+    pub(crate) fn open_document(
+        &self,
+        actor: &Identity,
+        ctx: &CaseContext,
+        num: u64,
+    ) -> Result<OpenDocument> {
+        ctx.member_roles(actor)?;
+        let row = load_row(&self.conn, ctx, num)?;
+        let me = actor.fingerprint().to_hex();
+        let Some(wrap) = wrap_for(&self.conn, ctx.id, num, &me)? else {
+            return Err(self.no_wrap_refusal(ctx, &row)?);
+        };
+        let verified = self.verified_document(ctx, &row)?;
+        self.verified_grant(ctx, &row.facts()?, &me, wrap.grant_seq)?;
+        let key = unwrap_key(&wrap.wrap, actor, num)?;
+        let (meta, meta_plain) = open_metadata(&row.meta, &key, num, &verified.deposit.commitment)?;
+        let view = self.view(ctx, &row, &meta)?;
+        Ok(OpenDocument {
+            row,
+            key,
+            meta,
+            meta_plain,
+            encoding: verified.body.encoding,
+            blob_sha256: verified.body.blob_sha256,
+            view,
+        })
+    }
+
+    /// Stream the plaintext of an opened document into `output`, checking the
+    /// ciphertext against its signed hash and the plaintext against the metadata.
+    pub(crate) fn stream_plaintext(&self, doc: &OpenDocument, output: impl Write) -> Result<()> {
+        let num = doc.row.num;
+        let blob = self.blobs.open(&doc.row.blob)?;
+        let opened = body::open(
+            std::io::BufReader::with_capacity(256 * 1024, blob),
+            doc.key.identity(),
+            doc.encoding,
+            output,
+        )?;
+        if hex(&opened.blob_sha256) != doc.blob_sha256 {
+            return Err(Error::integrity(format!(
+                "#{num}'s ciphertext does not match its signed hash: the blob was altered"
+            )));
+        }
+        if hex(&opened.plain_sha256) != doc.meta.sha256 || opened.plain_size != doc.meta.size {
+            return Err(Error::integrity(format!(
+                "#{num}'s contents do not match their signed hash: the document is damaged"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Read document `num` of case `reference` into `output`. Every signature is
+    /// checked before anything is written; the read is recorded in the case log before
+    /// the document is released; the hashes are checked as it streams, and a mismatch
+    /// ends in an integrity error.
     pub fn read(
         &mut self,
         actor: &Identity,
@@ -434,125 +384,30 @@ impl Vault {
         output: impl Write,
     ) -> Result<ReadOutcome> {
         let ctx = Vault::case_context(&self.conn, reference)?;
-        ctx.member_roles(actor)?;
-        let row = self
-            .conn
-            .query_row(
-                &format!("SELECT {DOC_COLUMNS} FROM documents WHERE case_id = ?1 AND num = ?2"),
-                params![ctx.id, num],
-                doc_row,
-            )
-            .optional()?
-            .ok_or_else(|| {
-                Error::not_found(format!(
-                    "case {reference} has no document #{num}; `sealroom list {reference}` shows the documents you can read"
-                ))
-            })?;
-        let me = actor.fingerprint().to_hex();
-        let Some(wrap) = self.wrap_for(ctx.id, num, &me)? else {
-            let readers = self.wrap_readers(ctx.id, num)?;
-            return Err(Error::refused(format!(
-                "you cannot read #{num} of case {reference}: it is {} {} document, readable only by {}",
-                owner_possessive(&row.owner),
-                row.category,
-                ctx.describe_readers(&readers)
-            )));
-        };
-        let deposit = self.verified_deposit(&ctx, &row)?;
-        let key = unwrap_key(&wrap, actor, num)?;
-        let meta = open_metadata(&row.meta, &key, num)?;
-        let encoding = Encoding::parse(&deposit.encoding)?;
-        let view = self.view(&ctx, &row, &meta)?;
-
+        let doc = self.open_document(actor, &ctx, num)?;
         // Fail closed: the read is on the record before a byte is released.
         let tx = self.write_tx()?;
         append_statement(&tx, ctx.id, reference, actor, Act::Read { num })?;
         tx.commit()?;
-
-        let blob = self.blobs.open(&row.blob)?;
-        let opened = body::open(
-            std::io::BufReader::new(blob),
-            key.identity(),
-            encoding,
-            output,
-        )?;
-        if hex(&opened.blob_sha256) != deposit.blob_sha256 {
-            return Err(Error::integrity(format!(
-                "#{num}'s ciphertext does not match what the depositor signed: the blob was altered"
-            )));
-        }
-        if hex(&opened.plain_sha256) != meta.sha256 || opened.plain_size != meta.size {
-            return Err(Error::integrity(format!(
-                "#{num}'s contents do not match their recorded hash: the document is damaged"
-            )));
-        }
-        Ok(ReadOutcome { document: view })
-    }
-
-    /// Check the deposit statement of `row`: signed by the depositor, a member of the
-    /// case, and binding exactly this row's number, category, owner, blob and metadata.
-    fn verified_deposit(&self, ctx: &CaseContext, row: &DocumentRow) -> Result<Deposit> {
-        let bad = |what: &str| {
-            Error::integrity(format!(
-                "#{} of case {} fails its deposit check ({what}); do not trust it and run `sealroom doctor`",
-                row.num, ctx.reference
-            ))
-        };
-        let signed = load_statement(&self.conn, ctx.id, row.statement_seq)?;
-        let statement = signed.statement()?;
-        let card = ctx
-            .card_of(&statement.actor)
-            .ok_or_else(|| bad("the depositor is not a member"))?;
-        if !signed.verified_by(card) {
-            return Err(bad("the depositor's signature does not verify"));
-        }
-        let Act::Deposit(d) = statement.act else {
-            return Err(bad("the statement is not a deposit"));
-        };
-        if statement.case != ctx.reference
-            || statement.actor != row.depositor
-            || d.num != row.num
-            || d.owner != row.owner
-            || d.category.as_str() != row.category
-            || d.confidential != row.confidential
-            || d.encoding != row.encoding
-            || d.blob_sha256 != row.blob
-            || d.blob_size != row.blob_size
-            || d.meta_sha256 != hex(&sha256(&row.meta))
-        {
-            return Err(bad("the record differs from what the depositor signed"));
-        }
-        Ok(d)
+        self.stream_plaintext(&doc, output)?;
+        Ok(ReadOutcome { document: doc.view })
     }
 }
 
-/// "the claimant party's", "the mediators'", "the registrar's".
-fn owner_possessive(owner: &str) -> String {
-    match Owner::parse(owner) {
-        Owner::Party(l) => format!("the {l} party's"),
-        Owner::Mediators => "the mediators'".to_owned(),
-        Owner::Registrar => "the registrar's".to_owned(),
-    }
+/// A document whose checks passed and whose key is open.
+pub(crate) struct OpenDocument {
+    pub row: super::records::DocumentRow,
+    pub key: DocumentKey,
+    pub meta: Metadata,
+    /// The exact metadata plaintext (what the commitment covers), wiped on drop.
+    pub meta_plain: Zeroizing<Vec<u8>>,
+    pub encoding: body::Encoding,
+    pub blob_sha256: String,
+    pub view: DocumentView,
 }
 
 fn ctx_escrow(ctx: &CaseContext) -> Result<age::x25519::Recipient> {
     ctx.escrow_recipient
         .parse()
         .map_err(|_| Error::integrity("the case's escrow recipient is damaged"))
-}
-
-fn unwrap_key(wrap: &[u8], actor: &Identity, num: u64) -> Result<DocumentKey> {
-    DocumentKey::unwrap_with(wrap, actor.decryption_key())?.ok_or_else(|| {
-        Error::wrong_key(format!(
-            "your identity does not open the key of #{num}: the wrap was made for another key"
-        ))
-    })
-}
-
-fn open_metadata(meta: &[u8], key: &DocumentKey, num: u64) -> Result<Metadata> {
-    let plain = body::open_small(meta, key.identity())?.ok_or_else(|| {
-        Error::integrity(format!("#{num}'s metadata is not encrypted to its key"))
-    })?;
-    serde_json::from_slice(&plain)
-        .map_err(|_| Error::integrity(format!("#{num}'s metadata is damaged")))
 }

@@ -5,7 +5,10 @@
 //! so an act is either wholly recorded or did not happen.
 
 mod cases;
+mod disclosure;
 mod documents;
+mod records;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +23,9 @@ use crate::log::statement::{now, Act, SignedStatement, Statement, VERSION};
 use crate::store::{blobs::BlobStore, db, fsutil};
 
 pub use cases::{CaseSpec, CaseSummary, MemberView};
-pub use documents::{parse_num, DepositSpec, Deposited, DocumentView, Listing, ReadOutcome};
+pub use disclosure::{Consented, Disclosed, Exported, Revoked};
+pub use documents::{parse_num, DepositSpec, Deposited, Listing, ReadOutcome};
+pub use records::DocumentView;
 
 /// File name of the database inside a vault.
 pub const DB_FILE: &str = "sealroom.db";
@@ -144,6 +149,12 @@ impl Vault {
         if root.join(DB_FILE).exists() {
             return Err(Error::refused(format!(
                 "a vault already exists at {}; `sealroom init` never touches an existing vault",
+                root.display()
+            )));
+        }
+        if root.exists() && !root.is_dir() {
+            return Err(Error::refused(format!(
+                "{} exists and is not a folder; choose a new or empty folder for the vault",
                 root.display()
             )));
         }

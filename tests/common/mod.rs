@@ -11,7 +11,6 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -128,7 +127,14 @@ impl Sandbox {
     /// the extension `.card`); returns the card text keygen printed.
     pub fn keygen(&self, name: &str, rel: &str) -> String {
         let id = self.join(rel);
-        let card = self.ok(&["keygen", "--name", name, "-o", &path_arg(&id), "--no-passphrase"]);
+        let card = self.ok(&[
+            "keygen",
+            "--name",
+            name,
+            "-o",
+            &path_arg(&id),
+            "--no-passphrase",
+        ]);
         std::fs::write(id.with_extension("card"), &card).expect("write the card");
         card
     }
@@ -176,7 +182,10 @@ impl Fixture {
                 "2",
             ],
         );
-        assert!(out.contains(CASE), "case open did not name the case:\n{out}");
+        assert!(
+            out.contains(CASE),
+            "case open did not name the case:\n{out}"
+        );
         fx
     }
 
@@ -333,7 +342,12 @@ impl Fixture {
     pub fn blob_names(&self) -> BTreeSet<String> {
         std::fs::read_dir(self.vault.join("blobs"))
             .expect("read blobs/")
-            .map(|e| e.expect("a blobs/ entry").file_name().to_string_lossy().into_owned())
+            .map(|e| {
+                e.expect("a blobs/ entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect()
     }
 
@@ -391,7 +405,11 @@ fn truncate_for_report(bytes: &[u8]) -> String {
 
 /// `out` must be a success; its standard output as text.
 pub fn expect_ok(what: &str, out: &Output) -> String {
-    assert!(out.status.success(), "{}", report(&format!("expected success: {what}"), out));
+    assert!(
+        out.status.success(),
+        "{}",
+        report(&format!("expected success: {what}"), out)
+    );
     String::from_utf8(out.stdout.clone()).expect("standard output is UTF-8")
 }
 
@@ -516,11 +534,11 @@ pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
 pub fn names_in(dir: &Path) -> BTreeSet<String> {
     std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
-        .map(|e| e.expect("a folder entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("a folder entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect()
-}
-
-/// An `OsString` argument (for the rare argument that is not a `&str`).
-pub fn os(s: &str) -> OsString {
-    OsString::from(s)
 }

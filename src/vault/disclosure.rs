@@ -1,0 +1,488 @@
+//! Controlled disclosure: consent, disclose, revoke (optionally re-keying the body) and
+//! export to a standard age file. The rules are [`crate::case::policy`]'s; this module
+//! checks them, does the cryptography, and records each act as a signed statement in
+//! the same transaction as its effect.
+
+use std::io::Write;
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use super::records::{load_row, reader_fingerprints, ESCROW_READER};
+use super::{append_statement, CaseContext, Vault};
+use crate::case::policy::{self, Audience, DisclosureBasis, Owner, Role};
+use crate::crypto::body;
+use crate::crypto::digest::{hex, sha256};
+use crate::crypto::wrap::DocumentKey;
+use crate::error::{Error, Result};
+use crate::identity::{Card, Identity};
+use crate::log::statement::{Act, Disclosure, Rekey, Revocation};
+
+/// The outcome of a consent.
+#[derive(Clone, Debug, Serialize)]
+pub struct Consented {
+    /// Case number.
+    pub num: u64,
+    /// The party the document may go to.
+    pub to: String,
+    /// The consent statement (new, or the one already given).
+    pub statement: u64,
+    /// False when the same consent had already been given.
+    pub new: bool,
+}
+
+/// The outcome of a disclosure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Disclosed {
+    /// Case number.
+    pub num: u64,
+    /// Receiving party.
+    pub to: String,
+    /// Names of the people newly given access.
+    pub new_readers: Vec<String>,
+    /// `owner`, `consent` or `discretion`.
+    pub basis: String,
+    /// The disclosure statement, if anything was granted.
+    pub statement: Option<u64>,
+    /// Who can read it now.
+    pub readers: String,
+}
+
+/// The outcome of a revocation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Revoked {
+    /// Case number.
+    pub num: u64,
+    /// The party whose access was removed.
+    pub from: String,
+    /// Names of the people whose wraps were removed.
+    pub removed: Vec<String>,
+    /// Whether the body was re-encrypted under a new document key.
+    pub rekeyed: bool,
+    /// Whether a consent for that party was withdrawn with it.
+    pub consent_withdrawn: bool,
+    /// The revocation statement.
+    pub statement: u64,
+    /// Who can read it now.
+    pub readers: String,
+}
+
+/// The outcome of an export.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exported {
+    /// Case number.
+    pub num: u64,
+    /// The age recipient it was encrypted to.
+    pub recipient: String,
+    /// Original size.
+    pub size: u64,
+    /// The export statement.
+    pub statement: u64,
+}
+
+fn consent_seq(vault: &Vault, ctx: &CaseContext, num: u64, to: &str) -> Result<Option<u64>> {
+    Ok(vault
+        .conn
+        .query_row(
+            "SELECT seq FROM consents WHERE case_id = ?1 AND num = ?2 AND to_label = ?3",
+            params![ctx.id, num, to],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn names(ctx: &CaseContext, fingerprints: &[String]) -> Vec<String> {
+    fingerprints
+        .iter()
+        .map(|f| {
+            ctx.card_of(f)
+                .map(|c| c.name().to_owned())
+                .unwrap_or_else(|| f[..16].to_owned())
+        })
+        .collect()
+}
+
+impl Vault {
+    /// A member of the owner party consents to disclosing `num` to party `to`.
+    pub fn consent(
+        &mut self,
+        actor: &Identity,
+        reference: &str,
+        num: u64,
+        to: &str,
+    ) -> Result<Consented> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        let roles = ctx.member_roles(actor)?;
+        policy::check_live(ctx.state)?;
+        let row = load_row(&self.conn, &ctx, num)?;
+        let facts = row.facts()?;
+        policy::check_may_consent(&roles, &facts, to, &ctx.party_labels())?;
+        if let Some(seq) = consent_seq(self, &ctx, num, to)? {
+            return Ok(Consented {
+                num,
+                to: to.to_owned(),
+                statement: seq,
+                new: false,
+            });
+        }
+        let tx = self.write_tx()?;
+        let (seq, _) = append_statement(
+            &tx,
+            ctx.id,
+            reference,
+            actor,
+            Act::Consent {
+                num,
+                to: to.to_owned(),
+            },
+        )?;
+        tx.execute(
+            "INSERT INTO consents (case_id, num, to_label, seq) VALUES (?1, ?2, ?3, ?4)",
+            params![ctx.id, num, to, seq],
+        )?;
+        tx.commit()?;
+        Ok(Consented {
+            num,
+            to: to.to_owned(),
+            statement: seq,
+            new: true,
+        })
+    }
+
+    /// Wrap the key of `num` for every member of party `to`, as the rules allow.
+    pub fn disclose(
+        &mut self,
+        actor: &Identity,
+        reference: &str,
+        num: u64,
+        to: &str,
+    ) -> Result<Disclosed> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        let roles = ctx.member_roles(actor)?;
+        policy::check_live(ctx.state)?;
+        let row = load_row(&self.conn, &ctx, num)?;
+        let facts = row.facts()?;
+        let consent = consent_seq(self, &ctx, num, to)?;
+        if let Some(seq) = consent {
+            self.verified_consent(&ctx, &facts, to, seq)?;
+        }
+        let basis = policy::disclosure_basis(
+            &roles,
+            &facts,
+            to,
+            ctx.policy,
+            consent.is_some(),
+            &ctx.party_labels(),
+        )?;
+        let doc = self.open_document(actor, &ctx, num)?;
+        let current = reader_fingerprints(&self.conn, ctx.id, num)?;
+        let new_readers: Vec<Card> = ctx
+            .cards_in(&Audience::Party(to.to_owned()))
+            .into_iter()
+            .filter(|c| !current.contains(&c.fingerprint().to_hex()))
+            .collect();
+        let basis_name = match basis {
+            DisclosureBasis::Owner => "owner",
+            DisclosureBasis::Consent => "consent",
+            DisclosureBasis::Discretion => "discretion",
+        };
+        if new_readers.is_empty() {
+            return Ok(Disclosed {
+                num,
+                to: to.to_owned(),
+                new_readers: vec![],
+                basis: basis_name.to_owned(),
+                statement: None,
+                readers: ctx.describe_readers(&current),
+            });
+        }
+        let mut wraps = Vec::with_capacity(new_readers.len());
+        for card in &new_readers {
+            wraps.push((
+                card.fingerprint().to_hex(),
+                doc.key.wrap_to(&card.age_recipient())?,
+            ));
+        }
+        let fingerprints: Vec<String> = wraps.iter().map(|(f, _)| f.clone()).collect();
+        let tx = self.write_tx()?;
+        let (seq, _) = append_statement(
+            &tx,
+            ctx.id,
+            reference,
+            actor,
+            Act::Disclose(Disclosure {
+                num,
+                to: to.to_owned(),
+                readers: fingerprints.clone(),
+                consent: if basis == DisclosureBasis::Consent {
+                    consent
+                } else {
+                    None
+                },
+            }),
+        )?;
+        for (reader, wrap) in &wraps {
+            tx.execute(
+                "INSERT INTO wraps (case_id, num, reader, wrap, grant_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![ctx.id, num, reader, wrap, seq],
+            )?;
+        }
+        tx.commit()?;
+        let now = reader_fingerprints(&self.conn, ctx.id, num)?;
+        Ok(Disclosed {
+            num,
+            to: to.to_owned(),
+            new_readers: names(&ctx, &fingerprints),
+            basis: basis_name.to_owned(),
+            statement: Some(seq),
+            readers: ctx.describe_readers(&now),
+        })
+    }
+
+    /// Remove party `from`'s access to `num`; with `rekey`, re-encrypt the body under a
+    /// new document key for those who keep access, so copies of old wraps open nothing
+    /// current. Any consent for that party is withdrawn with it.
+    pub fn revoke(
+        &mut self,
+        actor: &Identity,
+        reference: &str,
+        num: u64,
+        from: &str,
+        rekey: bool,
+    ) -> Result<Revoked> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        let roles = ctx.member_roles(actor)?;
+        policy::check_live(ctx.state)?;
+        let row = load_row(&self.conn, &ctx, num)?;
+        let facts = row.facts()?;
+        policy::check_may_revoke(&roles, &facts, from, &ctx.party_labels())?;
+
+        // People keep access through any other role: mediators, and the owner party.
+        let entitled_otherwise = |card: &Card| {
+            let r = ctx.roles_of(&card.fingerprint());
+            r.contains(&Role::Mediator)
+                || matches!(&facts.owner, Owner::Party(l) if r.contains(&Role::Party(l.clone())))
+        };
+        let losing: Vec<String> = ctx
+            .cards_in(&Audience::Party(from.to_owned()))
+            .into_iter()
+            .filter(|c| !entitled_otherwise(c))
+            .map(|c| c.fingerprint().to_hex())
+            .collect();
+        let current = reader_fingerprints(&self.conn, ctx.id, num)?;
+        let removed: Vec<String> = current
+            .iter()
+            .filter(|r| losing.contains(r))
+            .cloned()
+            .collect();
+        let consent = consent_seq(self, &ctx, num, from)?;
+        if removed.is_empty() && !rekey && consent.is_none() {
+            return Err(Error::refused(format!(
+                "the {from} party cannot read #{num}, so there is nothing to revoke (add --rekey to re-encrypt it anyway)"
+            )));
+        }
+        let kept: Vec<String> = current
+            .iter()
+            .filter(|r| !removed.contains(r))
+            .cloned()
+            .collect();
+
+        let new_body = if rekey {
+            Some(self.rekey_body(actor, &ctx, num, &kept)?)
+        } else {
+            None
+        };
+        let result = (|| {
+            let tx = self.write_tx()?;
+            let (seq, _) = append_statement(
+                &tx,
+                ctx.id,
+                reference,
+                actor,
+                Act::Revoke(Revocation {
+                    num,
+                    from: from.to_owned(),
+                    removed: removed.clone(),
+                    rekey: new_body.as_ref().map(|b| b.statement.clone()),
+                }),
+            )?;
+            tx.execute(
+                "DELETE FROM consents WHERE case_id = ?1 AND num = ?2 AND to_label = ?3",
+                params![ctx.id, num, from],
+            )?;
+            match &new_body {
+                None => {
+                    for reader in &removed {
+                        tx.execute(
+                            "DELETE FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = ?3",
+                            params![ctx.id, num, reader],
+                        )?;
+                    }
+                }
+                Some(body) => {
+                    tx.execute(
+                        "UPDATE documents SET encoding = ?3, blob = ?4, blob_size = ?5, meta = ?6, body_seq = ?7
+                         WHERE case_id = ?1 AND num = ?2",
+                        params![
+                            ctx.id,
+                            num,
+                            body.statement.encoding,
+                            body.statement.blob_sha256,
+                            body.statement.blob_size,
+                            body.meta,
+                            seq
+                        ],
+                    )?;
+                    tx.execute(
+                        "DELETE FROM wraps WHERE case_id = ?1 AND num = ?2",
+                        params![ctx.id, num],
+                    )?;
+                    for (reader, wrap) in &body.wraps {
+                        tx.execute(
+                            "INSERT INTO wraps (case_id, num, reader, wrap, grant_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![ctx.id, num, reader, wrap, seq],
+                        )?;
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(seq)
+        })();
+        let seq = match result {
+            Ok(seq) => seq,
+            Err(e) => {
+                if let Some(body) = &new_body {
+                    let _ = self.blobs.remove(&body.statement.blob_sha256);
+                }
+                return Err(e);
+            }
+        };
+        if new_body.is_some() {
+            // The old body is unreferenced now; a crash here leaves it for `doctor`.
+            let _ = self.blobs.remove(&row.blob);
+        }
+        let now = reader_fingerprints(&self.conn, ctx.id, num)?;
+        Ok(Revoked {
+            num,
+            from: from.to_owned(),
+            removed: names(&ctx, &removed),
+            rekeyed: rekey,
+            consent_withdrawn: consent.is_some(),
+            statement: seq,
+            readers: ctx.describe_readers(&now),
+        })
+    }
+
+    /// Re-encrypt document `num` under a fresh key, wrapped for `kept` and escrow.
+    /// The new blob is durable when this returns; the caller commits or removes it.
+    fn rekey_body(
+        &self,
+        actor: &Identity,
+        ctx: &CaseContext,
+        num: u64,
+        kept: &[String],
+    ) -> Result<NewBody> {
+        let doc = self.open_document(actor, ctx, num)?;
+        let key = DocumentKey::generate();
+        let recipient = key.recipient();
+        let old_blob = self.blobs.open(&doc.row.blob)?;
+        let plaintext = body::decrypting_reader(
+            std::io::BufReader::with_capacity(256 * 1024, old_blob),
+            doc.key.identity(),
+            doc.encoding,
+        )?;
+        let (blob, sealed) = self
+            .blobs
+            .write(|out| body::seal(plaintext, &recipient, out))?;
+        let result = (|| {
+            if hex(&sealed.plain_sha256) != doc.meta.sha256 || sealed.plain_size != doc.meta.size {
+                return Err(Error::integrity(format!(
+                    "#{num}'s contents do not match their signed hash; nothing was changed"
+                )));
+            }
+            // The same metadata bytes, so the depositor's commitment still holds.
+            let meta = body::seal_small(&doc.meta_plain, &recipient)?;
+            let mut wraps = Vec::with_capacity(kept.len() + 1);
+            for reader in kept {
+                let card = ctx.card_of(reader).ok_or_else(|| {
+                    Error::integrity(format!("#{num} has a wrap for someone who is not a member"))
+                })?;
+                wraps.push((reader.clone(), key.wrap_to(&card.age_recipient())?));
+            }
+            if doc.row.facts()?.category.escrowed() {
+                let escrow: age::x25519::Recipient = ctx
+                    .escrow_recipient
+                    .parse()
+                    .map_err(|_| Error::integrity("the case's escrow recipient is damaged"))?;
+                wraps.push((ESCROW_READER.to_owned(), key.wrap_to(&escrow)?));
+            }
+            Ok(NewBody {
+                statement: Rekey {
+                    encoding: sealed.encoding.as_str().to_owned(),
+                    blob_sha256: blob.sha256.clone(),
+                    blob_size: blob.size,
+                    meta_sha256: hex(&sha256(&meta)),
+                    readers: kept.to_vec(),
+                },
+                meta,
+                wraps,
+            })
+        })();
+        if result.is_err() {
+            let _ = self.blobs.remove(&blob.sha256);
+        }
+        result
+    }
+
+    /// Export `num` as a standard age file (the original bytes, uncompressed) to an
+    /// outside age recipient. Any current reader may; the export is recorded first.
+    pub fn export(
+        &mut self,
+        actor: &Identity,
+        reference: &str,
+        num: u64,
+        recipient: &age::x25519::Recipient,
+        output: impl Write,
+    ) -> Result<Exported> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        ctx.member_roles(actor)?;
+        policy::check_live(ctx.state)?;
+        let doc = self.open_document(actor, &ctx, num)?;
+        let tx = self.write_tx()?;
+        let (seq, _) = append_statement(
+            &tx,
+            ctx.id,
+            reference,
+            actor,
+            Act::Export {
+                num,
+                recipient: recipient.to_string(),
+            },
+        )?;
+        tx.commit()?;
+        let encryptor =
+            age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
+                .map_err(|_| Error::usage("that recipient cannot be encrypted to"))?;
+        let mut age_out = encryptor
+            .wrap_output(output)
+            .map_err(|e| crate::error::io_error("writing the export", e))?;
+        self.stream_plaintext(&doc, &mut age_out)?;
+        age_out
+            .finish()
+            .and_then(|mut w| w.flush())
+            .map_err(|e| crate::error::io_error("writing the export", e))?;
+        Ok(Exported {
+            num,
+            recipient: recipient.to_string(),
+            size: doc.meta.size,
+            statement: seq,
+        })
+    }
+}
+
+/// A re-encrypted body waiting for its transaction.
+struct NewBody {
+    statement: Rekey,
+    meta: Vec<u8>,
+    wraps: Vec<(String, Vec<u8>)>,
+}

@@ -1,0 +1,285 @@
+//! Document records as stored: the row, its wraps, its encrypted metadata and the
+//! depositor's commitment to it, and the views of a document shown to people.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::{CaseContext, Vault};
+use crate::case::policy::{Category, DocumentFacts, Owner};
+use crate::crypto::body;
+use crate::crypto::digest::{hex, sha256};
+use crate::crypto::wrap::DocumentKey;
+use crate::error::{Error, Result};
+use crate::identity::Identity;
+
+/// The wrap reader name of the case escrow key.
+pub const ESCROW_READER: &str = "escrow";
+const COMMITMENT_DOMAIN: &[u8] = b"sealroom content commitment v1\0";
+
+/// The confidential metadata of a document, stored age-encrypted to the document key.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct Metadata {
+    /// Random, so the signed commitment to the metadata reveals nothing about it.
+    pub salt: String,
+    pub title: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: u64,
+    /// SHA-256 of the original bytes (hex).
+    pub sha256: String,
+    pub encoding: String,
+}
+
+/// The depositor's commitment to a document's contents: SHA-256 over a domain and the
+/// metadata plaintext, which holds a random salt, the title and the SHA-256 of the
+/// original bytes. Unlike ciphertext hashes it survives re-encryption (rekey).
+pub(crate) fn commitment(metadata_plaintext: &[u8]) -> String {
+    let mut input = zeroize::Zeroizing::new(Vec::with_capacity(
+        COMMITMENT_DOMAIN.len() + metadata_plaintext.len(),
+    ));
+    input.extend_from_slice(COMMITMENT_DOMAIN);
+    input.extend_from_slice(metadata_plaintext);
+    hex(&sha256(&input))
+}
+
+/// One row of the `documents` table.
+#[derive(Clone, Debug)]
+pub(crate) struct DocumentRow {
+    pub num: u64,
+    pub owner: String,
+    pub category: String,
+    pub confidential: bool,
+    pub depositor: String,
+    pub encoding: String,
+    pub blob: String,
+    pub blob_size: u64,
+    pub meta: Vec<u8>,
+    pub deposited_at: String,
+    pub statement_seq: u64,
+    pub body_seq: u64,
+}
+
+pub(crate) const DOC_COLUMNS: &str = "num, owner, category, confidential, depositor, encoding, blob, blob_size, meta, deposited_at, statement_seq, body_seq";
+
+fn doc_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
+    Ok(DocumentRow {
+        num: r.get(0)?,
+        owner: r.get(1)?,
+        category: r.get(2)?,
+        confidential: r.get(3)?,
+        depositor: r.get(4)?,
+        encoding: r.get(5)?,
+        blob: r.get(6)?,
+        blob_size: r.get(7)?,
+        meta: r.get(8)?,
+        deposited_at: r.get(9)?,
+        statement_seq: r.get(10)?,
+        body_seq: r.get(11)?,
+    })
+}
+
+impl DocumentRow {
+    /// The facts the disclosure rules use.
+    pub fn facts(&self) -> Result<DocumentFacts> {
+        Ok(DocumentFacts {
+            num: self.num,
+            owner: Owner::parse(&self.owner),
+            category: Category::parse(&self.category)
+                .map_err(|_| Error::integrity(format!("#{} has an unknown category", self.num)))?,
+            confidential: self.confidential,
+        })
+    }
+}
+
+/// One readable document, for display.
+#[derive(Clone, Debug, Serialize)]
+pub struct DocumentView {
+    /// Case number.
+    pub num: u64,
+    /// Owner label.
+    pub owner: String,
+    /// Category.
+    pub category: String,
+    /// Deposited as confidential.
+    pub confidential: bool,
+    /// Title (decrypted).
+    pub title: String,
+    /// Original file name (decrypted).
+    pub file_name: String,
+    /// Media type (decrypted).
+    pub media_type: String,
+    /// Size in bytes (decrypted).
+    pub size: u64,
+    /// Who deposited it.
+    pub depositor: String,
+    /// When.
+    pub deposited_at: String,
+    /// Who can read it now, as groups ("the claimant party, the mediators").
+    pub readers: String,
+}
+
+/// Load one document row, or say it does not exist.
+pub(crate) fn load_row(conn: &Connection, ctx: &CaseContext, num: u64) -> Result<DocumentRow> {
+    conn.query_row(
+        &format!("SELECT {DOC_COLUMNS} FROM documents WHERE case_id = ?1 AND num = ?2"),
+        params![ctx.id, num],
+        doc_row,
+    )
+    .optional()?
+    .ok_or_else(|| {
+        Error::not_found(format!(
+            "case {} has no document #{num}; `sealroom list {}` shows the documents you can read",
+            ctx.reference, ctx.reference
+        ))
+    })
+}
+
+/// Every document row of a case, in number order.
+pub(crate) fn load_rows(conn: &Connection, case_id: i64) -> Result<Vec<DocumentRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {DOC_COLUMNS} FROM documents WHERE case_id = ?1 ORDER BY num"
+    ))?;
+    let rows = stmt
+        .query_map([case_id], doc_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// A wrap as stored: the reader, the wrapped key, and the statement that granted it.
+#[derive(Clone, Debug)]
+pub(crate) struct WrapRow {
+    pub reader: String,
+    pub wrap: Vec<u8>,
+    pub grant_seq: u64,
+}
+
+/// The wraps of a document (escrow included).
+pub(crate) fn wraps_of(conn: &Connection, case_id: i64, num: u64) -> Result<Vec<WrapRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT reader, wrap, grant_seq FROM wraps WHERE case_id = ?1 AND num = ?2 ORDER BY reader",
+    )?;
+    let rows = stmt
+        .query_map(params![case_id, num], |r| {
+            Ok(WrapRow {
+                reader: r.get(0)?,
+                wrap: r.get(1)?,
+                grant_seq: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The wrap of one reader, if any.
+pub(crate) fn wrap_for(
+    conn: &Connection,
+    case_id: i64,
+    num: u64,
+    reader: &str,
+) -> Result<Option<WrapRow>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT reader, wrap, grant_seq FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = ?3",
+        )?
+        .query_row(params![case_id, num, reader], |r| {
+            Ok(WrapRow {
+                reader: r.get(0)?,
+                wrap: r.get(1)?,
+                grant_seq: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The people (not escrow) holding a wrap of a document.
+pub(crate) fn reader_fingerprints(
+    conn: &Connection,
+    case_id: i64,
+    num: u64,
+) -> Result<Vec<String>> {
+    Ok(wraps_of(conn, case_id, num)?
+        .into_iter()
+        .map(|w| w.reader)
+        .filter(|r| r != ESCROW_READER)
+        .collect())
+}
+
+/// Open a wrap with the actor's identity.
+pub(crate) fn unwrap_key(wrap: &[u8], actor: &Identity, num: u64) -> Result<DocumentKey> {
+    DocumentKey::unwrap_with(wrap, actor.decryption_key())?.ok_or_else(|| {
+        Error::wrong_key(format!(
+            "your identity does not open the key of #{num}: the wrap was made for another key"
+        ))
+    })
+}
+
+/// Decrypt a document's metadata and check it against the depositor's commitment.
+/// Returns the plaintext bytes too, for re-encryption under a new key.
+pub(crate) fn open_metadata(
+    meta: &[u8],
+    key: &DocumentKey,
+    num: u64,
+    signed_commitment: &str,
+) -> Result<(Metadata, zeroize::Zeroizing<Vec<u8>>)> {
+    let plain = body::open_small(meta, key.identity())?.ok_or_else(|| {
+        Error::integrity(format!("#{num}'s metadata is not encrypted to its key"))
+    })?;
+    if commitment(&plain) != signed_commitment {
+        return Err(Error::integrity(format!(
+            "#{num}'s metadata does not match what the depositor signed: it was altered"
+        )));
+    }
+    let parsed = serde_json::from_slice(&plain)
+        .map_err(|_| Error::integrity(format!("#{num}'s metadata is damaged")))?;
+    Ok((parsed, plain))
+}
+
+/// "the claimant party's", "the mediators'", "the registrar's".
+pub(crate) fn owner_possessive(owner: &str) -> String {
+    match Owner::parse(owner) {
+        Owner::Party(l) => format!("the {l} party's"),
+        Owner::Mediators => "the mediators'".to_owned(),
+        Owner::Registrar => "the registrar's".to_owned(),
+    }
+}
+
+impl Vault {
+    /// The view of a document a reader is shown.
+    pub(crate) fn view(
+        &self,
+        ctx: &CaseContext,
+        row: &DocumentRow,
+        meta: &Metadata,
+    ) -> Result<DocumentView> {
+        let readers = reader_fingerprints(&self.conn, ctx.id, row.num)?;
+        Ok(DocumentView {
+            num: row.num,
+            owner: row.owner.clone(),
+            category: row.category.clone(),
+            confidential: row.confidential,
+            title: meta.title.clone(),
+            file_name: meta.file_name.clone(),
+            media_type: meta.media_type.clone(),
+            size: meta.size,
+            depositor: ctx
+                .card_of(&row.depositor)
+                .map(|c| c.name().to_owned())
+                .unwrap_or_else(|| "(unknown)".to_owned()),
+            deposited_at: row.deposited_at.clone(),
+            readers: ctx.describe_readers(&readers),
+        })
+    }
+
+    /// The refusal for a caller without a wrap, naming who can read the document.
+    pub(crate) fn no_wrap_refusal(&self, ctx: &CaseContext, row: &DocumentRow) -> Result<Error> {
+        let readers = reader_fingerprints(&self.conn, ctx.id, row.num)?;
+        Ok(Error::refused(format!(
+            "you cannot read #{} of case {}: it is {} {} document, readable only by {}",
+            row.num,
+            ctx.reference,
+            owner_possessive(&row.owner),
+            row.category,
+            ctx.describe_readers(&readers)
+        )))
+    }
+}
