@@ -241,6 +241,69 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         ),
     )?;
 
+    n.say("\n4b. Disclosure follows the consent policy.")?;
+    n.check(
+        "the mediator cannot pass the caucus #1 to the respondent without consent",
+        expect_refusal(
+            vault.disclose(&mediator, REFERENCE, 1, "respondent"),
+            ErrorKind::Refused,
+        ),
+    )?;
+    let consent = vault.consent(&claimant, REFERENCE, 1, "respondent")?;
+    let disclosed = vault.disclose(&mediator, REFERENCE, 1, "respondent")?;
+    let mut got = Vec::new();
+    let res = vault.read(&respondent, REFERENCE, 1, &mut got);
+    n.check(
+        "after the claimant's signed consent the mediator discloses #1 and the respondent reads it",
+        match res {
+            Ok(_) if got == caucus && consent.new => Ok(format!("basis: {}", disclosed.basis)),
+            Ok(_) => Err("the bytes differ".to_owned()),
+            Err(e) => Err(e.message().to_owned()),
+        },
+    )?;
+    let revoked = vault.revoke(&claimant, REFERENCE, 1, "respondent", true)?;
+    n.check(
+        "the claimant revokes it with a new key: the respondent is refused again",
+        expect_refusal(
+            vault.read(&respondent, REFERENCE, 1, &mut Vec::new()),
+            ErrorKind::Refused,
+        )
+        .and_then(|r| {
+            if revoked.rekeyed && revoked.consent_withdrawn {
+                Ok(r)
+            } else {
+                Err("the revocation did not rekey or withdraw consent".to_owned())
+            }
+        }),
+    )?;
+    n.check(
+        "the mediator still reads the re-keyed #1",
+        vault
+            .read(&mediator, REFERENCE, 1, &mut Vec::new())
+            .map(|_| String::new())
+            .map_err(|e| e.message().to_owned()),
+    )?;
+    let court = age::x25519::Identity::generate();
+    let mut exported = Vec::new();
+    vault.export(
+        &claimant,
+        REFERENCE,
+        d2.num,
+        &court.to_public(),
+        &mut exported,
+    )?;
+    let opened = crate::crypto::body::open_small(&exported, &court);
+    n.check(
+        "the claimant exports its brief #2 as a standard age file for an outside recipient",
+        match opened {
+            Ok(Some(bytes)) if bytes.as_slice() == brief.as_bytes() => {
+                Ok(format!("{} bytes", exported.len()))
+            }
+            Ok(_) => Err("the export does not decrypt to the brief".to_owned()),
+            Err(e) => Err(e.message().to_owned()),
+        },
+    )?;
+
     n.say("\n5. The mediator keeps a note; mediators may not file briefs.")?;
     let d4 = vault.deposit(
         &mediator,

@@ -410,6 +410,8 @@ pub fn check_may_add_member(roles: &[Role], state: CaseState) -> Result<()> {
 /// The public facts about a document that the disclosure rules depend on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DocumentFacts {
+    /// Case reference (for messages that tell people what to run).
+    pub case: String,
     /// Case number.
     pub num: u64,
     /// Owner.
@@ -544,8 +546,9 @@ pub fn disclosure_basis(
         _ => "the case's policy is consent".to_owned(),
     };
     Err(Error::refused(format!(
-        "the {owner} party has not consented to disclosing #{num} to the {to} party ({why}); a {owner} member can run `sealroom consent REF {num} --to {to}`",
-        num = doc.num
+        "the {owner} party has not consented to disclosing #{num} to the {to} party ({why}); a {owner} member can run `sealroom consent {case} {num} --to {to}`",
+        num = doc.num,
+        case = doc.case
     )))
 }
 

@@ -137,6 +137,90 @@ standard output and a failed check ends in an error and a non-zero exit."
         output: Option<PathBuf>,
     },
 
+    /// Consent, as a member of the owner party, to a document going to another party.
+    #[command(
+        after_help = "Example:\n  sealroom consent IOMed-2026-014 4 --to respondent -i ana.id\n\n\
+Consent is per document and per receiving party. It lets a mediator disclose the document\n\
+to that party (under the consent policy, and for caucus or confidential documents under any\n\
+policy). A later `revoke --from` that party withdraws it."
+    )]
+    Consent {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Document number, `4` or `#4`.
+        #[arg(value_name = "NUM")]
+        num: String,
+        /// The party the document may go to.
+        #[arg(long, value_name = "LABEL")]
+        to: String,
+    },
+
+    /// Give every member of a party access to a document, as the case's rules allow.
+    #[command(
+        after_help = "Examples:\n  sealroom disclose IOMed-2026-014 4 --to respondent -i mediator.id\n  \
+sealroom disclose IOMed-2026-014 2 --to respondent -i ana.id      (an owner discloses its own)\n\n\
+Who may disclose: a member of the owner party, always; a mediator under the consent policy\n\
+only with the owner party's consent for that party, under the discretion policy freely\n\
+except caucus and confidential documents, which always need consent. A mediator-note is\n\
+never disclosed to a party."
+    )]
+    Disclose {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Document number, `4` or `#4`.
+        #[arg(value_name = "NUM")]
+        num: String,
+        /// The receiving party.
+        #[arg(long, value_name = "LABEL")]
+        to: String,
+    },
+
+    /// Remove a party's access to a document (an owner-party member or a mediator).
+    #[command(
+        after_help = "Examples:\n  sealroom revoke IOMed-2026-014 4 --from respondent -i ana.id\n  \
+sealroom revoke IOMed-2026-014 4 --from respondent --rekey -i mediator.id\n\n\
+Revoking removes future access only: what was already read cannot be unread. With --rekey\n\
+the document is re-encrypted under a new key, so a copy of an old key wrap opens nothing."
+    )]
+    Revoke {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Document number, `4` or `#4`.
+        #[arg(value_name = "NUM")]
+        num: String,
+        /// The party whose access is removed.
+        #[arg(long, value_name = "LABEL")]
+        from: String,
+        /// Also re-encrypt the document under a new key for those who keep access.
+        #[arg(long)]
+        rekey: bool,
+    },
+
+    /// Export a document you can read as a standard age file for an outside recipient.
+    #[command(
+        after_help = "Example:\n  sealroom export IOMed-2026-014 4 --recipient age1... -o brief.pdf.age -i ana.id\n  \
+age -d -i court.key brief.pdf.age > brief.pdf\n\n\
+The file holds the original bytes (not compressed), encrypted with age to the recipient.\n\
+Each export is a signed act in the case log that names the recipient."
+    )]
+    Export {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Document number, `4` or `#4`.
+        #[arg(value_name = "NUM")]
+        num: String,
+        /// The age recipient (`age1…`) to encrypt to.
+        #[arg(long, value_name = "AGE_RECIPIENT")]
+        recipient: String,
+        /// Where to write the age file (must not exist).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+
     /// Run a whole small case end to end in a fresh vault, narrating each step.
     #[command(after_help = "Example:\n  sealroom demo --dir /tmp/sealroom-demo")]
     Demo {

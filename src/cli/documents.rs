@@ -114,39 +114,56 @@ fn list_text(l: &Listing) -> String {
     s
 }
 
+/// Refuse to overwrite: sealroom never replaces a file that exists.
+pub(super) fn check_output_free(path: &Path) -> Result<()> {
+    if path.exists() {
+        return Err(Error::refused(format!(
+            "{} already exists; sealroom does not overwrite files (choose another name)",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Write `path` through a temp file in the same folder that becomes `path` only when
+/// `fill` succeeded; on any failure nothing is left behind.
+pub(super) fn write_output_file<T>(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<T>,
+) -> Result<T> {
+    check_output_free(path)?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    // The temp file is deleted on drop, so any failure below leaves nothing.
+    let temp = tempfile::Builder::new()
+        .prefix(".sealroom-")
+        .tempfile_in(&dir)
+        .map_err(|e| io_error(format!("creating a file in {}", dir.display()), e))?;
+    let mut writer = BufWriter::with_capacity(256 * 1024, temp);
+    let value = fill(&mut writer)?;
+    let temp = writer
+        .into_inner()
+        .map_err(|e| io_error(format!("writing {}", path.display()), e.into_error()))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
+    temp.persist_noclobber(path)
+        .map_err(|e| io_error(format!("writing {}", path.display()), e.error))?;
+    Ok(value)
+}
+
 pub(super) fn read(ctx: &Context, reference: &str, num: &str, output: Option<&Path>) -> Result<()> {
     let num = parse_num(num)?;
     if let Some(path) = output {
-        if path.exists() {
-            return Err(Error::refused(format!(
-                "{} already exists; sealroom does not overwrite files (choose another name)",
-                path.display()
-            )));
-        }
+        check_output_free(path)?;
     }
     let actor = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
     match output {
         Some(path) => {
-            let dir = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-                _ => PathBuf::from("."),
-            };
-            // The temp file is deleted on drop, so any failure below leaves nothing.
-            let temp = tempfile::Builder::new()
-                .prefix(".sealroom-read-")
-                .tempfile_in(&dir)
-                .map_err(|e| io_error(format!("creating a file in {}", dir.display()), e))?;
-            let mut writer = BufWriter::with_capacity(256 * 1024, temp);
-            let outcome = vault.read(&actor, reference, num, &mut writer)?;
-            let temp = writer
-                .into_inner()
-                .map_err(|e| io_error(format!("writing {}", path.display()), e.into_error()))?;
-            temp.as_file()
-                .sync_all()
-                .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
-            temp.persist_noclobber(path)
-                .map_err(|e| io_error(format!("writing {}", path.display()), e.error))?;
+            let outcome = write_output_file(path, |w| vault.read(&actor, reference, num, w))?;
             if !ctx.json {
                 eprintln!(
                     "Wrote #{num} \"{}\" ({}) to {}; signature and hashes verified.",

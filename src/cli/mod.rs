@@ -3,6 +3,7 @@
 
 pub mod args;
 mod cases;
+mod disclosure;
 mod documents;
 mod passphrase;
 
@@ -146,6 +147,22 @@ pub fn run(cli: Cli) -> Result<()> {
             num,
             output,
         } => documents::read(&ctx, &reference, &num, output.as_deref()),
+        Command::Consent { reference, num, to } => disclosure::consent(&ctx, &reference, &num, &to),
+        Command::Disclose { reference, num, to } => {
+            disclosure::disclose(&ctx, &reference, &num, &to)
+        }
+        Command::Revoke {
+            reference,
+            num,
+            from,
+            rekey,
+        } => disclosure::revoke(&ctx, &reference, &num, &from, rekey),
+        Command::Export {
+            reference,
+            num,
+            recipient,
+            output,
+        } => disclosure::export(&ctx, &reference, &num, &recipient, &output),
         Command::Demo { dir } => {
             let report = crate::demo::run(dir.as_deref(), &mut std::io::stdout())?;
             if report.failures > 0 {

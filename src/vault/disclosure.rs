@@ -115,7 +115,7 @@ impl Vault {
         let roles = ctx.member_roles(actor)?;
         policy::check_live(ctx.state)?;
         let row = load_row(&self.conn, &ctx, num)?;
-        let facts = row.facts()?;
+        let facts = row.facts(&ctx)?;
         policy::check_may_consent(&roles, &facts, to, &ctx.party_labels())?;
         if let Some(seq) = consent_seq(self, &ctx, num, to)? {
             return Ok(Consented {
@@ -161,7 +161,7 @@ impl Vault {
         let roles = ctx.member_roles(actor)?;
         policy::check_live(ctx.state)?;
         let row = load_row(&self.conn, &ctx, num)?;
-        let facts = row.facts()?;
+        let facts = row.facts(&ctx)?;
         let consent = consent_seq(self, &ctx, num, to)?;
         if let Some(seq) = consent {
             self.verified_consent(&ctx, &facts, to, seq)?;
@@ -254,7 +254,7 @@ impl Vault {
         let roles = ctx.member_roles(actor)?;
         policy::check_live(ctx.state)?;
         let row = load_row(&self.conn, &ctx, num)?;
-        let facts = row.facts()?;
+        let facts = row.facts(&ctx)?;
         policy::check_may_revoke(&roles, &facts, from, &ctx.party_labels())?;
 
         // People keep access through any other role: mediators, and the owner party.
@@ -409,7 +409,7 @@ impl Vault {
                 })?;
                 wraps.push((reader.clone(), key.wrap_to(&card.age_recipient())?));
             }
-            if doc.row.facts()?.category.escrowed() {
+            if doc.row.facts(ctx)?.category.escrowed() {
                 let escrow: age::x25519::Recipient = ctx
                     .escrow_recipient
                     .parse()

@@ -301,7 +301,7 @@ impl Vault {
             match wrap_for(&self.conn, ctx.id, row.num, &me)? {
                 Some(wrap) => {
                     let verified = self.verified_document(&ctx, &row)?;
-                    self.verified_grant(&ctx, &row.facts()?, &me, wrap.grant_seq)?;
+                    self.verified_grant(&ctx, &row.facts(&ctx)?, &me, wrap.grant_seq)?;
                     let key = unwrap_key(&wrap.wrap, actor, row.num)?;
                     let (meta, _) =
                         open_metadata(&row.meta, &key, row.num, &verified.deposit.commitment)?;
@@ -333,7 +333,7 @@ impl Vault {
             return Err(self.no_wrap_refusal(ctx, &row)?);
         };
         let verified = self.verified_document(ctx, &row)?;
-        self.verified_grant(ctx, &row.facts()?, &me, wrap.grant_seq)?;
+        self.verified_grant(ctx, &row.facts(ctx)?, &me, wrap.grant_seq)?;
         let key = unwrap_key(&wrap.wrap, actor, num)?;
         let (meta, meta_plain) = open_metadata(&row.meta, &key, num, &verified.deposit.commitment)?;
         let view = self.view(ctx, &row, &meta)?;

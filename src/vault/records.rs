@@ -80,8 +80,9 @@ fn doc_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
 
 impl DocumentRow {
     /// The facts the disclosure rules use.
-    pub fn facts(&self) -> Result<DocumentFacts> {
+    pub fn facts(&self, ctx: &CaseContext) -> Result<DocumentFacts> {
         Ok(DocumentFacts {
+            case: ctx.reference.clone(),
             num: self.num,
             owner: Owner::parse(&self.owner),
             category: Category::parse(&self.category)

@@ -127,8 +127,13 @@ impl Vault {
                 ));
             };
             let roles = ctx.roles_of(&card.fingerprint());
-            policy::check_may_revoke(&roles, &row.facts()?, &revocation.from, &ctx.party_labels())
-                .map_err(|_| bad(ctx, num, "it was re-keyed by someone without the right"))?;
+            policy::check_may_revoke(
+                &roles,
+                &row.facts(ctx)?,
+                &revocation.from,
+                &ctx.party_labels(),
+            )
+            .map_err(|_| bad(ctx, num, "it was re-keyed by someone without the right"))?;
             if revocation.num != num {
                 return Err(bad(ctx, num, "its rekey statement is for another document"));
             }

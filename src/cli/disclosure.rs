@@ -1,0 +1,115 @@
+//! `sealroom consent`, `disclose`, `revoke` and `export`.
+
+use std::path::Path;
+use std::str::FromStr as _;
+
+use super::documents::{human_size, write_output_file};
+use super::Context;
+use crate::error::{Error, Result};
+use crate::vault::parse_num;
+
+pub(super) fn consent(ctx: &Context, reference: &str, num: &str, to: &str) -> Result<()> {
+    let num = parse_num(num)?;
+    let actor = ctx.identity()?;
+    let mut vault = ctx.open_vault()?;
+    let c = vault.consent(&actor, reference, num, to)?;
+    ctx.emit(&c, || {
+        if c.new {
+            format!(
+                "Consented to disclosing #{num} of {reference} to the {to} party (statement {}).\nA mediator may now disclose it to them; `sealroom revoke {reference} {num} --from {to}` withdraws it.\n",
+                c.statement
+            )
+        } else {
+            format!(
+                "#{num} of {reference} already has your party's consent to go to the {to} party (statement {}); nothing changed.\n",
+                c.statement
+            )
+        }
+    })
+}
+
+pub(super) fn disclose(ctx: &Context, reference: &str, num: &str, to: &str) -> Result<()> {
+    let num = parse_num(num)?;
+    let actor = ctx.identity()?;
+    let mut vault = ctx.open_vault()?;
+    let d = vault.disclose(&actor, reference, num, to)?;
+    ctx.emit(&d, || match d.statement {
+        Some(seq) => format!(
+            "Disclosed #{num} of {reference} to the {to} party ({}; basis: {}; statement {seq}).\nReadable now by {}.\n",
+            d.new_readers.join(", "),
+            d.basis,
+            d.readers
+        ),
+        None => format!(
+            "Every member of the {to} party can already read #{num}; nothing changed.\nReadable now by {}.\n",
+            d.readers
+        ),
+    })
+}
+
+pub(super) fn revoke(
+    ctx: &Context,
+    reference: &str,
+    num: &str,
+    from: &str,
+    rekey: bool,
+) -> Result<()> {
+    let num = parse_num(num)?;
+    let actor = ctx.identity()?;
+    let mut vault = ctx.open_vault()?;
+    let r = vault.revoke(&actor, reference, num, from, rekey)?;
+    ctx.emit(&r, || {
+        let mut s = if r.removed.is_empty() {
+            format!("The {from} party had no access to #{num}.\n")
+        } else {
+            format!(
+                "Removed the {from} party's access to #{num} of {reference} ({}).\n",
+                r.removed.join(", ")
+            )
+        };
+        if r.consent_withdrawn {
+            s.push_str(&format!("The consent to disclose #{num} to the {from} party is withdrawn.\n"));
+        }
+        if r.rekeyed {
+            s.push_str("Re-encrypted the document under a new key: copies of old key wraps no longer open it.\n");
+        } else {
+            s.push_str("The document key is unchanged: anyone who kept a copy of their key wrap could still open the current file (use --rekey to prevent that).\n");
+        }
+        s.push_str(&format!(
+            "What was already read cannot be unread. Readable now by {} (statement {}).\n",
+            r.readers, r.statement
+        ));
+        s
+    })
+}
+
+pub(super) fn export(
+    ctx: &Context,
+    reference: &str,
+    num: &str,
+    recipient: &str,
+    output: &Path,
+) -> Result<()> {
+    let num = parse_num(num)?;
+    super::documents::check_output_free(output)?;
+    let recipient = age::x25519::Recipient::from_str(recipient).map_err(|_| {
+        Error::usage(format!(
+            "`{recipient}` is not an age recipient (it starts with age1, as `age-keygen -y` prints)"
+        ))
+    })?;
+    let actor = ctx.identity()?;
+    let mut vault = ctx.open_vault()?;
+    let exported = write_output_file(output, |w| {
+        vault.export(&actor, reference, num, &recipient, w)
+    })?;
+    ctx.emit(&exported, || {
+        format!(
+            "Exported #{num} of {reference} ({}) to {} as a standard age file for {}.\nThe export is recorded in the case log (statement {}). Decrypt with: age -d -i KEY {}\n",
+            human_size(exported.size),
+            output.display(),
+            exported.recipient,
+            exported.statement,
+            output.display()
+        )
+    })
+}

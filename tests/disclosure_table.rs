@@ -1,0 +1,298 @@
+//! The disclosure rules of DESIGN.md, cell by cell: policy × category × actor × act
+//! (consent, disclose, revoke, export). Each cell asserts the answer and the state
+//! after it: a refused act writes no statement and creates or removes no wrap.
+//!
+//! The expectations below restate DESIGN.md's rules directly; they do not call the
+//! policy module, so a wrong rule there fails here.
+
+mod fixture;
+
+use fixture::{World, CASE};
+use sealroom::case::policy::{Category, Policy};
+use sealroom::vault::DepositSpec;
+use sealroom::{ErrorKind, Identity};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Actor {
+    Owner,
+    CoCounsel,
+    OtherParty,
+    Mediator,
+    Registrar,
+    Archivist,
+    Custodian,
+    Outsider,
+}
+
+const ACTORS: [Actor; 8] = [
+    Actor::Owner,
+    Actor::CoCounsel,
+    Actor::OtherParty,
+    Actor::Mediator,
+    Actor::Registrar,
+    Actor::Archivist,
+    Actor::Custodian,
+    Actor::Outsider,
+];
+
+/// A document kind: category and the confidential flag.
+#[derive(Clone, Copy, Debug)]
+struct Kind(Category, bool);
+
+const KINDS: [Kind; 7] = [
+    Kind(Category::Caucus, false),
+    Kind(Category::Brief, false),
+    Kind(Category::Brief, true),
+    Kind(Category::Evidence, false),
+    Kind(Category::Settlement, false),
+    Kind(Category::Procedural, false),
+    Kind(Category::MediatorNote, false),
+];
+
+/// An owned copy of the actor's identity (so the vault can be borrowed mutably).
+fn who(w: &World, a: Actor) -> Identity {
+    let id = match a {
+        Actor::Owner => &w.claimant,
+        Actor::CoCounsel => &w.co_counsel,
+        Actor::OtherParty => &w.respondent,
+        Actor::Mediator => &w.mediator,
+        Actor::Registrar => &w.registrar,
+        Actor::Archivist => &w.archivist,
+        Actor::Custodian => &w.custodians[0],
+        Actor::Outsider => &w.outsider,
+    };
+    let bytes = id.to_file_bytes(None).unwrap();
+    Identity::from_file_bytes(&bytes, || unreachable!("no passphrase")).unwrap()
+}
+
+fn owner_member(a: Actor) -> bool {
+    matches!(a, Actor::Owner | Actor::CoCounsel)
+}
+
+/// Party-owned documents are deposited by the claimant; mediator notes by the mediator.
+fn deposit(w: &mut World, kind: Kind) -> u64 {
+    let depositor = if kind.0 == Category::MediatorNote {
+        &w.mediator
+    } else {
+        &w.claimant
+    };
+    let spec = DepositSpec {
+        category: kind.0,
+        title: Some(format!("{kind:?}")),
+        file_name: "doc.txt".into(),
+        confidential: kind.1,
+        share_with_all: false,
+        as_party: None,
+    };
+    w.vault
+        .deposit(depositor, CASE, spec, &b"the document"[..])
+        .unwrap()
+        .num
+}
+
+/// Who reads a document on deposit (DESIGN.md's category table).
+fn reads_on_deposit(kind: Kind, a: Actor) -> bool {
+    match kind.0 {
+        Category::MediatorNote => a == Actor::Mediator,
+        Category::Caucus | Category::Brief | Category::Evidence => {
+            owner_member(a) || a == Actor::Mediator
+        }
+        Category::Settlement => {
+            owner_member(a) || matches!(a, Actor::Mediator | Actor::OtherParty | Actor::Archivist)
+        }
+        Category::Procedural => !matches!(a, Actor::Custodian | Actor::Outsider),
+    }
+}
+
+/// Whether a mediator needs the owner's consent to disclose (DESIGN.md: consent policy,
+/// or caucus, or confidential; settlement and procedural are already shared).
+fn needs_consent(policy: Policy, kind: Kind) -> bool {
+    match kind.0 {
+        Category::Settlement | Category::Procedural => false,
+        Category::Caucus => true,
+        _ => policy == Policy::Consent || kind.1,
+    }
+}
+
+fn state(w: &World, num: u64) -> (usize, bool) {
+    let statements = w.vault.statements(CASE).unwrap().len();
+    let respondent_reads = w
+        .vault
+        .list(&w.respondent, CASE)
+        .unwrap()
+        .readable
+        .iter()
+        .any(|d| d.num == num);
+    (statements, respondent_reads)
+}
+
+fn check<T>(cell: &str, res: sealroom::Result<T>, allowed: bool) {
+    match res {
+        Ok(_) => assert!(allowed, "{cell}: allowed, should be refused"),
+        Err(e) => {
+            assert!(!allowed, "{cell}: refused ({e}), should be allowed");
+            assert!(
+                matches!(e.kind(), ErrorKind::Refused),
+                "{cell}: refused with the wrong kind: {e:?}"
+            );
+        }
+    }
+}
+
+fn world(policy: Policy) -> World {
+    World::with_policy(1, 1, policy)
+}
+
+#[test]
+fn consent_cells() {
+    for policy in [Policy::Consent, Policy::Discretion] {
+        for kind in KINDS {
+            // A fresh case per kind keeps each listing short.
+            let mut w = world(policy);
+            for actor in ACTORS {
+                let num = deposit(&mut w, kind);
+                let cell = format!("{policy:?} × {kind:?} × {actor:?} × consent");
+                let before = state(&w, num);
+                let res = w.vault.consent(&who(&w, actor), CASE, num, "respondent");
+                let allowed = owner_member(actor) && kind.0 != Category::MediatorNote;
+                check(&cell, res, allowed);
+                let after = state(&w, num);
+                assert_eq!(
+                    after.0,
+                    before.0 + usize::from(allowed),
+                    "{cell}: statements"
+                );
+                assert_eq!(
+                    after.1, before.1,
+                    "{cell}: consent alone must not give access"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn disclose_cells_without_and_with_consent() {
+    for policy in [Policy::Consent, Policy::Discretion] {
+        for kind in KINDS {
+            // A fresh case per kind keeps each listing short.
+            let mut w = world(policy);
+            for actor in ACTORS {
+                for with_consent in [false, true] {
+                    if with_consent && kind.0 == Category::MediatorNote {
+                        continue; // nobody can consent to a mediator note (consent_cells)
+                    }
+                    let num = deposit(&mut w, kind);
+                    if with_consent {
+                        w.vault
+                            .consent(&w.claimant, CASE, num, "respondent")
+                            .unwrap();
+                    }
+                    let cell = format!(
+                        "{policy:?} × {kind:?} × {actor:?} × disclose (consent given: {with_consent})"
+                    );
+                    let before = state(&w, num);
+                    let res = w.vault.disclose(&who(&w, actor), CASE, num, "respondent");
+                    let allowed = kind.0 != Category::MediatorNote
+                        && (owner_member(actor)
+                            || (actor == Actor::Mediator
+                                && (with_consent || !needs_consent(policy, kind))));
+                    let already = reads_on_deposit(kind, Actor::OtherParty);
+                    check(&cell, res, allowed);
+                    let after = state(&w, num);
+                    let wrote = allowed && !already;
+                    assert_eq!(after.0, before.0 + usize::from(wrote), "{cell}: statements");
+                    assert_eq!(after.1, already || allowed, "{cell}: respondent access");
+                    if allowed {
+                        let mut out = Vec::new();
+                        w.vault.read(&w.respondent, CASE, num, &mut out).unwrap();
+                        assert_eq!(out, b"the document", "{cell}: disclosed bytes");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn revoke_cells() {
+    for policy in [Policy::Consent, Policy::Discretion] {
+        for kind in KINDS {
+            // A fresh case per kind keeps each listing short.
+            let mut w = world(policy);
+            for actor in ACTORS {
+                for rekey in [false, true] {
+                    let num = deposit(&mut w, kind);
+                    if kind.0 != Category::MediatorNote {
+                        w.vault
+                            .disclose(&w.claimant, CASE, num, "respondent")
+                            .unwrap();
+                    }
+                    let cell =
+                        format!("{policy:?} × {kind:?} × {actor:?} × revoke (rekey {rekey})");
+                    let before = state(&w, num);
+                    let res = w
+                        .vault
+                        .revoke(&who(&w, actor), CASE, num, "respondent", rekey);
+                    // Owner-party members and mediators may revoke; a mediator note
+                    // gives the respondent nothing to revoke unless re-keyed anyway,
+                    // and only a mediator can re-key it (nobody else reads it).
+                    let may = owner_member(actor) || actor == Actor::Mediator;
+                    let allowed = may
+                        && match kind.0 {
+                            Category::MediatorNote => rekey && actor == Actor::Mediator,
+                            _ => !rekey || reads_on_deposit(kind, actor),
+                        };
+                    check(&cell, res, allowed);
+                    let after = state(&w, num);
+                    assert_eq!(
+                        after.0,
+                        before.0 + usize::from(allowed),
+                        "{cell}: statements"
+                    );
+                    assert_eq!(after.1, before.1 && !allowed, "{cell}: respondent access");
+                    // Whoever kept access still reads the current body.
+                    let mut out = Vec::new();
+                    w.vault.read(&w.mediator, CASE, num, &mut out).unwrap();
+                    assert_eq!(out, b"the document", "{cell}: mediator lost the document");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn export_cells() {
+    let outside = age::x25519::Identity::generate();
+    for policy in [Policy::Consent, Policy::Discretion] {
+        for kind in KINDS {
+            // A fresh case per kind keeps each listing short.
+            let mut w = world(policy);
+            for actor in ACTORS {
+                let num = deposit(&mut w, kind);
+                let cell = format!("{policy:?} × {kind:?} × {actor:?} × export");
+                let before = state(&w, num);
+                let mut out = Vec::new();
+                let res =
+                    w.vault
+                        .export(&who(&w, actor), CASE, num, &outside.to_public(), &mut out);
+                let allowed = reads_on_deposit(kind, actor);
+                check(&cell, res, allowed);
+                let after = state(&w, num);
+                assert_eq!(
+                    after.0,
+                    before.0 + usize::from(allowed),
+                    "{cell}: statements"
+                );
+                if allowed {
+                    let plain = sealroom::crypto::body::open_small(&out, &outside)
+                        .unwrap()
+                        .unwrap();
+                    assert_eq!(plain.as_slice(), b"the document", "{cell}: export contents");
+                } else {
+                    assert!(out.is_empty(), "{cell}: bytes released on refusal");
+                }
+            }
+        }
+    }
+}
