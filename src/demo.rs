@@ -431,12 +431,27 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
             .map_err(|e| e.message().to_owned()),
     )?;
 
-    n.say("\n10. Every act is a signed statement in the case log.")?;
-    let checked = vault.verify_statements(REFERENCE);
+    n.say("\n10. Every act is a signed statement in the case log, a leaf of its Merkle tree.")?;
+    let checked = vault.verify_log(REFERENCE);
     n.check(
-        "every statement is signed by a member and in order",
+        "the whole log verifies: signatures, every act's authority, every wrap, the Merkle root",
         checked
-            .map(|c| format!("{c} statements"))
+            .map(|r| {
+                format!(
+                    "{} statements, {} wraps, root {}…",
+                    r.statements,
+                    r.wraps,
+                    &r.root[..16]
+                )
+            })
+            .map_err(|e| e.message().to_owned()),
+    )?;
+    let receipt = vault.receipt(REFERENCE, d1.statement)?;
+    n.check(
+        "the claimant's receipt for #1 proves it is in today's log, unrewritten",
+        vault
+            .check_receipt(&receipt)
+            .map(|r| format!("entry {} of {}, {}", r.index, r.current_size, r.act))
             .map_err(|e| e.message().to_owned()),
     )?;
 

@@ -34,6 +34,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Write the receipt of this act to FILE (default: your receipts folder,
+    /// $XDG_DATA_HOME/sealroom/receipts/).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
+
     /// On failure, also print the chain of causes.
     #[arg(short, long, global = true)]
     pub verbose: bool,
@@ -221,12 +226,63 @@ Each export is a signed act in the case log that names the recipient."
         output: PathBuf,
     },
 
+    /// Show a case's history; with --verify, check the whole log.
+    #[command(
+        after_help = "Examples:\n  sealroom log IOMed-2026-014\n  sealroom log IOMed-2026-014 --verify\n\n\
+--verify checks every statement's signature against the charter, replays every act against\n\
+the case's rules (consent where needed), compares every key wrap in the vault with what the\n\
+log authorised, and checks the Merkle root against the vault's signed checkpoint. It says\n\
+OK or names the first bad entry."
+    )]
+    Log {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Verify the whole log instead of printing it.
+        #[arg(long)]
+        verify: bool,
+    },
+
+    /// Check or fetch receipts.
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
+
     /// Run a whole small case end to end in a fresh vault, narrating each step.
     #[command(after_help = "Example:\n  sealroom demo --dir /tmp/sealroom-demo")]
     Demo {
         /// Folder for the demo's vault and identities (default: a temporary folder).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+    },
+}
+
+/// The receipt commands.
+#[derive(Debug, Subcommand)]
+pub enum ReceiptCommand {
+    /// Check a receipt: its inclusion proof and checkpoint signature, and that the
+    /// vault's current log still contains it, unrewritten (consistency proof).
+    #[command(
+        after_help = "Example:\n  sealroom receipt verify ~/.local/share/sealroom/receipts/….json --vault /srv/sealroom"
+    )]
+    Verify {
+        /// The receipt file.
+        #[arg(value_name = "RECEIPT")]
+        file: PathBuf,
+        /// Check only the receipt itself, without a vault.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Fetch the receipt of a log entry again (e.g. if writing it failed).
+    Get {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// The entry's position in the case log.
+        #[arg(value_name = "INDEX")]
+        index: u64,
+        /// Where to write it (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 

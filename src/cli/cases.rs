@@ -62,7 +62,7 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
                     .collect::<Result<_>>()?,
             };
             let summary = vault.open_case(&registrar, spec)?;
-            ctx.emit(&summary, || {
+            ctx.emit_act(&vault, &summary.reference, summary.statement, &summary, || {
                 format!(
                     "Opened case {} under the {} policy; you are its registrar.\nEscrow: {} of {} custodian share(s) open the sealed archive; the whole key was wiped.\n\n{}",
                     summary.reference,
@@ -115,7 +115,7 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
             let actor = ctx.identity()?;
             let mut vault = ctx.open_vault()?;
             let summary = vault.add_member(&actor, &args.reference, role.clone(), &card)?;
-            ctx.emit(&summary, || {
+            ctx.emit_act(&vault, &summary.reference, summary.statement, &summary, || {
                 format!(
                     "Added {} ({}) to case {} as {role}.\nThey can read documents deposited from now on; earlier ones reach them only by disclosure.\n",
                     card.name(),
@@ -128,7 +128,7 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
             let actor = ctx.identity()?;
             let mut vault = ctx.open_vault()?;
             let summary = vault.close_case(&actor, &reference)?;
-            ctx.emit(&summary, || {
+            ctx.emit_act(&vault, &reference, summary.statement, &summary, || {
                 format!(
                     "Closed case {}: no new deposits; reading still works.\n",
                     summary.reference

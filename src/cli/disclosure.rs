@@ -13,7 +13,8 @@ pub(super) fn consent(ctx: &Context, reference: &str, num: &str, to: &str) -> Re
     let actor = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
     let c = vault.consent(&actor, reference, num, to)?;
-    ctx.emit(&c, || {
+    let seq = c.new.then_some(c.statement);
+    ctx.emit_act(&vault, reference, seq, &c, || {
         if c.new {
             format!(
                 "Consented to disclosing #{num} of {reference} to the {to} party (statement {}).\nA mediator may now disclose it to them; `sealroom revoke {reference} {num} --from {to}` withdraws it.\n",
@@ -33,7 +34,7 @@ pub(super) fn disclose(ctx: &Context, reference: &str, num: &str, to: &str) -> R
     let actor = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
     let d = vault.disclose(&actor, reference, num, to)?;
-    ctx.emit(&d, || match d.statement {
+    ctx.emit_act(&vault, reference, d.statement, &d, || match d.statement {
         Some(seq) => format!(
             "Disclosed #{num} of {reference} to the {to} party ({}; basis: {}; statement {seq}).\nReadable now by {}.\n",
             d.new_readers.join(", "),
@@ -58,7 +59,7 @@ pub(super) fn revoke(
     let actor = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
     let r = vault.revoke(&actor, reference, num, from, rekey)?;
-    ctx.emit(&r, || {
+    ctx.emit_act(&vault, reference, Some(r.statement), &r, || {
         let mut s = if r.removed.is_empty() {
             format!("The {from} party had no access to #{num}.\n")
         } else {
@@ -102,7 +103,7 @@ pub(super) fn export(
     let exported = write_output_file(output, |w| {
         vault.export(&actor, reference, num, &recipient, w)
     })?;
-    ctx.emit(&exported, || {
+    ctx.emit_act(&vault, reference, Some(exported.statement), &exported, || {
         format!(
             "Exported #{num} of {reference} ({}) to {} as a standard age file for {}.\nThe export is recorded in the case log (statement {}). Decrypt with: age -d -i KEY {}\n",
             human_size(exported.size),

@@ -62,18 +62,24 @@ pub(super) fn deposit(ctx: &Context, args: DepositArgs) -> Result<()> {
         },
         io::BufReader::with_capacity(256 * 1024, input),
     )?;
-    ctx.emit(&deposited, || {
-        format!(
-            "#{}\nDeposited #{} in {} ({}, owner {}, {}): readable by {}.\n",
-            deposited.num,
-            deposited.num,
-            deposited.case,
-            deposited.category,
-            deposited.owner,
-            human_size(deposited.size),
-            deposited.readers
-        )
-    })
+    ctx.emit_act(
+        &vault,
+        &args.reference,
+        Some(deposited.statement),
+        &deposited,
+        || {
+            format!(
+                "#{}\nDeposited #{} in {} ({}, owner {}, {}): readable by {}.\n",
+                deposited.num,
+                deposited.num,
+                deposited.case,
+                deposited.category,
+                deposited.owner,
+                human_size(deposited.size),
+                deposited.readers
+            )
+        },
+    )
 }
 
 pub(super) fn list(ctx: &Context, reference: &str) -> Result<()> {
@@ -172,15 +178,28 @@ pub(super) fn read(ctx: &Context, reference: &str, num: &str, output: Option<&Pa
                     path.display()
                 );
             }
-            ctx.emit(&outcome, String::new)
+            ctx.emit_act(
+                &vault,
+                reference,
+                Some(outcome.statement),
+                &outcome,
+                String::new,
+            )
         }
         None => {
             let stdout = io::stdout();
             let mut writer = BufWriter::with_capacity(256 * 1024, stdout.lock());
             match vault.read(&actor, reference, num, &mut writer) {
-                Ok(_) => writer
-                    .flush()
-                    .map_err(|e| io_error("writing to standard output", e)),
+                Ok(outcome) => {
+                    writer
+                        .flush()
+                        .map_err(|e| io_error("writing to standard output", e))?;
+                    // Standard output carries the document; the receipt is noted on stderr.
+                    if let Some(r) = ctx.issue_receipt(&vault, reference, outcome.statement) {
+                        eprintln!("Receipt: {}", r.path_display());
+                    }
+                    Ok(())
+                }
                 // A reader that went away (e.g. `| head`) is not a failure of the vault.
                 Err(e) if e.kind() == ErrorKind::Io && is_broken_pipe(&e) => Ok(()),
                 Err(e) => Err(e),

@@ -5,6 +5,7 @@ pub mod args;
 mod cases;
 mod disclosure;
 mod documents;
+mod log;
 mod passphrase;
 
 use std::io::Write;
@@ -24,6 +25,31 @@ pub(crate) struct Context {
     vault: Option<PathBuf>,
     identity: Option<PathBuf>,
     json: bool,
+    receipt: Option<PathBuf>,
+}
+
+/// A receipt written for an act, as reported to the user.
+#[derive(Serialize)]
+pub(crate) struct IssuedReceipt {
+    /// Where the receipt was written.
+    path: PathBuf,
+    /// The receipt itself.
+    #[serde(flatten)]
+    receipt: crate::log::receipt::Receipt,
+}
+
+impl IssuedReceipt {
+    pub fn path_display(&self) -> std::path::Display<'_> {
+        self.path.display()
+    }
+}
+
+#[derive(Serialize)]
+struct WithReceipt<'a, T: Serialize> {
+    #[serde(flatten)]
+    result: &'a T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    receipt: Option<&'a IssuedReceipt>,
 }
 
 impl Context {
@@ -50,6 +76,74 @@ impl Context {
         load_identity(path)
     }
 
+    /// Write the receipt of statement `seq` (to `--receipt FILE`, or the caller's own
+    /// receipts folder). The act already happened, so a failure here is a warning.
+    pub fn issue_receipt(&self, vault: &Vault, reference: &str, seq: u64) -> Option<IssuedReceipt> {
+        let result = (|| {
+            let receipt = vault.receipt(reference, seq)?;
+            let path = match &self.receipt {
+                Some(p) => p.clone(),
+                None => {
+                    let dir = default_data_dir()
+                        .ok_or_else(|| {
+                            Error::usage("no home folder for receipts; use --receipt FILE")
+                        })?
+                        .join(crate::vault::RECEIPTS_DIR);
+                    std::fs::create_dir_all(&dir)
+                        .map_err(|e| io_error(format!("creating {}", dir.display()), e))?;
+                    let act = receipt_act(&receipt);
+                    let case: String = reference
+                        .chars()
+                        .map(|c| {
+                            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                                c
+                            } else {
+                                '_'
+                            }
+                        })
+                        .collect();
+                    dir.join(format!("{}-{case}-{seq:06}-{act}.json", receipt.vault))
+                }
+            };
+            crate::store::fsutil::write_new_private(&path, receipt.to_text().as_bytes())
+                .map_err(|e| io_error(format!("writing the receipt {}", path.display()), e))?;
+            Ok::<_, Error>(IssuedReceipt { path, receipt })
+        })();
+        match result {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!(
+                    "sealroom: warning: the act is recorded (entry {seq} of case {reference}) but its receipt was not written: {}; fetch it with `sealroom receipt get {reference} {seq}`",
+                    e.message()
+                );
+                None
+            }
+        }
+    }
+
+    /// Print the result of an act that added statement `seq` (if any), with its receipt.
+    pub fn emit_act<T: Serialize>(
+        &self,
+        vault: &Vault,
+        reference: &str,
+        seq: Option<u64>,
+        value: &T,
+        text: impl FnOnce() -> String,
+    ) -> Result<()> {
+        let issued = seq.and_then(|s| self.issue_receipt(vault, reference, s));
+        let with = WithReceipt {
+            result: value,
+            receipt: issued.as_ref(),
+        };
+        self.emit(&with, || {
+            let mut t = text();
+            if let Some(r) = &issued {
+                t.push_str(&format!("Receipt: {}\n", r.path.display()));
+            }
+            t
+        })
+    }
+
     /// Print `value` as JSON, or `text` for a person.
     pub fn emit<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) -> Result<()> {
         let out = if self.json {
@@ -66,6 +160,20 @@ impl Context {
             .and_then(|_| stdout.flush())
             .map_err(|e| io_error("writing to standard output", e))
     }
+}
+
+/// The act a receipt records (for its file name).
+fn receipt_act(receipt: &crate::log::receipt::Receipt) -> String {
+    receipt
+        .verify()
+        .map(|v| v.statement.act.name().to_owned())
+        .unwrap_or_else(|_| "act".to_owned())
+}
+
+/// `$XDG_DATA_HOME/sealroom`, or `~/.local/share/sealroom`: the default vault, and
+/// where a person's receipts are kept (`receipts/`).
+pub fn default_data_dir() -> Option<PathBuf> {
+    default_vault_dir()
 }
 
 /// `$XDG_DATA_HOME/sealroom`, or `~/.local/share/sealroom`.
@@ -90,18 +198,22 @@ pub(crate) fn load_card(path: &Path) -> Result<Card> {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    if let Some(path) = &cli.receipt {
+        documents::check_output_free(path)?;
+    }
     let ctx = Context {
         vault: cli.vault,
         identity: cli.identity,
         json: cli.json,
+        receipt: cli.receipt,
     };
     match cli.command {
         Command::Init => {
             let dir = ctx.vault_dir()?;
             let vault = Vault::init(&dir)?;
-            let public = vault.log_public_key()?;
+            let public = vault.log_verifier()?.to_verifier_string();
             ctx.emit(
-                &serde_json::json!({ "vault": dir, "log_public_key": public }),
+                &serde_json::json!({ "vault": dir, "vault_id": vault.vault_id()?, "log_key": public }),
                 || {
                     format!(
                         "Made a new vault at {}.\nIts log key (public): {public}\nNext: make identities with `sealroom keygen` and open a case with `sealroom case open`.\n",
@@ -163,6 +275,8 @@ pub fn run(cli: Cli) -> Result<()> {
             recipient,
             output,
         } => disclosure::export(&ctx, &reference, &num, &recipient, &output),
+        Command::Log { reference, verify } => log::log(&ctx, &reference, verify),
+        Command::Receipt(cmd) => log::receipt(&ctx, cmd),
         Command::Demo { dir } => {
             let report = crate::demo::run(dir.as_deref(), &mut std::io::stdout())?;
             if report.failures > 0 {

@@ -1,4 +1,8 @@
 //! The case log: every state change (and every read) is a statement signed by its
-//! actor, stored in order per case.
+//! actor; the statements of a case are the leaves of an RFC 6962 Merkle tree whose
+//! root the vault signs as a checkpoint after each append; receipts prove inclusion.
 
+pub mod checkpoint;
+pub mod merkle;
+pub mod receipt;
 pub mod statement;

@@ -201,6 +201,36 @@ impl SignedStatement {
         Ok(statement)
     }
 
+    /// The log entry: the body, a newline, and the base64 signature. Compact JSON
+    /// never contains a raw newline, so the split is unambiguous. This is what the
+    /// Merkle tree's leaves hash (`SHA-256(0x00 ‖ entry)`).
+    pub fn entry(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let sig = base64::engine::general_purpose::STANDARD.encode(&self.signature);
+        let mut out = Vec::with_capacity(self.body.len() + 1 + sig.len());
+        out.extend_from_slice(&self.body);
+        out.push(b'\n');
+        out.extend_from_slice(sig.as_bytes());
+        out
+    }
+
+    /// Parse a log entry back into body and signature (the body is not parsed).
+    pub fn from_entry(entry: &[u8]) -> Result<Self> {
+        use base64::Engine as _;
+        let bad = || Error::integrity("a log entry is malformed");
+        let split = entry.iter().position(|b| *b == b'\n').ok_or_else(bad)?;
+        let signature = base64::engine::general_purpose::STANDARD
+            .decode(&entry[split + 1..])
+            .map_err(|_| bad())?;
+        if signature.len() != 64 {
+            return Err(bad());
+        }
+        Ok(SignedStatement {
+            body: entry[..split].to_vec(),
+            signature,
+        })
+    }
+
     /// Whether `card`'s owner signed this statement.
     pub fn verified_by(&self, card: &Card) -> bool {
         card.verify(&signed_message(&self.body), &self.signature)
@@ -253,6 +283,16 @@ mod tests {
             .replace(",", ", ")
             .into_bytes();
         assert!(u.statement().is_err(), "non-canonical body accepted");
+    }
+
+    #[test]
+    fn entries_round_trip_and_reject_damage() {
+        let a = Identity::generate("A").unwrap();
+        let s = SignedStatement::sign(&sample(&a), &a).unwrap();
+        let entry = s.entry();
+        assert_eq!(SignedStatement::from_entry(&entry).unwrap(), s);
+        assert!(SignedStatement::from_entry(&entry[..entry.len() - 4]).is_err());
+        assert!(SignedStatement::from_entry(&s.body).is_err());
     }
 
     #[test]

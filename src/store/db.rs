@@ -48,7 +48,15 @@ CREATE TABLE statements (
     at        TEXT NOT NULL,
     body      BLOB NOT NULL,
     signature BLOB NOT NULL,
+    leaf_hash BLOB NOT NULL,
     PRIMARY KEY (case_id, seq)
+);
+CREATE TABLE checkpoints (
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    size    INTEGER NOT NULL,
+    root    BLOB NOT NULL,
+    note    TEXT NOT NULL,
+    PRIMARY KEY (case_id, size)
 );
 CREATE TABLE documents (
     case_id       INTEGER NOT NULL REFERENCES cases(id),
@@ -110,7 +118,7 @@ fn configure(conn: &Connection) -> Result<()> {
 }
 
 /// Create a new database at `path` with the current schema.
-pub fn create(path: &Path, log_public_key: &str) -> Result<Connection> {
+pub fn create(path: &Path, vault_id: &str, log_verifier: &str) -> Result<Connection> {
     let mut conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -121,8 +129,8 @@ pub fn create(path: &Path, log_public_key: &str) -> Result<Connection> {
     let tx = conn.transaction()?;
     tx.execute_batch(SCHEMA)?;
     tx.execute(
-        "INSERT INTO meta (key, value) VALUES ('format_version', ?1), ('log_public_key', ?2), ('created_at', ?3)",
-        (FORMAT_VERSION.to_string(), log_public_key, crate::log::statement::now()),
+        "INSERT INTO meta (key, value) VALUES ('format_version', ?1), ('vault_id', ?2), ('log_verifier', ?3), ('created_at', ?4)",
+        (FORMAT_VERSION.to_string(), vault_id, log_verifier, crate::log::statement::now()),
     )?;
     tx.commit()?;
     Ok(conn)

@@ -65,6 +65,9 @@ pub struct CaseSummary {
     pub opened_at: String,
     /// Number of documents deposited.
     pub documents: u64,
+    /// The statement the command that returned this summary added to the log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<u64>,
     /// Members.
     pub members: Vec<MemberView>,
 }
@@ -134,6 +137,8 @@ impl Vault {
         }
         drop(shares);
 
+        let signer = self.log_signer()?;
+
         let tx = self.write_tx()?;
         tx.execute(
             "INSERT INTO cases (reference, title, policy, state, threshold, escrow_recipient, opened_at)
@@ -150,6 +155,7 @@ impl Vault {
         let case_id = tx.last_insert_rowid();
         let (seq, _) = append_statement(
             &tx,
+            &signer,
             case_id,
             &charter.reference,
             registrar,
@@ -167,7 +173,9 @@ impl Vault {
             )?;
         }
         tx.commit()?;
-        self.case_summary(&spec.reference)
+        let mut summary = self.case_summary(&spec.reference)?;
+        summary.statement = Some(seq);
+        Ok(summary)
     }
 
     /// Add a party member or a mediator to an open case (registrar only).
@@ -199,9 +207,11 @@ impl Vault {
             )));
         }
         let record = MemberRecord::new(&role, card);
+        let signer = self.log_signer()?;
         let tx = self.write_tx()?;
         let (seq, _) = append_statement(
             &tx,
+            &signer,
             ctx.id,
             reference,
             actor,
@@ -211,7 +221,9 @@ impl Vault {
         )?;
         insert_member(&tx, ctx.id, &record, seq)?;
         tx.commit()?;
-        self.case_summary(reference)
+        let mut summary = self.case_summary(reference)?;
+        summary.statement = Some(seq);
+        Ok(summary)
     }
 
     /// Close an open case (a mediator or the registrar): no new deposits.
@@ -219,6 +231,7 @@ impl Vault {
         let ctx = Vault::case_context(&self.conn, reference)?;
         let roles = ctx.member_roles(actor)?;
         policy::check_may_close(&roles, ctx.state)?;
+        let signer = self.log_signer()?;
         let tx = self.write_tx()?;
         // Re-check inside the write lock: another command may have closed it.
         let state: String =
@@ -226,10 +239,12 @@ impl Vault {
                 r.get(0)
             })?;
         policy::check_may_close(&roles, crate::case::policy::CaseState::parse(&state)?)?;
-        append_statement(&tx, ctx.id, reference, actor, Act::Close {})?;
+        let (seq, _) = append_statement(&tx, &signer, ctx.id, reference, actor, Act::Close {})?;
         tx.execute("UPDATE cases SET state = 'closed' WHERE id = ?1", [ctx.id])?;
         tx.commit()?;
-        self.case_summary(reference)
+        let mut summary = self.case_summary(reference)?;
+        summary.statement = Some(seq);
+        Ok(summary)
     }
 
     /// A case's public facts and members.
@@ -258,6 +273,7 @@ impl Vault {
             custodians,
             opened_at: ctx.opened_at.clone(),
             documents,
+            statement: None,
             members: ctx
                 .members
                 .iter()

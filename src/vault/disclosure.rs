@@ -125,9 +125,11 @@ impl Vault {
                 new: false,
             });
         }
+        let signer = self.log_signer()?;
         let tx = self.write_tx()?;
         let (seq, _) = append_statement(
             &tx,
+            &signer,
             ctx.id,
             reference,
             actor,
@@ -204,9 +206,11 @@ impl Vault {
             ));
         }
         let fingerprints: Vec<String> = wraps.iter().map(|(f, _)| f.clone()).collect();
+        let signer = self.log_signer()?;
         let tx = self.write_tx()?;
         let (seq, _) = append_statement(
             &tx,
+            &signer,
             ctx.id,
             reference,
             actor,
@@ -293,9 +297,11 @@ impl Vault {
             None
         };
         let result = (|| {
+            let signer = self.log_signer()?;
             let tx = self.write_tx()?;
             let (seq, _) = append_statement(
                 &tx,
+                &signer,
                 ctx.id,
                 reference,
                 actor,
@@ -448,9 +454,11 @@ impl Vault {
         ctx.member_roles(actor)?;
         policy::check_live(ctx.state)?;
         let doc = self.open_document(actor, &ctx, num)?;
+        let signer = self.log_signer()?;
         let tx = self.write_tx()?;
         let (seq, _) = append_statement(
             &tx,
+            &signer,
             ctx.id,
             reference,
             actor,

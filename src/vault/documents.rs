@@ -84,6 +84,8 @@ pub struct Listing {
 pub struct ReadOutcome {
     /// The document as listed.
     pub document: DocumentView,
+    /// The read's statement in the case log.
+    pub statement: u64,
 }
 
 /// Guess a media type from a file name; the guess is stored encrypted.
@@ -213,6 +215,7 @@ impl Vault {
             if spec.category.escrowed() {
                 wraps.push((ESCROW_READER.to_owned(), key.wrap_to(&ctx_escrow(&ctx)?)?));
             }
+            let signer = self.log_signer()?;
             let tx = self.write_tx()?;
             let state: String =
                 tx.query_row("SELECT state FROM cases WHERE id = ?1", [ctx.id], |r| {
@@ -237,8 +240,14 @@ impl Vault {
                 commitment: commitment(&meta),
                 readers: readers.iter().map(|c| c.fingerprint().to_hex()).collect(),
             };
-            let (seq, signed) =
-                append_statement(&tx, ctx.id, reference, actor, Act::Deposit(deposit))?;
+            let (seq, signed) = append_statement(
+                &tx,
+                &signer,
+                ctx.id,
+                reference,
+                actor,
+                Act::Deposit(deposit),
+            )?;
             let at = signed.statement()?.at;
             tx.execute(
                 &format!("INSERT INTO documents (case_id, {DOC_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
@@ -386,11 +395,16 @@ impl Vault {
         let ctx = Vault::case_context(&self.conn, reference)?;
         let doc = self.open_document(actor, &ctx, num)?;
         // Fail closed: the read is on the record before a byte is released.
+        let signer = self.log_signer()?;
         let tx = self.write_tx()?;
-        append_statement(&tx, ctx.id, reference, actor, Act::Read { num })?;
+        let (statement, _) =
+            append_statement(&tx, &signer, ctx.id, reference, actor, Act::Read { num })?;
         tx.commit()?;
         self.stream_plaintext(&doc, output)?;
-        Ok(ReadOutcome { document: doc.view })
+        Ok(ReadOutcome {
+            document: doc.view,
+            statement,
+        })
     }
 }
 

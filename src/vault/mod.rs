@@ -7,26 +7,32 @@
 mod cases;
 mod disclosure;
 mod documents;
+mod log;
 mod records;
 mod verify;
 
 use std::path::{Path, PathBuf};
 
-use ring::signature::{Ed25519KeyPair, KeyPair as _};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::case::charter::MemberRecord;
 use crate::case::policy::{Audience, CaseState, Policy, Role};
 use crate::error::{io_error, Error, Result};
 use crate::identity::{Card, Fingerprint, Identity};
+use crate::log::checkpoint::{Checkpoint, LogKey, LogVerifier};
+use crate::log::merkle::{self, RootBuilder};
+use crate::log::receipt;
 use crate::log::statement::{now, Act, SignedStatement, Statement, VERSION};
 use crate::store::{blobs::BlobStore, db, fsutil};
 
 pub use cases::{CaseSpec, CaseSummary, MemberView};
 pub use disclosure::{Consented, Disclosed, Exported, Revoked};
 pub use documents::{parse_num, DepositSpec, Deposited, Listing, ReadOutcome};
+pub use log::{LogLine, LogReport, ReceiptReport};
 pub use records::DocumentView;
 
+/// The folder (inside the default data folder) where a person's receipts are kept.
+pub const RECEIPTS_DIR: &str = "receipts";
 /// File name of the database inside a vault.
 pub const DB_FILE: &str = "sealroom.db";
 /// Folder of ciphertext blobs inside a vault.
@@ -159,9 +165,15 @@ impl Vault {
             )));
         }
         if root.exists() {
-            let mut entries = std::fs::read_dir(root)
+            let entries = std::fs::read_dir(root)
                 .map_err(|e| io_error(format!("reading {}", root.display()), e))?;
-            if entries.next().is_some() {
+            // The default vault folder may already hold the user's own receipts.
+            let mut others = entries.filter(|e| {
+                e.as_ref()
+                    .map(|e| e.file_name() != RECEIPTS_DIR)
+                    .unwrap_or(true)
+            });
+            if others.next().is_some() {
                 return Err(Error::refused(format!(
                     "{} is not empty; choose an empty or new folder for the vault",
                     root.display()
@@ -179,20 +191,17 @@ impl Vault {
         }
         fsutil::create_private_dir(&root.join(BLOBS_DIR))
             .map_err(|e| io_error("creating the blobs folder", e))?;
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = zeroize::Zeroizing::new(
-            Ed25519KeyPair::generate_pkcs8(&rng)
-                .map_err(|_| Error::io("the system random number generator failed"))?
-                .as_ref()
-                .to_vec(),
-        );
-        let key = Ed25519KeyPair::from_pkcs8(&pkcs8)
-            .map_err(|_| Error::io("a freshly generated log key was rejected"))?;
+        let mut id = [0u8; 8];
+        getrandom::fill(&mut id)
+            .map_err(|_| Error::io("the system random number generator failed"))?;
+        let vault_id = crate::crypto::digest::hex(&id);
+        let (key, pkcs8) = LogKey::generate(&receipt::key_name(&vault_id))
+            .map_err(|e| Error::io(format!("making the vault's log key failed: {e}")))?;
+        let pkcs8 = zeroize::Zeroizing::new(pkcs8);
         fsutil::write_new_private(&root.join(LOG_KEY_FILE), &pkcs8)
             .map_err(|e| io_error("writing the vault's log key", e))?;
-        use base64::Engine as _;
-        let public = base64::engine::general_purpose::STANDARD.encode(key.public_key().as_ref());
-        let conn = db::create(&root.join(DB_FILE), &public)?;
+        let verifier = key.public().to_verifier_string();
+        let conn = db::create(&root.join(DB_FILE), &vault_id, &verifier)?;
         fsutil::sync_dir(root).map_err(|e| io_error("flushing the vault folder", e))?;
         Ok(Vault {
             root: root.to_owned(),
@@ -224,13 +233,40 @@ impl Vault {
         &self.root
     }
 
-    /// The vault's log public key (base64).
-    pub fn log_public_key(&self) -> Result<String> {
-        Ok(self.conn.query_row(
-            "SELECT value FROM meta WHERE key = 'log_public_key'",
-            [],
-            |r| r.get(0),
-        )?)
+    fn meta(&self, key: &str) -> Result<String> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::integrity(format!("the vault has no `{key}`; it is damaged")))
+    }
+
+    /// The vault's identifier (random, made at `init`; names its log key and origins).
+    pub fn vault_id(&self) -> Result<String> {
+        self.meta("vault_id")
+    }
+
+    /// The vault's log public key, as a signed-note verifier string.
+    pub fn log_verifier(&self) -> Result<LogVerifier> {
+        LogVerifier::parse(&self.meta("log_verifier")?)
+            .map_err(|e| Error::integrity(format!("the vault's log key record is damaged: {e}")))
+    }
+
+    /// The log key that signs checkpoints, loaded for one append. If it cannot be
+    /// loaded, the act fails: nothing happens unlogged.
+    pub(crate) fn log_signer(&self) -> Result<LogSigner> {
+        let vault_id = self.vault_id()?;
+        let pkcs8 = zeroize::Zeroizing::new(
+            std::fs::read(self.root.join(LOG_KEY_FILE))
+                .map_err(|e| io_error("loading the vault's log key (nothing was done)", e))?,
+        );
+        let key = LogKey::from_pkcs8(&receipt::key_name(&vault_id), &pkcs8)
+            .map_err(|_| Error::integrity("the vault's log key is damaged; nothing was done"))?;
+        if key.public().to_verifier_string() != self.log_verifier()?.to_verifier_string() {
+            return Err(Error::integrity(
+                "the vault's log key does not match the key recorded at init; nothing was done",
+            ));
+        }
+        Ok(LogSigner { key, vault_id })
     }
 
     /// Begin a write transaction that takes the write lock at once, so two commands
@@ -310,10 +346,17 @@ impl Vault {
     }
 }
 
-/// Append a signed statement for `act` by `actor` to the case's log, inside `tx`.
-/// Returns the new statement's sequence number.
+/// The vault's log key with what names it, loaded for one append.
+pub(crate) struct LogSigner {
+    key: LogKey,
+    vault_id: String,
+}
+
+/// Append a signed statement for `act` by `actor` to the case's log, inside `tx`, and
+/// sign the new checkpoint. Returns the new statement's sequence number.
 pub(crate) fn append_statement(
     tx: &Transaction<'_>,
+    signer: &LogSigner,
     case_id: i64,
     reference: &str,
     actor: &Identity,
@@ -333,9 +376,10 @@ pub(crate) fn append_statement(
         act,
     };
     let signed = SignedStatement::sign(&statement, actor)?;
+    let leaf = merkle::leaf_hash(&signed.entry());
     tx.execute(
-        "INSERT INTO statements (case_id, seq, act, actor, at, body, signature)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO statements (case_id, seq, act, actor, at, body, signature, leaf_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             case_id,
             seq,
@@ -343,7 +387,44 @@ pub(crate) fn append_statement(
             statement.actor,
             statement.at,
             signed.body,
-            signed.signature
+            signed.signature,
+            leaf.to_vec()
+        ],
+    )?;
+    let mut tree = RootBuilder::new();
+    {
+        let mut stmt =
+            tx.prepare_cached("SELECT leaf_hash FROM statements WHERE case_id = ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([case_id])?;
+        while let Some(row) = rows.next()? {
+            let bytes: Vec<u8> = row.get(0)?;
+            let hash = <[u8; 32]>::try_from(bytes.as_slice())
+                .map_err(|_| Error::integrity("a stored leaf hash is damaged"))?;
+            tree.push(hash);
+        }
+    }
+    if tree.size() != seq + 1 {
+        return Err(Error::integrity(
+            "the case log has gaps; run `sealroom log --verify`",
+        ));
+    }
+    let checkpoint = Checkpoint::new(
+        receipt::origin(&signer.vault_id, reference),
+        tree.size(),
+        tree.root(),
+    )
+    .map_err(|e| Error::usage(format!("the case reference cannot name a log: {e}")))?;
+    let note = signer
+        .key
+        .sign(&checkpoint)
+        .map_err(|e| Error::io(format!("signing the checkpoint failed: {e}")))?;
+    tx.execute(
+        "INSERT INTO checkpoints (case_id, size, root, note) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            case_id,
+            checkpoint.size,
+            checkpoint.root.to_vec(),
+            note.text
         ],
     )?;
     Ok((seq, signed))
@@ -381,55 +462,6 @@ impl Vault {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
-    }
-
-    /// Check every statement of a case: in sequence, for this case, and signed by
-    /// someone who was a member when it was made (the registrar for the charter).
-    /// Returns the number of statements checked.
-    pub fn verify_statements(&self, reference: &str) -> Result<usize> {
-        let statements = self.statements(reference)?;
-        let mut members: Vec<Card> = Vec::new();
-        for (i, signed) in statements.iter().enumerate() {
-            let bad = |why: &str| {
-                Error::integrity(format!("statement {i} of case {reference} is bad: {why}"))
-            };
-            let s = signed.statement().map_err(|_| bad("malformed"))?;
-            if s.seq != i as u64 || s.case != reference {
-                return Err(bad("out of place (wrong sequence number or case)"));
-            }
-            match (&s.act, i) {
-                (Act::Open { charter }, 0) => {
-                    charter
-                        .validate()
-                        .map_err(|_| bad("the charter is invalid"))?;
-                    let registrar = charter.registrar()?.card()?;
-                    if registrar.fingerprint().to_hex() != s.actor
-                        || !signed.verified_by(&registrar)
-                    {
-                        return Err(bad("the charter is not signed by its registrar"));
-                    }
-                    for m in &charter.members {
-                        members.push(m.card()?);
-                    }
-                    continue;
-                }
-                (_, 0) | (Act::Open { .. }, _) => {
-                    return Err(bad("the log does not start with the charter"))
-                }
-                _ => {}
-            }
-            let card = members
-                .iter()
-                .find(|c| c.fingerprint().to_hex() == s.actor)
-                .ok_or_else(|| bad("its signer is not a member of the case"))?;
-            if !signed.verified_by(card) {
-                return Err(bad("the signature does not verify"));
-            }
-            if let Act::AddMember { member } = &s.act {
-                members.push(member.card()?);
-            }
-        }
-        Ok(statements.len())
     }
 
     /// Who holds an escrow share of a case, and the wrapped share (for custodians).

@@ -1,0 +1,91 @@
+//! `sealroom log` and `sealroom receipt`.
+
+use super::args::ReceiptCommand;
+use super::Context;
+use crate::error::{io_error, Result};
+use crate::log::receipt::Receipt;
+
+pub(super) fn log(ctx: &Context, reference: &str, verify: bool) -> Result<()> {
+    let vault = ctx.open_vault()?;
+    if verify {
+        let report = vault.verify_log(reference)?;
+        return ctx.emit(&report, || {
+            format!(
+                "OK: case {} — {} statements signed by members and allowed by the rules when made, {} key wraps all authorised by the log, Merkle root {} matches the vault's signed checkpoint of {} entries.\n",
+                report.case, report.statements, report.wraps, report.root, report.checkpoint_size
+            )
+        });
+    }
+    let lines = vault.history(reference)?;
+    ctx.emit(&lines, || {
+        let mut s = format!("History of case {reference} ({} entries):\n", lines.len());
+        for l in &lines {
+            s.push_str(&format!(
+                "{:>5}  {}  {:<28} {:<10} {:<5} {}\n",
+                l.seq,
+                l.at,
+                l.actor,
+                l.act,
+                l.num.map(|n| format!("#{n}")).unwrap_or_default(),
+                l.detail
+            ));
+        }
+        s
+    })
+}
+
+pub(super) fn receipt(ctx: &Context, cmd: ReceiptCommand) -> Result<()> {
+    match cmd {
+        ReceiptCommand::Verify {
+            file: receipt,
+            offline,
+        } => {
+            let text = std::fs::read_to_string(&receipt)
+                .map_err(|e| io_error(format!("reading {}", receipt.display()), e))?;
+            let r = Receipt::parse(&text)?;
+            if offline {
+                let v = r.verify()?;
+                let out = serde_json::json!({
+                    "case": r.case, "index": r.index, "act": v.statement.act.name(),
+                    "at": v.statement.at, "receipt_size": v.checkpoint.size, "offline": true,
+                });
+                return ctx.emit(&out, || {
+                    format!(
+                        "The receipt is sound: entry {} ({}, {}) of case {} is in the log of {} entries the vault signed. Check it against the vault (without --offline) to prove the log was not rewritten since.\n",
+                        r.index, v.statement.act.name(), v.statement.at, r.case, v.checkpoint.size
+                    )
+                });
+            }
+            let vault = ctx.open_vault()?;
+            let report = vault.check_receipt(&r)?;
+            ctx.emit(&report, || {
+                format!(
+                    "OK: entry {} ({}, {}) of case {} is in the vault's log, and the log of {} entries the receipt saw is unchanged inside today's {} entries.\n",
+                    report.index, report.act, report.at, report.case, report.receipt_size, report.current_size
+                )
+            })
+        }
+        ReceiptCommand::Get {
+            reference,
+            index,
+            output,
+        } => {
+            let vault = ctx.open_vault()?;
+            let r = vault.receipt(&reference, index)?;
+            match output {
+                Some(path) => {
+                    super::documents::check_output_free(&path)?;
+                    crate::store::fsutil::write_new_private(&path, r.to_text().as_bytes())
+                        .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
+                    ctx.emit(&r, || {
+                        format!(
+                            "Wrote the receipt of entry {index} to {}.\n",
+                            path.display()
+                        )
+                    })
+                }
+                None => ctx.emit(&r, || r.to_text()),
+            }
+        }
+    }
+}

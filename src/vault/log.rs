@@ -1,0 +1,581 @@
+//! The case log seen from the vault: history for people, receipts for actors, and the
+//! full verification that replays every statement against the charter and the rules.
+//!
+//! `verify_log` trusts nothing in the database but the statements' signatures: it
+//! rebuilds membership, document readers and consents from the log alone, checks each
+//! act was allowed when it was made, compares every wrap in the database with what the
+//! log authorised, and checks the Merkle root against the vault's signed checkpoint.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use rusqlite::params;
+use serde::Serialize;
+
+use super::records::ESCROW_READER;
+use super::Vault;
+use crate::case::policy::{self, Audience, CaseState, DocumentFacts, Owner, Policy, Role};
+use crate::crypto::digest::hex;
+use crate::error::{Error, Result};
+use crate::identity::Card;
+use crate::log::merkle::{self, Hash, RootBuilder};
+use crate::log::receipt::{self, Receipt};
+use crate::log::statement::{Act, SignedStatement, Statement};
+
+/// One line of a case's history, for people.
+#[derive(Clone, Debug, Serialize)]
+pub struct LogLine {
+    /// Position in the log.
+    pub seq: u64,
+    /// When.
+    pub at: String,
+    /// Who (name from their card).
+    pub actor: String,
+    /// The act.
+    pub act: String,
+    /// The document, where the act concerns one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub num: Option<u64>,
+    /// A few public words about the act.
+    pub detail: String,
+}
+
+/// The outcome of `log --verify`.
+#[derive(Clone, Debug, Serialize)]
+pub struct LogReport {
+    /// Case reference.
+    pub case: String,
+    /// Statements checked.
+    pub statements: u64,
+    /// Wraps compared with the log.
+    pub wraps: u64,
+    /// The Merkle root (hex) of the whole log.
+    pub root: String,
+    /// The size of the latest signed checkpoint.
+    pub checkpoint_size: u64,
+}
+
+/// The outcome of checking a receipt against the vault.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReceiptReport {
+    /// Case reference.
+    pub case: String,
+    /// The entry's position.
+    pub index: u64,
+    /// The act it records.
+    pub act: String,
+    /// When the act was made.
+    pub at: String,
+    /// The log size the receipt's checkpoint commits to.
+    pub receipt_size: u64,
+    /// The log size now.
+    pub current_size: u64,
+}
+
+/// What a document looks like in the replay.
+struct ReplayDoc {
+    facts: DocumentFacts,
+    readers: BTreeSet<String>,
+}
+
+/// Load every statement of a case as (entry bytes, stored leaf hash).
+fn statement_rows(vault: &Vault, case_id: i64) -> Result<Vec<(u64, SignedStatement, Vec<u8>)>> {
+    let mut stmt = vault.conn.prepare(
+        "SELECT seq, body, signature, leaf_hash FROM statements WHERE case_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt
+        .query_map([case_id], |r| {
+            Ok((
+                r.get::<_, u64>(0)?,
+                SignedStatement {
+                    body: r.get(1)?,
+                    signature: r.get(2)?,
+                },
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+fn describe(act: &Act) -> (Option<u64>, String) {
+    match act {
+        Act::Open { charter } => (
+            None,
+            format!(
+                "opened under the {} policy, escrow {} of {}",
+                charter.policy.as_str(),
+                charter.threshold,
+                charter
+                    .members
+                    .iter()
+                    .filter(|m| m.role == "custodian")
+                    .count()
+                    .max(1)
+            ),
+        ),
+        Act::AddMember { member } => (
+            None,
+            format!(
+                "added {} as {}{}",
+                member.name,
+                member.role,
+                member
+                    .label
+                    .as_ref()
+                    .map(|l| format!(" {l}"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Act::Deposit(d) => (
+            Some(d.num),
+            format!(
+                "{} for {}{}",
+                d.category,
+                d.owner,
+                if d.confidential { ", confidential" } else { "" }
+            ),
+        ),
+        Act::Read { num } => (Some(*num), String::new()),
+        Act::Consent { num, to } => (Some(*num), format!("to the {to} party")),
+        Act::Disclose(d) => (
+            Some(d.num),
+            format!(
+                "to the {} party ({} reader(s){})",
+                d.to,
+                d.readers.len(),
+                if d.consent.is_some() {
+                    ", with consent"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        Act::Revoke(r) => (
+            Some(r.num),
+            format!(
+                "from the {} party{}",
+                r.from,
+                if r.rekey.is_some() { ", re-keyed" } else { "" }
+            ),
+        ),
+        Act::Export { num, recipient } => (Some(*num), format!("to {recipient}")),
+        Act::Close {} => (None, String::new()),
+    }
+}
+
+impl Vault {
+    /// A case's history, readable by a person; no secret is shown.
+    pub fn history(&self, reference: &str) -> Result<Vec<LogLine>> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        let mut out = Vec::new();
+        for (seq, signed, _) in statement_rows(self, ctx.id)? {
+            let s = signed.statement()?;
+            let (num, detail) = describe(&s.act);
+            out.push(LogLine {
+                seq,
+                at: s.at.clone(),
+                actor: ctx
+                    .card_of(&s.actor)
+                    .map(|c| c.name().to_owned())
+                    .unwrap_or_else(|| format!("unknown {}", &s.actor[..16.min(s.actor.len())])),
+                act: s.act.name().to_owned(),
+                num,
+                detail,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The receipt of statement `seq` of a case: its entry, the checkpoint the vault
+    /// signed right after appending it, and the inclusion proof.
+    pub fn receipt(&self, reference: &str, seq: u64) -> Result<Receipt> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        let size = seq + 1;
+        let note: String = self
+            .conn
+            .query_row(
+                "SELECT note FROM checkpoints WHERE case_id = ?1 AND size = ?2",
+                params![ctx.id, size],
+                |r| r.get(0),
+            )
+            .map_err(|_| {
+                Error::not_found(format!(
+                    "case {reference} has no checkpoint for entry {seq}"
+                ))
+            })?;
+        let rows = statement_rows(self, ctx.id)?;
+        let leaves: Vec<Hash> = rows
+            .iter()
+            .take(size as usize)
+            .map(|(_, s, _)| merkle::leaf_hash(&s.entry()))
+            .collect();
+        let (_, signed, _) = rows
+            .get(seq as usize)
+            .ok_or_else(|| Error::not_found(format!("case {reference} has no entry {seq}")))?;
+        let proof = merkle::inclusion_proof(&leaves, seq)
+            .map_err(|e| Error::integrity(format!("cannot prove entry {seq}: {e}")))?;
+        let vault_id = self.vault_id()?;
+        Ok(Receipt {
+            format: receipt::FORMAT.to_owned(),
+            vault: vault_id,
+            log_key: self.log_verifier()?.to_verifier_string(),
+            case: reference.to_owned(),
+            index: seq,
+            entry: B64.encode(signed.entry()),
+            leaf_hash: hex(&leaves[seq as usize]),
+            inclusion_proof: proof.iter().map(|h| hex(h)).collect(),
+            checkpoint: note,
+        })
+    }
+
+    /// Check a receipt against this vault: it verifies by itself, it was signed by
+    /// this vault's log key, and the vault's current log is a consistent extension of
+    /// the log the receipt saw (RFC 9162 consistency proof). A rewritten, truncated or
+    /// re-signed history fails here.
+    pub fn check_receipt(&self, r: &Receipt) -> Result<ReceiptReport> {
+        let verified = r.verify()?;
+        let bad = |what: &str| {
+            Error::integrity(format!(
+                "the vault's log does not agree with this receipt: {what}"
+            ))
+        };
+        if r.vault != self.vault_id()? {
+            return Err(Error::usage(format!(
+                "this receipt is from vault {}, not this one ({}); use --vault",
+                r.vault,
+                self.vault_id()?
+            )));
+        }
+        if verified.verifier.to_verifier_string() != self.log_verifier()?.to_verifier_string() {
+            return Err(bad(
+                "the vault's log key changed since the receipt was issued",
+            ));
+        }
+        let ctx = Vault::case_context(&self.conn, &r.case)?;
+        let rows = statement_rows(self, ctx.id)?;
+        let leaves: Vec<Hash> = rows
+            .iter()
+            .map(|(_, s, _)| merkle::leaf_hash(&s.entry()))
+            .collect();
+        let (current_size, current_root) = self.latest_checkpoint(ctx.id, &r.case)?;
+        if current_size != leaves.len() as u64 || merkle::root(&leaves) != current_root {
+            return Err(bad("its statements do not match its own latest checkpoint"));
+        }
+        let old_size = verified.checkpoint.size;
+        if current_size < old_size {
+            return Err(bad(&format!(
+                "the log has {current_size} entries now but the receipt saw {old_size}: it was truncated"
+            )));
+        }
+        let proof = merkle::consistency_proof(&leaves, old_size)
+            .map_err(|e| bad(&format!("no consistency proof ({e})")))?;
+        merkle::verify_consistency(
+            old_size,
+            current_size,
+            &proof,
+            &verified.checkpoint.root,
+            &current_root,
+        )
+        .map_err(|_| bad("the history the receipt saw was rewritten"))?;
+        Ok(ReceiptReport {
+            case: r.case.clone(),
+            index: r.index,
+            act: verified.statement.act.name().to_owned(),
+            at: verified.statement.at,
+            receipt_size: old_size,
+            current_size,
+        })
+    }
+
+    /// The latest checkpoint of a case, its signature checked with the vault's key.
+    fn latest_checkpoint(&self, case_id: i64, reference: &str) -> Result<(u64, Hash)> {
+        let note: String = self
+            .conn
+            .query_row(
+                "SELECT note FROM checkpoints WHERE case_id = ?1 ORDER BY size DESC LIMIT 1",
+                [case_id],
+                |r| r.get(0),
+            )
+            .map_err(|_| Error::integrity(format!("case {reference} has no signed checkpoint")))?;
+        let checkpoint = self.log_verifier()?.verify(&note).map_err(|e| {
+            Error::integrity(format!(
+                "the latest checkpoint of case {reference} is not signed by the vault's log key ({e})"
+            ))
+        })?;
+        if checkpoint.origin != receipt::origin(&self.vault_id()?, reference) {
+            return Err(Error::integrity(format!(
+                "the latest checkpoint of case {reference} names another vault or case"
+            )));
+        }
+        Ok((checkpoint.size, checkpoint.root))
+    }
+
+    /// Verify a case's whole log (see the module documentation). Names the first bad
+    /// entry on failure.
+    pub fn verify_log(&self, reference: &str) -> Result<LogReport> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        let rows = statement_rows(self, ctx.id)?;
+        let mut members: Vec<(Role, Card)> = Vec::new();
+        let mut policy_in_force = Policy::Consent;
+        let mut state = CaseState::Open;
+        let mut docs: BTreeMap<u64, ReplayDoc> = BTreeMap::new();
+        let mut consents: BTreeMap<(u64, String), u64> = BTreeMap::new();
+        let mut tree = RootBuilder::new();
+        let mut checkpoints: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT size, root FROM checkpoints WHERE case_id = ?1")?;
+            let rows = stmt.query_map([ctx.id], |r| {
+                Ok((r.get::<_, u64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?;
+            for row in rows {
+                let (size, root) = row?;
+                checkpoints.insert(size, root);
+            }
+        }
+
+        for (i, (seq, signed, stored_leaf)) in rows.iter().enumerate() {
+            let i = i as u64;
+            let bad = |why: &str| {
+                Error::integrity(format!("entry {i} of case {reference} is bad: {why}"))
+            };
+            let leaf = merkle::leaf_hash(&signed.entry());
+            if stored_leaf.as_slice() != leaf {
+                return Err(bad("its stored leaf hash does not match its contents"));
+            }
+            tree.push(leaf);
+            if let Some(root) = checkpoints.get(&tree.size()) {
+                if root.as_slice() != tree.root() {
+                    return Err(bad(
+                        "the checkpoint after it commits to a different history",
+                    ));
+                }
+            }
+            let s: Statement = signed.statement().map_err(|_| bad("it is malformed"))?;
+            if *seq != i || s.seq != i || s.case != reference {
+                return Err(bad("it is out of place (wrong position or case): an entry was deleted, reordered or inserted"));
+            }
+            if i == 0 {
+                let Act::Open { charter } = &s.act else {
+                    return Err(bad("the log does not start with the case's charter"));
+                };
+                charter
+                    .validate()
+                    .map_err(|e| bad(&format!("its charter is invalid ({e})")))?;
+                let registrar = charter.registrar()?.card()?;
+                if registrar.fingerprint().to_hex() != s.actor || !signed.verified_by(&registrar) {
+                    return Err(bad("the charter is not signed by its registrar"));
+                }
+                for m in &charter.members {
+                    members.push((m.role()?, m.card()?));
+                }
+                policy_in_force = charter.policy;
+                continue;
+            }
+            let actor = members
+                .iter()
+                .find(|(_, c)| c.fingerprint().to_hex() == s.actor)
+                .map(|(_, c)| c.clone())
+                .ok_or_else(|| bad("its signer is not a member of the case"))?;
+            if !signed.verified_by(&actor) {
+                return Err(bad("its signature does not verify"));
+            }
+            let roles: Vec<Role> = members
+                .iter()
+                .filter(|(_, c)| c.fingerprint() == actor.fingerprint())
+                .map(|(r, _)| r.clone())
+                .collect();
+            let labels: BTreeSet<String> = members
+                .iter()
+                .filter_map(|(r, _)| match r {
+                    Role::Party(l) => Some(l.clone()),
+                    _ => None,
+                })
+                .collect();
+            let cards_in = |audience: &Audience| -> BTreeSet<String> {
+                members
+                    .iter()
+                    .filter(|(r, _)| policy::in_audience(std::slice::from_ref(r), audience))
+                    .map(|(_, c)| c.fingerprint().to_hex())
+                    .collect()
+            };
+            let not_allowed = |e: Error| bad(&format!("it was not allowed: {}", e.message()));
+            match &s.act {
+                Act::Open { .. } => return Err(bad("a second charter")),
+                Act::AddMember { member } => {
+                    policy::check_may_add_member(&roles, state).map_err(not_allowed)?;
+                    let role = member.role()?;
+                    if !matches!(role, Role::Party(_) | Role::Mediator) {
+                        return Err(bad("it adds a role that can only be named in the charter"));
+                    }
+                    members.push((role, member.card()?));
+                }
+                Act::Close {} => {
+                    policy::check_may_close(&roles, state).map_err(not_allowed)?;
+                    state = CaseState::Closed;
+                }
+                Act::Deposit(d) => {
+                    policy::check_open_for_deposit(state).map_err(not_allowed)?;
+                    let expected_num = docs.keys().next_back().map(|n| n + 1).unwrap_or(1);
+                    if d.num != expected_num {
+                        return Err(bad("its document number is out of sequence"));
+                    }
+                    let owner = Owner::parse(&d.owner);
+                    let as_party = match &owner {
+                        Owner::Party(l) => Some(l.as_str()),
+                        _ => None,
+                    };
+                    let decided =
+                        policy::deposit_owner(&roles, d.category, as_party).map_err(not_allowed)?;
+                    if decided != owner {
+                        return Err(bad("its depositor could not deposit for that owner"));
+                    }
+                    let mut expected = BTreeSet::new();
+                    for a in
+                        policy::readers_on_deposit(d.category, &owner, d.share_with_all, &labels)
+                    {
+                        expected.extend(cards_in(&a));
+                    }
+                    let named: BTreeSet<String> = d.readers.iter().cloned().collect();
+                    if named != expected {
+                        return Err(bad(
+                            "it gives access to other readers than the category allows",
+                        ));
+                    }
+                    docs.insert(
+                        d.num,
+                        ReplayDoc {
+                            facts: DocumentFacts {
+                                case: reference.to_owned(),
+                                num: d.num,
+                                owner,
+                                category: d.category,
+                                confidential: d.confidential,
+                            },
+                            readers: named,
+                        },
+                    );
+                }
+                Act::Read { num } | Act::Export { num, .. } => {
+                    let doc = docs
+                        .get(num)
+                        .ok_or_else(|| bad("it concerns a document never deposited"))?;
+                    if !doc.readers.contains(&s.actor) {
+                        return Err(bad("its actor had no access to the document then"));
+                    }
+                    if matches!(s.act, Act::Export { .. }) {
+                        policy::check_live(state).map_err(not_allowed)?;
+                    }
+                }
+                Act::Consent { num, to } => {
+                    let doc = docs
+                        .get(num)
+                        .ok_or_else(|| bad("it concerns a document never deposited"))?;
+                    policy::check_live(state).map_err(not_allowed)?;
+                    policy::check_may_consent(&roles, &doc.facts, to, &labels)
+                        .map_err(not_allowed)?;
+                    consents.entry((*num, to.clone())).or_insert(i);
+                }
+                Act::Disclose(d) => {
+                    policy::check_live(state).map_err(not_allowed)?;
+                    let has_consent = match d.consent {
+                        None => false,
+                        Some(c) if consents.get(&(d.num, d.to.clone())) == Some(&c) => true,
+                        Some(_) => return Err(bad("it relies on a consent that is not in force")),
+                    };
+                    let party = cards_in(&Audience::Party(d.to.clone()));
+                    let doc = docs
+                        .get_mut(&d.num)
+                        .ok_or_else(|| bad("it concerns a document never deposited"))?;
+                    policy::disclosure_basis(
+                        &roles,
+                        &doc.facts,
+                        &d.to,
+                        policy_in_force,
+                        has_consent,
+                        &labels,
+                    )
+                    .map_err(not_allowed)?;
+                    if !doc.readers.contains(&s.actor) {
+                        return Err(bad("its actor could not read the document to pass it on"));
+                    }
+                    if d.readers.iter().any(|r| !party.contains(r)) {
+                        return Err(bad(
+                            "it gives access to someone outside the receiving party",
+                        ));
+                    }
+                    doc.readers.extend(d.readers.iter().cloned());
+                }
+                Act::Revoke(r) => {
+                    policy::check_live(state).map_err(not_allowed)?;
+                    let doc = docs
+                        .get_mut(&r.num)
+                        .ok_or_else(|| bad("it concerns a document never deposited"))?;
+                    policy::check_may_revoke(&roles, &doc.facts, &r.from, &labels)
+                        .map_err(not_allowed)?;
+                    for reader in &r.removed {
+                        doc.readers.remove(reader);
+                    }
+                    consents.remove(&(r.num, r.from.clone()));
+                    if let Some(k) = &r.rekey {
+                        let kept: BTreeSet<String> = k.readers.iter().cloned().collect();
+                        if !kept.is_subset(&doc.readers) {
+                            return Err(bad("its rekey gives access to someone who had none"));
+                        }
+                        doc.readers = kept;
+                    }
+                }
+            }
+        }
+
+        // The Merkle root against the vault's latest signed checkpoint.
+        let (size, root) = self.latest_checkpoint(ctx.id, reference)?;
+        if size != tree.size() || root != tree.root() {
+            return Err(Error::integrity(format!(
+                "the log of case {reference} does not match the vault's latest signed checkpoint ({} entries stored, checkpoint says {size})",
+                tree.size()
+            )));
+        }
+
+        // Every wrap in the database must be one the log authorised.
+        let mut stmt = self
+            .conn
+            .prepare("SELECT num, reader FROM wraps WHERE case_id = ?1 ORDER BY num, reader")?;
+        let wraps = stmt
+            .query_map([ctx.id], |r| {
+                Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (num, reader) in &wraps {
+            if reader == ESCROW_READER {
+                let escrowed = docs.get(num).map(|d| d.facts.category.escrowed());
+                if escrowed != Some(true) {
+                    return Err(Error::integrity(format!(
+                        "#{num} of case {reference} has an escrow wrap the log does not authorise"
+                    )));
+                }
+                continue;
+            }
+            let authorised = docs.get(num).is_some_and(|d| d.readers.contains(reader));
+            if !authorised {
+                let who = ctx
+                    .card_of(reader)
+                    .map(|c| c.name().to_owned())
+                    .unwrap_or_else(|| "someone who is not a member".to_owned());
+                return Err(Error::integrity(format!(
+                    "#{num} of case {reference} has an unauthorised wrap for {who}: no statement in the log grants it"
+                )));
+            }
+        }
+        Ok(LogReport {
+            case: reference.to_owned(),
+            statements: tree.size(),
+            wraps: wraps.len() as u64,
+            root: hex(&tree.root()),
+            checkpoint_size: size,
+        })
+    }
+}
