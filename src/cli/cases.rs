@@ -63,12 +63,18 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
             };
             let summary = vault.open_case(&registrar, spec)?;
             ctx.emit_act(&vault, &summary.reference, summary.statement, &summary, || {
+                let escrow = if summary.members.iter().any(|m| m.role == "custodian") {
+                    format!(
+                        "Escrow: {} of {} custodians together can open the sealed archive; the whole key was wiped.",
+                        summary.threshold, summary.custodians
+                    )
+                } else {
+                    "Escrow: no custodians were named, so the archivist alone holds the escrow key.".to_owned()
+                };
                 format!(
-                    "Opened case {} under the {} policy; you are its registrar.\nEscrow: {} of {} custodian share(s) open the sealed archive; the whole key was wiped.\n\n{}",
+                    "Opened case {} under the {} policy; you are its registrar.\n{escrow}\n\n{}",
                     summary.reference,
                     summary.policy,
-                    summary.threshold,
-                    summary.custodians,
                     show_text(&summary)
                 )
             })
