@@ -77,6 +77,29 @@ pub enum Act {
     },
     /// The case was closed.
     Close {},
+    /// The archivist sealed the closed case into an archive.
+    Seal(Seal),
+    /// The archivist destroyed the archive's key material after retention ended.
+    Destroy(Destroy),
+}
+
+/// What a seal statement binds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seal {
+    /// Last day of retention, `YYYY-MM-DD`.
+    pub retain_until: String,
+    /// SHA-256 (hex) over the archive's contents other than the log itself: the sorted
+    /// `path NUL sha256 LF` lines of those members.
+    pub contents_sha256: String,
+}
+
+/// What a destruction statement binds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Destroy {
+    /// SHA-256 (hex) of the archive's signed manifest.
+    pub manifest_sha256: String,
+    /// The retention date that had passed.
+    pub retain_until: String,
 }
 
 /// What a disclosure statement grants.
@@ -133,6 +156,8 @@ impl Act {
             Act::Revoke(_) => "revoke",
             Act::Export { .. } => "export",
             Act::Close {} => "close",
+            Act::Seal(_) => "seal",
+            Act::Destroy(_) => "destroy",
         }
     }
 }

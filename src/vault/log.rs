@@ -6,7 +6,7 @@
 //! act was allowed when it was made, compares every wrap in the database with what the
 //! log authorised, and checks the Merkle root against the vault's signed checkpoint.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -15,13 +15,13 @@ use serde::Serialize;
 
 use super::records::ESCROW_READER;
 use super::Vault;
-use crate::case::policy::{self, Audience, CaseState, DocumentFacts, Owner, Policy, Role};
+use crate::case::policy::CaseState;
 use crate::crypto::digest::hex;
 use crate::error::{Error, Result};
-use crate::identity::Card;
 use crate::log::merkle::{self, Hash, RootBuilder};
 use crate::log::receipt::{self, Receipt};
-use crate::log::statement::{Act, SignedStatement, Statement};
+use crate::log::replay;
+use crate::log::statement::{Act, SignedStatement};
 
 /// One line of a case's history, for people.
 #[derive(Clone, Debug, Serialize)]
@@ -71,12 +71,6 @@ pub struct ReceiptReport {
     pub receipt_size: u64,
     /// The log size now.
     pub current_size: u64,
-}
-
-/// What a document looks like in the replay.
-struct ReplayDoc {
-    facts: DocumentFacts,
-    readers: BTreeSet<String>,
 }
 
 /// Load every statement of a case as (entry bytes, stored leaf hash).
@@ -162,6 +156,8 @@ fn describe(act: &Act) -> (Option<u64>, String) {
         ),
         Act::Export { num, recipient } => (Some(*num), format!("to {recipient}")),
         Act::Close {} => (None, String::new()),
+        Act::Seal(seal) => (None, format!("sealed, retained until {}", seal.retain_until)),
+        Act::Destroy(d) => (None, format!("archive key material destroyed (retention ended {})", d.retain_until)),
     }
 }
 
@@ -317,31 +313,24 @@ impl Vault {
     pub fn verify_log(&self, reference: &str) -> Result<LogReport> {
         let ctx = Vault::case_context(&self.conn, reference)?;
         let rows = statement_rows(self, ctx.id)?;
-        let mut members: Vec<(Role, Card)> = Vec::new();
-        let mut policy_in_force = Policy::Consent;
-        let mut state = CaseState::Open;
-        let mut docs: BTreeMap<u64, ReplayDoc> = BTreeMap::new();
-        let mut consents: BTreeMap<(u64, String), u64> = BTreeMap::new();
-        let mut tree = RootBuilder::new();
         let mut checkpoints: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
         {
             let mut stmt = self
                 .conn
                 .prepare("SELECT size, root FROM checkpoints WHERE case_id = ?1")?;
-            let rows = stmt.query_map([ctx.id], |r| {
-                Ok((r.get::<_, u64>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })?;
-            for row in rows {
+            let found = stmt.query_map([ctx.id], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+            for row in found {
                 let (size, root) = row?;
                 checkpoints.insert(size, root);
             }
         }
-
+        // Leaves first: a changed entry is named by its position even before replay.
+        let mut tree = RootBuilder::new();
         for (i, (seq, signed, stored_leaf)) in rows.iter().enumerate() {
-            let i = i as u64;
-            let bad = |why: &str| {
-                Error::integrity(format!("entry {i} of case {reference} is bad: {why}"))
-            };
+            let bad = |why: &str| Error::integrity(format!("entry {i} of case {reference} is bad: {why}"));
+            if *seq != i as u64 {
+                return Err(bad("it is out of place: an entry was deleted, reordered or inserted"));
+            }
             let leaf = merkle::leaf_hash(&signed.entry());
             if stored_leaf.as_slice() != leaf {
                 return Err(bad("its stored leaf hash does not match its contents"));
@@ -349,187 +338,13 @@ impl Vault {
             tree.push(leaf);
             if let Some(root) = checkpoints.get(&tree.size()) {
                 if root.as_slice() != tree.root() {
-                    return Err(bad(
-                        "the checkpoint after it commits to a different history",
-                    ));
-                }
-            }
-            let s: Statement = signed.statement().map_err(|_| bad("it is malformed"))?;
-            if *seq != i || s.seq != i || s.case != reference {
-                return Err(bad("it is out of place (wrong position or case): an entry was deleted, reordered or inserted"));
-            }
-            if i == 0 {
-                let Act::Open { charter } = &s.act else {
-                    return Err(bad("the log does not start with the case's charter"));
-                };
-                charter
-                    .validate()
-                    .map_err(|e| bad(&format!("its charter is invalid ({e})")))?;
-                let registrar = charter.registrar()?.card()?;
-                if registrar.fingerprint().to_hex() != s.actor || !signed.verified_by(&registrar) {
-                    return Err(bad("the charter is not signed by its registrar"));
-                }
-                for m in &charter.members {
-                    members.push((m.role()?, m.card()?));
-                }
-                policy_in_force = charter.policy;
-                continue;
-            }
-            let actor = members
-                .iter()
-                .find(|(_, c)| c.fingerprint().to_hex() == s.actor)
-                .map(|(_, c)| c.clone())
-                .ok_or_else(|| bad("its signer is not a member of the case"))?;
-            if !signed.verified_by(&actor) {
-                return Err(bad("its signature does not verify"));
-            }
-            let roles: Vec<Role> = members
-                .iter()
-                .filter(|(_, c)| c.fingerprint() == actor.fingerprint())
-                .map(|(r, _)| r.clone())
-                .collect();
-            let labels: BTreeSet<String> = members
-                .iter()
-                .filter_map(|(r, _)| match r {
-                    Role::Party(l) => Some(l.clone()),
-                    _ => None,
-                })
-                .collect();
-            let cards_in = |audience: &Audience| -> BTreeSet<String> {
-                members
-                    .iter()
-                    .filter(|(r, _)| policy::in_audience(std::slice::from_ref(r), audience))
-                    .map(|(_, c)| c.fingerprint().to_hex())
-                    .collect()
-            };
-            let not_allowed = |e: Error| bad(&format!("it was not allowed: {}", e.message()));
-            match &s.act {
-                Act::Open { .. } => return Err(bad("a second charter")),
-                Act::AddMember { member } => {
-                    policy::check_may_add_member(&roles, state).map_err(not_allowed)?;
-                    let role = member.role()?;
-                    if !matches!(role, Role::Party(_) | Role::Mediator) {
-                        return Err(bad("it adds a role that can only be named in the charter"));
-                    }
-                    members.push((role, member.card()?));
-                }
-                Act::Close {} => {
-                    policy::check_may_close(&roles, state).map_err(not_allowed)?;
-                    state = CaseState::Closed;
-                }
-                Act::Deposit(d) => {
-                    policy::check_open_for_deposit(state).map_err(not_allowed)?;
-                    let expected_num = docs.keys().next_back().map(|n| n + 1).unwrap_or(1);
-                    if d.num != expected_num {
-                        return Err(bad("its document number is out of sequence"));
-                    }
-                    let owner = Owner::parse(&d.owner);
-                    let as_party = match &owner {
-                        Owner::Party(l) => Some(l.as_str()),
-                        _ => None,
-                    };
-                    let decided =
-                        policy::deposit_owner(&roles, d.category, as_party).map_err(not_allowed)?;
-                    if decided != owner {
-                        return Err(bad("its depositor could not deposit for that owner"));
-                    }
-                    let mut expected = BTreeSet::new();
-                    for a in
-                        policy::readers_on_deposit(d.category, &owner, d.share_with_all, &labels)
-                    {
-                        expected.extend(cards_in(&a));
-                    }
-                    let named: BTreeSet<String> = d.readers.iter().cloned().collect();
-                    if named != expected {
-                        return Err(bad(
-                            "it gives access to other readers than the category allows",
-                        ));
-                    }
-                    docs.insert(
-                        d.num,
-                        ReplayDoc {
-                            facts: DocumentFacts {
-                                case: reference.to_owned(),
-                                num: d.num,
-                                owner,
-                                category: d.category,
-                                confidential: d.confidential,
-                            },
-                            readers: named,
-                        },
-                    );
-                }
-                Act::Read { num } | Act::Export { num, .. } => {
-                    let doc = docs
-                        .get(num)
-                        .ok_or_else(|| bad("it concerns a document never deposited"))?;
-                    if !doc.readers.contains(&s.actor) {
-                        return Err(bad("its actor had no access to the document then"));
-                    }
-                    if matches!(s.act, Act::Export { .. }) {
-                        policy::check_live(state).map_err(not_allowed)?;
-                    }
-                }
-                Act::Consent { num, to } => {
-                    let doc = docs
-                        .get(num)
-                        .ok_or_else(|| bad("it concerns a document never deposited"))?;
-                    policy::check_live(state).map_err(not_allowed)?;
-                    policy::check_may_consent(&roles, &doc.facts, to, &labels)
-                        .map_err(not_allowed)?;
-                    consents.entry((*num, to.clone())).or_insert(i);
-                }
-                Act::Disclose(d) => {
-                    policy::check_live(state).map_err(not_allowed)?;
-                    let has_consent = match d.consent {
-                        None => false,
-                        Some(c) if consents.get(&(d.num, d.to.clone())) == Some(&c) => true,
-                        Some(_) => return Err(bad("it relies on a consent that is not in force")),
-                    };
-                    let party = cards_in(&Audience::Party(d.to.clone()));
-                    let doc = docs
-                        .get_mut(&d.num)
-                        .ok_or_else(|| bad("it concerns a document never deposited"))?;
-                    policy::disclosure_basis(
-                        &roles,
-                        &doc.facts,
-                        &d.to,
-                        policy_in_force,
-                        has_consent,
-                        &labels,
-                    )
-                    .map_err(not_allowed)?;
-                    if !doc.readers.contains(&s.actor) {
-                        return Err(bad("its actor could not read the document to pass it on"));
-                    }
-                    if d.readers.iter().any(|r| !party.contains(r)) {
-                        return Err(bad(
-                            "it gives access to someone outside the receiving party",
-                        ));
-                    }
-                    doc.readers.extend(d.readers.iter().cloned());
-                }
-                Act::Revoke(r) => {
-                    policy::check_live(state).map_err(not_allowed)?;
-                    let doc = docs
-                        .get_mut(&r.num)
-                        .ok_or_else(|| bad("it concerns a document never deposited"))?;
-                    policy::check_may_revoke(&roles, &doc.facts, &r.from, &labels)
-                        .map_err(not_allowed)?;
-                    for reader in &r.removed {
-                        doc.readers.remove(reader);
-                    }
-                    consents.remove(&(r.num, r.from.clone()));
-                    if let Some(k) = &r.rekey {
-                        let kept: BTreeSet<String> = k.readers.iter().cloned().collect();
-                        if !kept.is_subset(&doc.readers) {
-                            return Err(bad("its rekey gives access to someone who had none"));
-                        }
-                        doc.readers = kept;
-                    }
+                    return Err(bad("the checkpoint after it commits to a different history"));
                 }
             }
         }
+        let signed: Vec<SignedStatement> = rows.into_iter().map(|(_, s, _)| s).collect();
+        let replayed = replay::replay(reference, &signed)?;
+        let docs = &replayed.docs;
 
         // The Merkle root against the vault's latest signed checkpoint.
         let (size, root) = self.latest_checkpoint(ctx.id, reference)?;
@@ -538,6 +353,23 @@ impl Vault {
                 "the log of case {reference} does not match the vault's latest signed checkpoint ({} entries stored, checkpoint says {size})",
                 tree.size()
             )));
+        }
+
+        // Every document row must carry the body the log signed.
+        for row in super::records::load_rows(&self.conn, ctx.id)? {
+            let doc = docs.get(&row.num).ok_or_else(|| {
+                Error::integrity(format!("#{} of case {reference} is not in the log", row.num))
+            })?;
+            if row.body_seq != doc.body_seq
+                || row.blob != doc.body.blob_sha256
+                || row.encoding != doc.body.encoding
+                || hex(&crate::crypto::digest::sha256(&row.meta)) != doc.body.meta_sha256 && !row.meta.is_empty()
+            {
+                return Err(Error::integrity(format!(
+                    "#{} of case {reference} differs from the body its statements sign",
+                    row.num
+                )));
+            }
         }
 
         // Every wrap in the database must be one the log authorised.
@@ -552,7 +384,7 @@ impl Vault {
         for (num, reader) in &wraps {
             if reader == ESCROW_READER {
                 let escrowed = docs.get(num).map(|d| d.facts.category.escrowed());
-                if escrowed != Some(true) {
+                if escrowed != Some(true) || replayed.state != CaseState::Open && replayed.state != CaseState::Closed {
                     return Err(Error::integrity(format!(
                         "#{num} of case {reference} has an escrow wrap the log does not authorise"
                     )));

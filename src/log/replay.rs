@@ -1,0 +1,328 @@
+//! Replay: rebuild a case's state from its signed statements alone and check that every
+//! act was signed by a member and allowed by the rules when it was made.
+//!
+//! Used by `log --verify` (against the vault's database) and by `archive verify` (with
+//! no vault at all), so both apply exactly the same rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::statement::{Act, SignedStatement, Statement};
+use crate::case::charter::Charter;
+use crate::case::policy::{self, Audience, CaseState, Category, DocumentFacts, Owner, Role};
+use crate::error::{Error, Result};
+use crate::identity::Card;
+
+/// The signed binding of a document's current body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BodyBinding {
+    /// `zstd` or `none`.
+    pub encoding: String,
+    /// SHA-256 of the ciphertext, hex.
+    pub blob_sha256: String,
+    /// Size of the ciphertext.
+    pub blob_size: u64,
+    /// SHA-256 of the encrypted metadata, hex.
+    pub meta_sha256: String,
+}
+
+/// A document as the log describes it.
+#[derive(Clone, Debug)]
+pub struct ReplayDoc {
+    /// Public facts.
+    pub facts: DocumentFacts,
+    /// Fingerprints (hex) entitled to a wrap now.
+    pub readers: BTreeSet<String>,
+    /// The current body, as signed.
+    pub body: BodyBinding,
+    /// The statement binding the current body.
+    pub body_seq: u64,
+}
+
+/// A case rebuilt from its log.
+#[derive(Clone, Debug)]
+pub struct Replay {
+    /// The charter (statement 0).
+    pub charter: Charter,
+    /// Members with their roles, in the order they joined.
+    pub members: Vec<(Role, Card)>,
+    /// Lifecycle state after the last statement.
+    pub state: CaseState,
+    /// Documents by number.
+    pub docs: BTreeMap<u64, ReplayDoc>,
+    /// Consents in force: (document, receiving party) → statement.
+    pub consents: BTreeMap<(u64, String), u64>,
+    /// The parsed statements, in order.
+    pub statements: Vec<Statement>,
+}
+
+impl Replay {
+    /// The card of the member with this fingerprint (hex).
+    pub fn card_of(&self, fingerprint: &str) -> Option<&Card> {
+        self.members
+            .iter()
+            .find(|(_, c)| c.fingerprint().to_hex() == fingerprint)
+            .map(|(_, c)| c)
+    }
+
+    /// The roles of the member with this fingerprint (hex).
+    pub fn roles_of(&self, fingerprint: &str) -> Vec<Role> {
+        self.members
+            .iter()
+            .filter(|(_, c)| c.fingerprint().to_hex() == fingerprint)
+            .map(|(r, _)| r.clone())
+            .collect()
+    }
+
+    /// The fingerprints of everyone in `audience`.
+    pub fn fingerprints_in(&self, audience: &Audience) -> BTreeSet<String> {
+        self.members
+            .iter()
+            .filter(|(r, _)| policy::in_audience(std::slice::from_ref(r), audience))
+            .map(|(_, c)| c.fingerprint().to_hex())
+            .collect()
+    }
+
+    fn labels(&self) -> BTreeSet<String> {
+        self.members
+            .iter()
+            .filter_map(|(r, _)| match r {
+                Role::Party(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Whether a category survives sealing as a live, retained document (readable by the
+/// parties and the archivist) rather than going into escrow or being destroyed.
+pub fn retained_at_seal(category: Category) -> bool {
+    matches!(category, Category::Settlement | Category::Procedural)
+}
+
+/// Replay the statements of case `reference`. Fails on the first bad entry, naming it.
+pub fn replay(reference: &str, statements: &[SignedStatement]) -> Result<Replay> {
+    let mut out: Option<Replay> = None;
+    for (i, signed) in statements.iter().enumerate() {
+        let i = i as u64;
+        let bad = |why: &str| Error::integrity(format!("entry {i} of case {reference} is bad: {why}"));
+        let s: Statement = signed.statement().map_err(|_| bad("it is malformed"))?;
+        if s.seq != i || s.case != reference {
+            return Err(bad(
+                "it is out of place (wrong position or case): an entry was deleted, reordered or inserted",
+            ));
+        }
+        let Some(r) = out.as_mut() else {
+            let Act::Open { charter } = &s.act else {
+                return Err(bad("the log does not start with the case's charter"));
+            };
+            charter
+                .validate()
+                .map_err(|e| bad(&format!("its charter is invalid ({e})")))?;
+            let registrar = charter.registrar()?.card()?;
+            if registrar.fingerprint().to_hex() != s.actor || !signed.verified_by(&registrar) {
+                return Err(bad("the charter is not signed by its registrar"));
+            }
+            let mut members = Vec::new();
+            for m in &charter.members {
+                members.push((m.role()?, m.card()?));
+            }
+            out = Some(Replay {
+                charter: charter.clone(),
+                members,
+                state: CaseState::Open,
+                docs: BTreeMap::new(),
+                consents: BTreeMap::new(),
+                statements: vec![s],
+            });
+            continue;
+        };
+        let actor = r
+            .card_of(&s.actor)
+            .cloned()
+            .ok_or_else(|| bad("its signer is not a member of the case"))?;
+        if !signed.verified_by(&actor) {
+            return Err(bad("its signature does not verify"));
+        }
+        apply(r, &s, i).map_err(|e| bad(e.message()))?;
+        r.statements.push(s);
+    }
+    out.ok_or_else(|| Error::integrity(format!("case {reference} has an empty log")))
+}
+
+/// Apply one verified statement to the replayed state, checking its authority.
+fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
+    let roles = r.roles_of(&s.actor);
+    let labels = r.labels();
+    let not_allowed = |e: Error| Error::integrity(format!("it was not allowed: {}", e.message()));
+    let unknown = || Error::integrity("it concerns a document never deposited");
+    match &s.act {
+        Act::Open { .. } => return Err(Error::integrity("a second charter")),
+        Act::AddMember { member } => {
+            policy::check_may_add_member(&roles, r.state).map_err(not_allowed)?;
+            let role = member.role()?;
+            if !matches!(role, Role::Party(_) | Role::Mediator) {
+                return Err(Error::integrity(
+                    "it adds a role that can only be named in the charter",
+                ));
+            }
+            r.members.push((role, member.card()?));
+        }
+        Act::Close {} => {
+            policy::check_may_close(&roles, r.state).map_err(not_allowed)?;
+            r.state = CaseState::Closed;
+        }
+        Act::Deposit(d) => {
+            policy::check_open_for_deposit(r.state).map_err(not_allowed)?;
+            let expected_num = r.docs.keys().next_back().map(|n| n + 1).unwrap_or(1);
+            if d.num != expected_num {
+                return Err(Error::integrity("its document number is out of sequence"));
+            }
+            let owner = Owner::parse(&d.owner);
+            let as_party = match &owner {
+                Owner::Party(l) => Some(l.as_str()),
+                _ => None,
+            };
+            let decided = policy::deposit_owner(&roles, d.category, as_party).map_err(not_allowed)?;
+            if decided != owner {
+                return Err(Error::integrity("its depositor could not deposit for that owner"));
+            }
+            let mut expected = BTreeSet::new();
+            for a in policy::readers_on_deposit(d.category, &owner, d.share_with_all, &labels) {
+                expected.extend(r.fingerprints_in(&a));
+            }
+            let named: BTreeSet<String> = d.readers.iter().cloned().collect();
+            if named != expected {
+                return Err(Error::integrity(
+                    "it gives access to other readers than the category allows",
+                ));
+            }
+            r.docs.insert(
+                d.num,
+                ReplayDoc {
+                    facts: DocumentFacts {
+                        case: s.case.clone(),
+                        num: d.num,
+                        owner,
+                        category: d.category,
+                        confidential: d.confidential,
+                    },
+                    readers: named,
+                    body: BodyBinding {
+                        encoding: d.encoding.clone(),
+                        blob_sha256: d.blob_sha256.clone(),
+                        blob_size: d.blob_size,
+                        meta_sha256: d.meta_sha256.clone(),
+                    },
+                    body_seq: seq,
+                },
+            );
+        }
+        Act::Read { num } | Act::Export { num, .. } => {
+            let doc = r.docs.get(num).ok_or_else(unknown)?;
+            if !doc.readers.contains(&s.actor) {
+                return Err(Error::integrity("its actor had no access to the document then"));
+            }
+            if matches!(s.act, Act::Export { .. }) {
+                policy::check_live(r.state).map_err(not_allowed)?;
+            }
+        }
+        Act::Consent { num, to } => {
+            policy::check_live(r.state).map_err(not_allowed)?;
+            let doc = r.docs.get(num).ok_or_else(unknown)?;
+            policy::check_may_consent(&roles, &doc.facts, to, &labels).map_err(not_allowed)?;
+            r.consents.entry((*num, to.clone())).or_insert(seq);
+        }
+        Act::Disclose(d) => {
+            policy::check_live(r.state).map_err(not_allowed)?;
+            let has_consent = match d.consent {
+                None => false,
+                Some(c) if r.consents.get(&(d.num, d.to.clone())) == Some(&c) => true,
+                Some(_) => {
+                    return Err(Error::integrity("it relies on a consent that is not in force"))
+                }
+            };
+            let party = r.fingerprints_in(&Audience::Party(d.to.clone()));
+            let policy_in_force = r.charter.policy;
+            let doc = r.docs.get_mut(&d.num).ok_or_else(unknown)?;
+            policy::disclosure_basis(&roles, &doc.facts, &d.to, policy_in_force, has_consent, &labels)
+                .map_err(not_allowed)?;
+            if !doc.readers.contains(&s.actor) {
+                return Err(Error::integrity(
+                    "its actor could not read the document to pass it on",
+                ));
+            }
+            if d.readers.iter().any(|x| !party.contains(x)) {
+                return Err(Error::integrity(
+                    "it gives access to someone outside the receiving party",
+                ));
+            }
+            doc.readers.extend(d.readers.iter().cloned());
+        }
+        Act::Revoke(v) => {
+            policy::check_live(r.state).map_err(not_allowed)?;
+            let doc = r.docs.get_mut(&v.num).ok_or_else(unknown)?;
+            policy::check_may_revoke(&roles, &doc.facts, &v.from, &labels).map_err(not_allowed)?;
+            let could_read = doc.readers.contains(&s.actor);
+            for reader in &v.removed {
+                doc.readers.remove(reader);
+            }
+            r.consents.remove(&(v.num, v.from.clone()));
+            if let Some(k) = &v.rekey {
+                if !could_read {
+                    return Err(Error::integrity(
+                        "it re-keys a document its actor could not read",
+                    ));
+                }
+                let kept: BTreeSet<String> = k.readers.iter().cloned().collect();
+                if !kept.is_subset(&doc.readers) {
+                    return Err(Error::integrity(
+                        "its rekey gives access to someone who had none",
+                    ));
+                }
+                doc.readers = kept;
+                doc.body = BodyBinding {
+                    encoding: k.encoding.clone(),
+                    blob_sha256: k.blob_sha256.clone(),
+                    blob_size: k.blob_size,
+                    meta_sha256: k.meta_sha256.clone(),
+                };
+                doc.body_seq = seq;
+            }
+        }
+        Act::Seal(seal) => {
+            policy::check_may_seal(&roles, r.state).map_err(not_allowed)?;
+            crate::case::policy::parse_date(&seal.retain_until)?;
+            // Live access ends: retained documents stay with the parties and the
+            // archivist; everything else is reachable only through escrow.
+            let parties: BTreeSet<String> = labels
+                .iter()
+                .flat_map(|l| r.fingerprints_in(&Audience::Party(l.clone())))
+                .collect();
+            let archivist = r.fingerprints_in(&Audience::Archivist);
+            for doc in r.docs.values_mut() {
+                if retained_at_seal(doc.facts.category) {
+                    doc.readers = doc
+                        .readers
+                        .iter()
+                        .filter(|f| parties.contains(*f) || archivist.contains(*f))
+                        .cloned()
+                        .collect();
+                } else {
+                    doc.readers.clear();
+                }
+            }
+            r.consents.clear();
+            r.state = CaseState::Sealed;
+        }
+        Act::Destroy(_) => {
+            if !roles.contains(&Role::Archivist) {
+                return Err(not_allowed(Error::refused("only the archivist may destroy")));
+            }
+            if r.state != CaseState::Sealed {
+                return Err(not_allowed(Error::refused("only a sealed case can be destroyed")));
+            }
+            r.state = CaseState::Destroyed;
+        }
+    }
+    Ok(())
+}
