@@ -583,15 +583,23 @@ pub fn check_may_seal(roles: &[Role], state: CaseState) -> Result<()> {
         CaseState::Open => Err(Error::refused(
             "the case is still open; a mediator or the registrar must close it before it is sealed",
         )),
-        other => Err(Error::refused(format!("the case is already {}", other.as_str()))),
+        other => Err(Error::refused(format!(
+            "the case is already {}",
+            other.as_str()
+        ))),
     }
 }
 
 /// Parse a calendar date `YYYY-MM-DD` (checked to exist), returned unchanged.
 pub fn parse_date(s: &str) -> Result<String> {
     let shaped = s.len() == 10
-        && s.char_indices()
-            .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+        && s.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     if !shaped || humantime::parse_rfc3339(&format!("{s}T00:00:00Z")).is_err() {
         return Err(Error::usage(format!(
             "`{s}` is not a date; write it as YYYY-MM-DD (e.g. 2036-12-31)"
@@ -666,7 +674,14 @@ mod tests {
     #[test]
     fn dates_are_checked() {
         assert_eq!(parse_date("2036-12-31").unwrap(), "2036-12-31");
-        for bad in ["2036-02-30", "2036-13-01", "36-12-31", "2036/12/31", "", "2036-12-31x"] {
+        for bad in [
+            "2036-02-30",
+            "2036-13-01",
+            "36-12-31",
+            "2036/12/31",
+            "",
+            "2036-12-31x",
+        ] {
             assert!(parse_date(bad).is_err(), "{bad} accepted");
         }
         assert_eq!(today().len(), 10);

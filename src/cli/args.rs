@@ -226,6 +226,32 @@ Each export is a signed act in the case log that names the recipient."
         output: PathBuf,
     },
 
+    /// Seal a closed case into one archive file (the archivist).
+    #[command(
+        after_help = "Example:\n  sealroom seal IOMed-2026-014 --retain-until 2036-12-31 -o IOMed-2026-014.sealed -i archivist.id\n\n\
+The archive holds the charter, the whole signed log, every surviving ciphertext, the escrow\n\
+wraps and the custodians' encrypted shares, with a manifest you sign. It is verified before\n\
+anything changes in the vault; then live access is shredded: party and mediator key wraps\n\
+go, mediator notes are destroyed (their hashes stay in the log), and only settlement and\n\
+procedural documents stay readable (by the parties and you). Copy the archive to the\n\
+institution's records storage."
+    )]
+    Seal {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Last day the archive must be kept (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        retain_until: String,
+        /// Where to write the archive (must not exist).
+        #[arg(short, long, value_name = "ARCHIVE")]
+        output: PathBuf,
+    },
+
+    /// Verify, show, release, open and destroy sealed archives.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+
     /// Show a case's history; with --verify, check the whole log.
     #[command(
         after_help = "Examples:\n  sealroom log IOMed-2026-014\n  sealroom log IOMed-2026-014 --verify\n\n\
@@ -253,6 +279,74 @@ OK or names the first bad entry."
         /// Folder for the demo's vault and identities (default: a temporary folder).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+    },
+}
+
+/// The archive commands.
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Check an archive with no vault and no key: every member, every signature, the log.
+    #[command(
+        after_help = "Example:\n  sealroom archive verify IOMed-2026-014.sealed\n  sealroom archive verify IOMed-2026-014.sealed --certificate destroyed.cert"
+    )]
+    Verify {
+        /// The archive file.
+        archive: PathBuf,
+        /// A destruction certificate: its key material may then be absent.
+        #[arg(long, value_name = "CERTIFICATE")]
+        certificate: Option<PathBuf>,
+    },
+    /// Describe an archive: parties, dates, retention, documents (no confidential data).
+    Show {
+        /// The archive file.
+        archive: PathBuf,
+        /// A destruction certificate, for a destroyed archive.
+        #[arg(long, value_name = "CERTIFICATE")]
+        certificate: Option<PathBuf>,
+    },
+    /// Release your escrow share (as a custodian, -i) to a requester's card.
+    #[command(
+        after_help = "Example:\n  sealroom archive release IOMed-2026-014.sealed --to court-clerk.card -o share-c1.release -i c1.id"
+    )]
+    Release {
+        /// The archive file.
+        archive: PathBuf,
+        /// The requester's card.
+        #[arg(long, value_name = "CARD")]
+        to: PathBuf,
+        /// Where to write the release (must not exist).
+        #[arg(short, long, value_name = "SHARE")]
+        output: PathBuf,
+    },
+    /// Open an archive with enough released shares (you, -i, are the requester).
+    #[command(
+        after_help = "Example:\n  sealroom archive open IOMed-2026-014.sealed --share s1.release --share s3.release -o opened/ -i clerk.id\n\n\
+Writes every escrowed and retained document, named by its title, and INDEX.txt/INDEX.json\n\
+into a new folder, only if every check passed."
+    )]
+    Open {
+        /// The archive file.
+        archive: PathBuf,
+        /// A share release made out to you (repeat).
+        #[arg(long = "share", value_name = "SHARE", required = true)]
+        shares: Vec<PathBuf>,
+        /// The folder to create.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Destroy an archive's key material after its retention date (the archivist).
+    #[command(
+        after_help = "Example:\n  sealroom archive destroy IOMed-2026-014.sealed -o IOMed-2026-014.destroyed.cert -i archivist.id\n\n\
+Refused before the retention date. Writes a signed certificate, then rewrites the archive\n\
+without the custodians' shares and key wraps, so nothing in it can be opened again. Copies\n\
+of the archive elsewhere must be disposed of by the institution (see docs/guide-archivist.md)."
+    )]
+    Destroy {
+        /// The archive file (rewritten in place).
+        archive: PathBuf,
+        /// Where to write the certificate (must not exist).
+        #[arg(short, long, value_name = "CERTIFICATE")]
+        output: PathBuf,
     },
 }
 

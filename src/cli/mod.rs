@@ -1,6 +1,7 @@
 //! The command line: parse with clap ([`args`]), run one handler per command family,
 //! print text or JSON. Handlers only translate between the user and the library.
 
+mod archive;
 pub mod args;
 mod cases;
 mod disclosure;
@@ -275,6 +276,12 @@ pub fn run(cli: Cli) -> Result<()> {
             recipient,
             output,
         } => disclosure::export(&ctx, &reference, &num, &recipient, &output),
+        Command::Seal {
+            reference,
+            retain_until,
+            output,
+        } => archive::seal(&ctx, &reference, &retain_until, &output),
+        Command::Archive(cmd) => archive::run(&ctx, cmd),
         Command::Log { reference, verify } => log::log(&ctx, &reference, verify),
         Command::Receipt(cmd) => log::receipt(&ctx, cmd),
         Command::Demo { dir } => {

@@ -104,7 +104,8 @@ pub fn replay(reference: &str, statements: &[SignedStatement]) -> Result<Replay>
     let mut out: Option<Replay> = None;
     for (i, signed) in statements.iter().enumerate() {
         let i = i as u64;
-        let bad = |why: &str| Error::integrity(format!("entry {i} of case {reference} is bad: {why}"));
+        let bad =
+            |why: &str| Error::integrity(format!("entry {i} of case {reference} is bad: {why}"));
         let s: Statement = signed.statement().map_err(|_| bad("it is malformed"))?;
         if s.seq != i || s.case != reference {
             return Err(bad(
@@ -182,9 +183,12 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
                 Owner::Party(l) => Some(l.as_str()),
                 _ => None,
             };
-            let decided = policy::deposit_owner(&roles, d.category, as_party).map_err(not_allowed)?;
+            let decided =
+                policy::deposit_owner(&roles, d.category, as_party).map_err(not_allowed)?;
             if decided != owner {
-                return Err(Error::integrity("its depositor could not deposit for that owner"));
+                return Err(Error::integrity(
+                    "its depositor could not deposit for that owner",
+                ));
             }
             let mut expected = BTreeSet::new();
             for a in policy::readers_on_deposit(d.category, &owner, d.share_with_all, &labels) {
@@ -220,7 +224,9 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
         Act::Read { num } | Act::Export { num, .. } => {
             let doc = r.docs.get(num).ok_or_else(unknown)?;
             if !doc.readers.contains(&s.actor) {
-                return Err(Error::integrity("its actor had no access to the document then"));
+                return Err(Error::integrity(
+                    "its actor had no access to the document then",
+                ));
             }
             if matches!(s.act, Act::Export { .. }) {
                 policy::check_live(r.state).map_err(not_allowed)?;
@@ -238,14 +244,23 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
                 None => false,
                 Some(c) if r.consents.get(&(d.num, d.to.clone())) == Some(&c) => true,
                 Some(_) => {
-                    return Err(Error::integrity("it relies on a consent that is not in force"))
+                    return Err(Error::integrity(
+                        "it relies on a consent that is not in force",
+                    ))
                 }
             };
             let party = r.fingerprints_in(&Audience::Party(d.to.clone()));
             let policy_in_force = r.charter.policy;
             let doc = r.docs.get_mut(&d.num).ok_or_else(unknown)?;
-            policy::disclosure_basis(&roles, &doc.facts, &d.to, policy_in_force, has_consent, &labels)
-                .map_err(not_allowed)?;
+            policy::disclosure_basis(
+                &roles,
+                &doc.facts,
+                &d.to,
+                policy_in_force,
+                has_consent,
+                &labels,
+            )
+            .map_err(not_allowed)?;
             if !doc.readers.contains(&s.actor) {
                 return Err(Error::integrity(
                     "its actor could not read the document to pass it on",
@@ -316,10 +331,14 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
         }
         Act::Destroy(_) => {
             if !roles.contains(&Role::Archivist) {
-                return Err(not_allowed(Error::refused("only the archivist may destroy")));
+                return Err(not_allowed(Error::refused(
+                    "only the archivist may destroy",
+                )));
             }
             if r.state != CaseState::Sealed {
-                return Err(not_allowed(Error::refused("only a sealed case can be destroyed")));
+                return Err(not_allowed(Error::refused(
+                    "only a sealed case can be destroyed",
+                )));
             }
             r.state = CaseState::Destroyed;
         }

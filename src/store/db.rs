@@ -72,6 +72,7 @@ CREATE TABLE documents (
     deposited_at  TEXT NOT NULL,
     statement_seq INTEGER NOT NULL,
     body_seq      INTEGER NOT NULL,
+    body_state    TEXT NOT NULL DEFAULT 'live' CHECK (body_state IN ('live', 'archived', 'destroyed')),
     PRIMARY KEY (case_id, num),
     FOREIGN KEY (case_id, statement_seq) REFERENCES statements(case_id, seq),
     FOREIGN KEY (case_id, body_seq) REFERENCES statements(case_id, seq)

@@ -250,7 +250,7 @@ impl Vault {
             )?;
             let at = signed.statement()?.at;
             tx.execute(
-                &format!("INSERT INTO documents (case_id, {DOC_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
+                &format!("INSERT INTO documents (case_id, {DOC_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'live')"),
                 params![
                     ctx.id,
                     num,
@@ -337,6 +337,18 @@ impl Vault {
     ) -> Result<OpenDocument> {
         ctx.member_roles(actor)?;
         let row = load_row(&self.conn, ctx, num)?;
+        if row.body_state != "live" {
+            return Err(Error::refused(format!(
+                "#{num} of case {} was {} when the case was sealed; {}",
+                ctx.reference,
+                row.body_state,
+                if row.body_state == "archived" {
+                    "it can be opened only from the sealed archive, by a quorum of custodians"
+                } else {
+                    "only its hash remains, in the case log"
+                }
+            )));
+        }
         let me = actor.fingerprint().to_hex();
         let Some(wrap) = wrap_for(&self.conn, ctx.id, num, &me)? else {
             return Err(self.no_wrap_refusal(ctx, &row)?);

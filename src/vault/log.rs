@@ -156,8 +156,17 @@ fn describe(act: &Act) -> (Option<u64>, String) {
         ),
         Act::Export { num, recipient } => (Some(*num), format!("to {recipient}")),
         Act::Close {} => (None, String::new()),
-        Act::Seal(seal) => (None, format!("sealed, retained until {}", seal.retain_until)),
-        Act::Destroy(d) => (None, format!("archive key material destroyed (retention ended {})", d.retain_until)),
+        Act::Seal(seal) => (
+            None,
+            format!("sealed, retained until {}", seal.retain_until),
+        ),
+        Act::Destroy(d) => (
+            None,
+            format!(
+                "archive key material destroyed (retention ended {})",
+                d.retain_until
+            ),
+        ),
     }
 }
 
@@ -318,7 +327,9 @@ impl Vault {
             let mut stmt = self
                 .conn
                 .prepare("SELECT size, root FROM checkpoints WHERE case_id = ?1")?;
-            let found = stmt.query_map([ctx.id], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+            let found = stmt.query_map([ctx.id], |r| {
+                Ok((r.get::<_, u64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?;
             for row in found {
                 let (size, root) = row?;
                 checkpoints.insert(size, root);
@@ -327,9 +338,13 @@ impl Vault {
         // Leaves first: a changed entry is named by its position even before replay.
         let mut tree = RootBuilder::new();
         for (i, (seq, signed, stored_leaf)) in rows.iter().enumerate() {
-            let bad = |why: &str| Error::integrity(format!("entry {i} of case {reference} is bad: {why}"));
+            let bad = |why: &str| {
+                Error::integrity(format!("entry {i} of case {reference} is bad: {why}"))
+            };
             if *seq != i as u64 {
-                return Err(bad("it is out of place: an entry was deleted, reordered or inserted"));
+                return Err(bad(
+                    "it is out of place: an entry was deleted, reordered or inserted",
+                ));
             }
             let leaf = merkle::leaf_hash(&signed.entry());
             if stored_leaf.as_slice() != leaf {
@@ -338,7 +353,9 @@ impl Vault {
             tree.push(leaf);
             if let Some(root) = checkpoints.get(&tree.size()) {
                 if root.as_slice() != tree.root() {
-                    return Err(bad("the checkpoint after it commits to a different history"));
+                    return Err(bad(
+                        "the checkpoint after it commits to a different history",
+                    ));
                 }
             }
         }
@@ -358,12 +375,16 @@ impl Vault {
         // Every document row must carry the body the log signed.
         for row in super::records::load_rows(&self.conn, ctx.id)? {
             let doc = docs.get(&row.num).ok_or_else(|| {
-                Error::integrity(format!("#{} of case {reference} is not in the log", row.num))
+                Error::integrity(format!(
+                    "#{} of case {reference} is not in the log",
+                    row.num
+                ))
             })?;
             if row.body_seq != doc.body_seq
                 || row.blob != doc.body.blob_sha256
                 || row.encoding != doc.body.encoding
-                || hex(&crate::crypto::digest::sha256(&row.meta)) != doc.body.meta_sha256 && !row.meta.is_empty()
+                || hex(&crate::crypto::digest::sha256(&row.meta)) != doc.body.meta_sha256
+                    && !row.meta.is_empty()
             {
                 return Err(Error::integrity(format!(
                     "#{} of case {reference} differs from the body its statements sign",
@@ -384,7 +405,9 @@ impl Vault {
         for (num, reader) in &wraps {
             if reader == ESCROW_READER {
                 let escrowed = docs.get(num).map(|d| d.facts.category.escrowed());
-                if escrowed != Some(true) || replayed.state != CaseState::Open && replayed.state != CaseState::Closed {
+                if escrowed != Some(true)
+                    || replayed.state != CaseState::Open && replayed.state != CaseState::Closed
+                {
                     return Err(Error::integrity(format!(
                         "#{num} of case {reference} has an escrow wrap the log does not authorise"
                     )));

@@ -8,7 +8,7 @@ mod cases;
 mod disclosure;
 mod documents;
 mod log;
-mod records;
+pub(crate) mod records;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -43,8 +43,8 @@ pub const LOG_KEY_FILE: &str = "log.key";
 /// An open vault.
 pub struct Vault {
     root: PathBuf,
-    conn: Connection,
-    blobs: BlobStore,
+    pub(crate) conn: Connection,
+    pub(crate) blobs: BlobStore,
 }
 
 /// One member of a case, as loaded from the database.
@@ -255,10 +255,14 @@ impl Vault {
     /// loaded, the act fails: nothing happens unlogged.
     pub(crate) fn log_signer(&self) -> Result<LogSigner> {
         let vault_id = self.vault_id()?;
-        let pkcs8 = zeroize::Zeroizing::new(
-            std::fs::read(self.root.join(LOG_KEY_FILE))
-                .map_err(|e| io_error("loading the vault's log key (nothing was done)", e))?,
-        );
+        let path = self.root.join(LOG_KEY_FILE);
+        let pkcs8 = zeroize::Zeroizing::new(std::fs::read(&path).map_err(|e| {
+            Error::io(format!(
+                "the vault's log key {} cannot be read ({}), so the act cannot be logged and was not done; restore log.key from the vault's backup",
+                path.display(),
+                if e.kind() == std::io::ErrorKind::NotFound { "it is missing".to_owned() } else { e.to_string() }
+            ))
+        })?);
         let key = LogKey::from_pkcs8(&receipt::key_name(&vault_id), &pkcs8)
             .map_err(|_| Error::integrity("the vault's log key is damaged; nothing was done"))?;
         if key.public().to_verifier_string() != self.log_verifier()?.to_verifier_string() {
@@ -271,7 +275,7 @@ impl Vault {
 
     /// Begin a write transaction that takes the write lock at once, so two commands
     /// never interleave their reads of "the next number" and their writes.
-    fn write_tx(&mut self) -> Result<Transaction<'_>> {
+    pub(crate) fn write_tx(&mut self) -> Result<Transaction<'_>> {
         Ok(self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
@@ -377,6 +381,13 @@ pub(crate) fn append_statement(
     };
     let signed = SignedStatement::sign(&statement, actor)?;
     let leaf = merkle::leaf_hash(&signed.entry());
+    let unlogged = |e: rusqlite::Error| {
+        let reason = Error::from(e);
+        Error::io(format!(
+            "the case log could not be written, so the act was not done ({})",
+            reason.message()
+        ))
+    };
     tx.execute(
         "INSERT INTO statements (case_id, seq, act, actor, at, body, signature, leaf_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -390,7 +401,8 @@ pub(crate) fn append_statement(
             signed.signature,
             leaf.to_vec()
         ],
-    )?;
+    )
+    .map_err(unlogged)?;
     let mut tree = RootBuilder::new();
     {
         let mut stmt =

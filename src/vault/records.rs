@@ -57,9 +57,11 @@ pub(crate) struct DocumentRow {
     pub deposited_at: String,
     pub statement_seq: u64,
     pub body_seq: u64,
+    /// `live`, `archived` (sealed away into the archive) or `destroyed`.
+    pub body_state: String,
 }
 
-pub(crate) const DOC_COLUMNS: &str = "num, owner, category, confidential, depositor, encoding, blob, blob_size, meta, deposited_at, statement_seq, body_seq";
+pub(crate) const DOC_COLUMNS: &str = "num, owner, category, confidential, depositor, encoding, blob, blob_size, meta, deposited_at, statement_seq, body_seq, body_state";
 
 fn doc_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
     Ok(DocumentRow {
@@ -75,6 +77,7 @@ fn doc_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
         deposited_at: r.get(9)?,
         statement_seq: r.get(10)?,
         body_seq: r.get(11)?,
+        body_state: r.get(12)?,
     })
 }
 

@@ -1,0 +1,281 @@
+//! Destruction at the end of retention: the archivist signs a certificate naming the
+//! archive (by its manifest hash and its file hash) and the key material removed, then
+//! the archive is rewritten without the custodians' shares and the document-key wraps,
+//! so its ciphertexts can never be opened again.
+
+use std::io::Read;
+use std::path::Path;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use super::format::{self, ArchiveWriter};
+use super::verify::verify_full;
+use crate::case::charter::MemberRecord;
+use crate::case::policy::{self, Role};
+use crate::crypto::digest::{hex, HashingReader};
+use crate::error::{io_error, Error, Result};
+use crate::identity::{Card, Identity};
+
+const DOMAIN: &[u8] = b"sealroom destruction certificate v1\0";
+/// The certificate format tag.
+pub const FORMAT: &str = "sealroom-destruction-v1";
+
+/// What the archivist certifies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateBody {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Case reference.
+    pub case: String,
+    /// The vault the case was kept in.
+    pub vault: String,
+    /// SHA-256 (hex) of the archive's manifest.
+    pub manifest_sha256: String,
+    /// SHA-256 (hex) of the whole archive file before destruction.
+    pub archive_sha256: String,
+    /// The retention date that had passed.
+    pub retain_until: String,
+    /// When (RFC 3339).
+    pub destroyed_at: String,
+    /// The key-material members removed from the archive.
+    pub removed: Vec<String>,
+    /// The archivist.
+    pub archivist: MemberRecord,
+}
+
+/// A signed destruction certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Certificate {
+    /// What is certified.
+    pub body: CertificateBody,
+    /// The archivist's Ed25519 signature over the domain and the body's compact JSON.
+    pub signature: String,
+}
+
+fn message(body: &CertificateBody) -> Result<Vec<u8>> {
+    let mut m = DOMAIN.to_vec();
+    m.extend_from_slice(
+        &serde_json::to_vec(body).map_err(|e| Error::io(format!("encoding failed: {e}")))?,
+    );
+    Ok(m)
+}
+
+impl Certificate {
+    /// Parse a certificate file's text.
+    pub fn parse(text: &str) -> Result<Self> {
+        let c: Certificate = serde_json::from_str(text).map_err(|_| {
+            Error::usage("this is not a sealroom destruction certificate (expected its JSON)")
+        })?;
+        if c.body.format != FORMAT {
+            return Err(Error::usage(
+                "this destruction certificate has an unknown format",
+            ));
+        }
+        Ok(c)
+    }
+
+    /// The certificate as pretty JSON.
+    pub fn to_text(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Check the signature, by the archive's archivist.
+    pub fn verify(&self, archivist: &Card) -> Result<()> {
+        let signer = self.body.archivist.card()?;
+        let sig = B64.decode(&self.signature).map_err(|_| {
+            Error::integrity("the destruction certificate's signature is malformed")
+        })?;
+        if signer.fingerprint() != archivist.fingerprint()
+            || !signer.verify(&message(&self.body)?, &sig)
+        {
+            return Err(Error::integrity(
+                "the destruction certificate is not signed by the archive's archivist",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Destroy the key material of the archive at `path`, writing the certificate to
+/// `certificate_out`. Refused before the retention date has passed.
+pub fn destroy(path: &Path, archivist: &Identity, certificate_out: &Path) -> Result<Certificate> {
+    destroy_on(path, archivist, certificate_out, &policy::today())
+}
+
+/// [`destroy`] as if today were `today` (`YYYY-MM-DD`); tests use it to step past a
+/// retention date without a clock that lies to the whole program.
+pub fn destroy_on(
+    path: &Path,
+    archivist: &Identity,
+    certificate_out: &Path,
+    today: &str,
+) -> Result<Certificate> {
+    if certificate_out.exists() {
+        return Err(Error::refused(format!(
+            "{} already exists; sealroom does not overwrite files",
+            certificate_out.display()
+        )));
+    }
+    let open = || {
+        std::fs::File::open(path).map_err(|e| io_error(format!("reading {}", path.display()), e))
+    };
+    let verified = verify_full(std::io::BufReader::new(open()?), None).map_err(|e| {
+        Error::new(
+            e.kind(),
+            format!(
+                "{} (an archive already destroyed verifies only with its certificate)",
+                e.message()
+            ),
+        )
+    })?;
+    let manifest = &verified.manifest;
+    if manifest.archivist.card()?.fingerprint() != archivist.fingerprint()
+        || !verified
+            .replay
+            .roles_of(&archivist.fingerprint().to_hex())
+            .contains(&Role::Archivist)
+    {
+        return Err(Error::refused(
+            "only the archivist who sealed the archive may destroy it",
+        ));
+    }
+    if today <= manifest.retain_until.as_str() {
+        return Err(Error::refused(format!(
+            "the archive must be kept until {} (today is {today}); destruction is refused before then",
+            manifest.retain_until
+        )));
+    }
+    let mut hasher = HashingReader::new(open()?);
+    std::io::copy(&mut hasher, &mut std::io::sink())
+        .map_err(|e| io_error("hashing the archive", e))?;
+    let (archive_hash, _) = hasher.finish();
+    let removed: Vec<String> = manifest
+        .members
+        .iter()
+        .map(|m| m.path.clone())
+        .filter(|p| format::is_key_material(p))
+        .collect();
+    let body = CertificateBody {
+        format: FORMAT.to_owned(),
+        case: manifest.case.clone(),
+        vault: manifest.vault.clone(),
+        manifest_sha256: verified.report.manifest_sha256.clone(),
+        archive_sha256: hex(&archive_hash),
+        retain_until: manifest.retain_until.clone(),
+        destroyed_at: crate::log::statement::now(),
+        removed: removed.clone(),
+        archivist: MemberRecord::new(&Role::Archivist, &archivist.card()),
+    };
+    let certificate = Certificate {
+        signature: B64.encode(archivist.sign(&message(&body)?)),
+        body,
+    };
+    // The certificate is durable before anything is removed.
+    crate::store::fsutil::write_new_private(certificate_out, certificate.to_text().as_bytes())
+        .map_err(|e| io_error(format!("writing {}", certificate_out.display()), e))?;
+
+    // Rewrite the archive without its key material, then replace it atomically.
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".sealroom-destroy-")
+        .tempfile_in(&dir)
+        .map_err(|e| io_error(format!("creating a file in {}", dir.display()), e))?;
+    let mtime = humantime::parse_rfc3339(&manifest.sealed_at)
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut writer = ArchiveWriter::new(
+        std::io::BufWriter::new(
+            temp.reopen()
+                .map_err(|e| io_error("writing the archive", e))?,
+        ),
+        mtime,
+    );
+    let mut archive = tar::Archive::new(std::io::BufReader::new(open()?));
+    for entry in archive
+        .entries()
+        .map_err(|_| Error::integrity("the archive is damaged"))?
+    {
+        let mut entry = entry.map_err(|_| Error::integrity("the archive is damaged"))?;
+        let name = entry
+            .path()
+            .map_err(|_| Error::integrity("the archive is damaged"))?
+            .to_string_lossy()
+            .into_owned();
+        if removed.contains(&name) {
+            continue;
+        }
+        let size = entry.size();
+        writer.add(&name, size, &mut entry as &mut dyn Read)?;
+    }
+    let file = writer
+        .finish()?
+        .into_inner()
+        .map_err(|e| io_error("writing the archive", e.into_error()))?;
+    file.sync_all()
+        .map_err(|e| io_error("flushing the archive", e))?;
+    drop(file);
+    super::verify::verify_archive(
+        std::fs::File::open(temp.path()).map_err(|e| io_error("re-reading the archive", e))?,
+        Some(&certificate),
+    )?;
+    temp.persist(path)
+        .map_err(|e| io_error(format!("replacing {}", path.display()), e.error))?;
+    crate::store::fsutil::sync_parent(path)
+        .map_err(|e| io_error("flushing the archive's folder", e))?;
+    Ok(certificate)
+}
+
+impl crate::vault::Vault {
+    /// Record in the vault that a sealed case's archive was destroyed: the archivist's
+    /// signed destroy statement, and the case marked destroyed.
+    pub fn record_destruction(
+        &mut self,
+        archivist: &Identity,
+        certificate: &Certificate,
+    ) -> Result<u64> {
+        let reference = certificate.body.case.clone();
+        let ctx = crate::vault::Vault::case_context(&self.conn, &reference)?;
+        let roles = ctx.member_roles(archivist)?;
+        if !roles.contains(&Role::Archivist) {
+            return Err(Error::refused(
+                "only the case's archivist may record its destruction",
+            ));
+        }
+        if ctx.state != policy::CaseState::Sealed {
+            return Err(Error::refused(format!(
+                "case {reference} is {}, not sealed",
+                ctx.state.as_str()
+            )));
+        }
+        let signer = self.log_signer()?;
+        let tx = self.write_tx()?;
+        let (seq, _) = crate::vault::append_statement(
+            &tx,
+            &signer,
+            ctx.id,
+            &reference,
+            archivist,
+            crate::log::statement::Act::Destroy(crate::log::statement::Destroy {
+                manifest_sha256: certificate.body.manifest_sha256.clone(),
+                retain_until: certificate.body.retain_until.clone(),
+            }),
+        )?;
+        tx.execute(
+            "UPDATE cases SET state = 'destroyed' WHERE id = ?1",
+            [ctx.id],
+        )?;
+        tx.commit()?;
+        Ok(seq)
+    }
+}

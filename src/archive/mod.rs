@@ -1,0 +1,129 @@
+//! Sealed archives: one tar file per closed case that anyone can verify without a key
+//! and only a quorum of custodians can open; retention ends in destruction.
+//!
+//! - [`format`]: the members, the signed manifest, the document index.
+//! - [`seal`]: writing an archive from a vault and shredding live access.
+//! - [`verify`]: checking an archive with no vault and no key.
+//! - [`release`]: custodians' share releases, and opening with them.
+//! - [`destroy`]: the destruction certificate and the removal of key material.
+
+pub mod destroy;
+pub mod format;
+pub mod release;
+pub mod seal;
+pub mod verify;
+
+use std::io::Read;
+
+use serde::Serialize;
+
+use crate::case::policy::Role;
+use crate::error::Result;
+use crate::log::statement::Act;
+
+/// A public description of an archive (no confidential metadata).
+#[derive(Clone, Debug, Serialize)]
+pub struct ArchiveSummary {
+    /// Case reference.
+    pub case: String,
+    /// Public case title.
+    pub title: Option<String>,
+    /// Disclosure policy of the case.
+    pub policy: String,
+    /// Parties: label and members' names.
+    pub parties: Vec<(String, Vec<String>)>,
+    /// Mediators' names.
+    pub mediators: Vec<String>,
+    /// The archivist's name.
+    pub archivist: String,
+    /// Custodians needed to open / custodians.
+    pub threshold: u32,
+    /// Custodians' names.
+    pub custodians: Vec<String>,
+    /// When the case was opened.
+    pub opened_at: String,
+    /// When it was closed.
+    pub closed_at: Option<String>,
+    /// When it was sealed.
+    pub sealed_at: String,
+    /// Last day of retention.
+    pub retain_until: String,
+    /// Documents: number, category, owner, disposition.
+    pub documents: Vec<verify_doc::Listed>,
+    /// The archive's identity.
+    pub manifest_sha256: String,
+}
+
+/// Listing types.
+pub mod verify_doc {
+    use serde::Serialize;
+
+    /// One document in `archive show`.
+    #[derive(Clone, Debug, Serialize)]
+    pub struct Listed {
+        /// Case number.
+        pub num: u64,
+        /// Category.
+        pub category: String,
+        /// Owner label.
+        pub owner: String,
+        /// `retained`, `escrowed` or `destroyed`.
+        pub disposition: String,
+    }
+}
+
+/// Verify an archive and describe it.
+pub fn show(
+    input: impl Read,
+    certificate: Option<&destroy::Certificate>,
+) -> Result<ArchiveSummary> {
+    let v = verify::verify_full(input, certificate)?;
+    let members = &v.replay.members;
+    let names = |role: &Role| -> Vec<String> {
+        members
+            .iter()
+            .filter(|(r, _)| r == role)
+            .map(|(_, c)| c.name().to_owned())
+            .collect()
+    };
+    let mut parties: Vec<(String, Vec<String>)> = Vec::new();
+    for (r, c) in members {
+        if let Role::Party(l) = r {
+            match parties.iter_mut().find(|(label, _)| label == l) {
+                Some((_, names)) => names.push(c.name().to_owned()),
+                None => parties.push((l.clone(), vec![c.name().to_owned()])),
+            }
+        }
+    }
+    let closed_at = v
+        .replay
+        .statements
+        .iter()
+        .find(|s| matches!(s.act, Act::Close {}))
+        .map(|s| s.at.clone());
+    Ok(ArchiveSummary {
+        case: v.manifest.case.clone(),
+        title: v.replay.charter.title.clone(),
+        policy: v.replay.charter.policy.as_str().to_owned(),
+        parties,
+        mediators: names(&Role::Mediator),
+        archivist: v.manifest.archivist.name.clone(),
+        threshold: v.replay.charter.threshold,
+        custodians: names(&Role::Custodian),
+        opened_at: v.replay.statements[0].at.clone(),
+        closed_at,
+        sealed_at: v.manifest.sealed_at.clone(),
+        retain_until: v.manifest.retain_until.clone(),
+        documents: v
+            .documents
+            .iter()
+            .map(|d| verify_doc::Listed {
+                num: d.num,
+                category: d.category.clone(),
+                owner: d.owner.clone(),
+                disposition: d.disposition.clone(),
+            })
+            .collect(),
+        manifest_sha256: v.report.manifest_sha256,
+    })
+}

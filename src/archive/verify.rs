@@ -1,0 +1,267 @@
+//! Verifying a sealed archive with no vault and no key: every member's hash against the
+//! archivist-signed manifest, the manifest's signature by the charter's archivist,
+//! every statement of the log (replayed under the case's rules), the log's root against
+//! its final checkpoint, and the document index against the log.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use serde::Serialize;
+
+use super::destroy::Certificate;
+use super::format::{self, DocumentEntry, Manifest, MemberEntry};
+use crate::case::policy::{CaseState, Category};
+use crate::crypto::digest::{hex, sha256};
+use crate::error::{Error, Result};
+use crate::log::checkpoint::LogVerifier;
+use crate::log::merkle::{self, RootBuilder};
+use crate::log::receipt;
+use crate::log::replay::{self, retained_at_seal, Replay};
+use crate::log::statement::{Act, SignedStatement};
+
+/// What a verified archive is.
+#[derive(Clone, Debug, Serialize)]
+pub struct ArchiveReport {
+    /// Case reference.
+    pub case: String,
+    /// SHA-256 of the manifest (hex): the archive's identity.
+    pub manifest_sha256: String,
+    /// Members checked.
+    pub members: usize,
+    /// Log entries replayed.
+    pub entries: u64,
+    /// Last day of retention.
+    pub retain_until: String,
+    /// Whether a destruction certificate was checked and its key material is gone.
+    pub destroyed: bool,
+}
+
+/// Everything a verified archive holds that opening and showing need.
+pub(crate) struct VerifiedArchive {
+    pub report: ArchiveReport,
+    pub manifest: Manifest,
+    pub replay: Replay,
+    pub documents: Vec<DocumentEntry>,
+    pub small: BTreeMap<String, Vec<u8>>,
+}
+
+/// Verify an archive read from `input`; with a destruction certificate, its key
+/// material may be absent.
+pub fn verify_archive(
+    input: impl Read,
+    certificate: Option<&Certificate>,
+) -> Result<ArchiveReport> {
+    verify_full(input, certificate).map(|v| v.report)
+}
+
+pub(crate) fn verify_full(
+    input: impl Read,
+    certificate: Option<&Certificate>,
+) -> Result<VerifiedArchive> {
+    let contents = format::read_contents(input)?;
+    let manifest_bytes = contents.small.get(format::MANIFEST).ok_or_else(|| {
+        Error::integrity("the archive has no manifest (sealroom-archive/manifest.json is missing)")
+    })?;
+    let manifest = Manifest::parse(manifest_bytes)?;
+    let manifest_sha256 = hex(&sha256(manifest_bytes));
+    let archivist = manifest.archivist.card()?;
+    let sig = contents.small.get(format::MANIFEST_SIG).ok_or_else(|| {
+        Error::integrity("the archive's manifest is not signed (manifest.sig is missing)")
+    })?;
+    if !Manifest::verify_signature(manifest_bytes, sig, &archivist) {
+        return Err(Error::integrity(
+            "the manifest's signature does not verify: the manifest was altered or not signed by its archivist",
+        ));
+    }
+
+    // Certificate first: it decides which members may be missing.
+    let removed: Vec<String> = match certificate {
+        Some(cert) => {
+            cert.verify(&archivist)?;
+            if cert.body.manifest_sha256 != manifest_sha256 {
+                return Err(Error::integrity(
+                    "the destruction certificate is for another archive",
+                ));
+            }
+            cert.body.removed.clone()
+        }
+        None => Vec::new(),
+    };
+
+    // Members: changed, missing, added, renamed, each named.
+    let listed: BTreeMap<String, MemberEntry> = manifest
+        .members
+        .iter()
+        .map(|m| (m.path.clone(), m.clone()))
+        .collect();
+    let mut problems = Vec::new();
+    let mut missing = Vec::new();
+    for (path, m) in &listed {
+        match contents.members.get(path) {
+            Some(found) if found.sha256 == m.sha256 && found.size == m.size => {}
+            Some(_) => problems.push(format!("{path} was changed")),
+            None if removed.contains(path) && format::is_key_material(path) => {}
+            None => missing.push(m.clone()),
+        }
+    }
+    for (path, found) in &contents.members {
+        if path == format::MANIFEST || path == format::MANIFEST_SIG || listed.contains_key(path) {
+            continue;
+        }
+        if let Some(pos) = missing.iter().position(|m| m.sha256 == found.sha256) {
+            let from = missing.remove(pos);
+            problems.push(format!("{} was renamed to {path}", from.path));
+        } else {
+            problems.push(format!("{path} was added"));
+        }
+    }
+    for m in &missing {
+        problems.push(format!("{} is missing", m.path));
+    }
+    if let Some(cert) = certificate {
+        for path in &cert.body.removed {
+            if contents.members.contains_key(path) {
+                problems.push(format!(
+                    "{path} should have been destroyed but is still there"
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::integrity(format!(
+            "the archive does not match its signed manifest: {}",
+            problems.join("; ")
+        )));
+    }
+
+    // The log: replayed in full, its root against the final checkpoint.
+    let small = contents.small;
+    let get = |path: &str| {
+        small
+            .get(path)
+            .ok_or_else(|| Error::integrity(format!("the archive lacks {path}")))
+    };
+    let entries = format::decode_entries(get(format::LOG_ENTRIES)?)?;
+    let statements = entries
+        .iter()
+        .map(|e| SignedStatement::from_entry(e))
+        .collect::<Result<Vec<_>>>()?;
+    let replayed = replay::replay(&manifest.case, &statements)?;
+    let mut tree = RootBuilder::new();
+    for e in &entries {
+        tree.push(merkle::leaf_hash(e));
+    }
+    let verifier_text = std::str::from_utf8(get(format::LOG_VERIFIER)?)
+        .map_err(|_| Error::integrity("the archive's log key is malformed"))?;
+    let verifier = LogVerifier::parse(verifier_text.trim_end_matches('\n'))
+        .map_err(|e| Error::integrity(format!("the archive's log key is malformed ({e})")))?;
+    let note = std::str::from_utf8(get(format::LOG_CHECKPOINT)?)
+        .map_err(|_| Error::integrity("the archive's checkpoint is malformed"))?;
+    let checkpoint = verifier.verify(note).map_err(|e| {
+        Error::integrity(format!(
+            "the archive's final checkpoint does not verify ({e})"
+        ))
+    })?;
+    if checkpoint.origin != receipt::origin(&manifest.vault, &manifest.case)
+        || verifier.name() != receipt::key_name(&manifest.vault)
+    {
+        return Err(Error::integrity(
+            "the archive's checkpoint names another vault or case",
+        ));
+    }
+    if checkpoint.size != tree.size() || checkpoint.root != tree.root() {
+        return Err(Error::integrity(
+            "the archive's log does not match its final checkpoint: entries were changed, added or removed",
+        ));
+    }
+
+    // The seal: the last entry, by the charter's archivist, binding these contents.
+    let seal_index = replayed.statements.len() as u64 - 1;
+    let last = replayed
+        .statements
+        .last()
+        .ok_or_else(|| Error::integrity("the archive's log is empty"))?;
+    let Act::Seal(seal) = &last.act else {
+        return Err(Error::integrity(
+            "the archive's log does not end with its seal",
+        ));
+    };
+    if replayed.state != CaseState::Sealed
+        || manifest.seal_entry != seal_index
+        || seal.retain_until != manifest.retain_until
+        || last.actor != archivist.fingerprint().to_hex()
+        || last.at != manifest.sealed_at
+    {
+        return Err(Error::integrity(
+            "the manifest does not agree with the seal statement in the log",
+        ));
+    }
+    let covered: BTreeMap<String, MemberEntry> = listed
+        .iter()
+        .filter(|(p, _)| format::in_contents_digest(p))
+        .map(|(p, m)| (p.clone(), m.clone()))
+        .collect();
+    if format::contents_digest(&covered) != seal.contents_sha256 {
+        return Err(Error::integrity(
+            "the archive's contents differ from what the archivist's seal statement binds",
+        ));
+    }
+
+    // The index against the log: every surviving body is the one its statements sign.
+    let documents: Vec<DocumentEntry> = serde_json::from_slice(get(format::DOCUMENTS)?)
+        .map_err(|_| Error::integrity("the archive's document index is malformed"))?;
+    if documents.len() != replayed.docs.len() {
+        return Err(Error::integrity(
+            "the archive's document index does not list every document",
+        ));
+    }
+    for d in &documents {
+        let doc = replayed.docs.get(&d.num).ok_or_else(|| {
+            Error::integrity(format!(
+                "the index lists #{} which the log never deposited",
+                d.num
+            ))
+        })?;
+        let disposition = match doc.facts.category {
+            Category::MediatorNote => "destroyed",
+            c if retained_at_seal(c) => "retained",
+            _ => "escrowed",
+        };
+        let body = format::doc_path(d.num, "body.age");
+        let body_ok = match listed.get(&body) {
+            Some(m) => disposition != "destroyed" && m.sha256 == doc.body.blob_sha256,
+            None => disposition == "destroyed",
+        };
+        let meta_ok = match listed.get(&format::doc_path(d.num, "meta.age")) {
+            Some(m) => m.sha256 == doc.body.meta_sha256,
+            None => disposition == "destroyed",
+        };
+        if d.disposition != disposition
+            || d.category != doc.facts.category.as_str()
+            || d.owner != doc.facts.owner.label()
+            || d.encoding != doc.body.encoding
+            || d.body_sha256 != doc.body.blob_sha256
+            || !body_ok
+            || !meta_ok
+        {
+            return Err(Error::integrity(format!(
+                "#{} in the archive differs from what the case log signs",
+                d.num
+            )));
+        }
+    }
+    Ok(VerifiedArchive {
+        report: ArchiveReport {
+            case: manifest.case.clone(),
+            manifest_sha256,
+            members: listed.len(),
+            entries: tree.size(),
+            retain_until: manifest.retain_until.clone(),
+            destroyed: certificate.is_some(),
+        },
+        manifest,
+        replay: replayed,
+        documents,
+        small,
+    })
+}

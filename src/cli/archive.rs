@@ -1,0 +1,191 @@
+//! `sealroom seal` and `sealroom archive …`.
+
+use std::path::{Path, PathBuf};
+
+use super::args::ArchiveCommand;
+use super::documents::check_output_free;
+use super::{load_card, Context};
+use crate::archive::destroy::Certificate;
+use crate::archive::release::Release;
+use crate::error::{io_error, Result};
+
+fn open_archive(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
+    let f = std::fs::File::open(path)
+        .map_err(|e| io_error(format!("reading {}", path.display()), e))?;
+    Ok(std::io::BufReader::with_capacity(256 * 1024, f))
+}
+
+fn load_certificate(path: Option<&PathBuf>) -> Result<Option<Certificate>> {
+    path.map(|p| {
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| io_error(format!("reading {}", p.display()), e))?;
+        Certificate::parse(&text)
+    })
+    .transpose()
+}
+
+pub(super) fn seal(
+    ctx: &Context,
+    reference: &str,
+    retain_until: &str,
+    output: &Path,
+) -> Result<()> {
+    check_output_free(output)?;
+    let archivist = ctx.identity()?;
+    let mut vault = ctx.open_vault()?;
+    let s = vault.seal(&archivist, reference, retain_until, output)?;
+    ctx.emit_act(&vault, reference, Some(s.statement), &s, || {
+        let list = |v: &[u64]| {
+            if v.is_empty() {
+                "none".to_owned()
+            } else {
+                v.iter().map(|n| format!("#{n}")).collect::<Vec<_>>().join(" ")
+            }
+        };
+        format!(
+            "Sealed case {} into {} (manifest {}), verified before anything changed.\nRetain until {}.\nStill readable in the vault (parties and archivist): {}\nIn the archive only, under escrow: {}\nMediator notes destroyed (hashes remain in the log): {}\nCopy the archive to the institution's records storage now.\n",
+            s.case,
+            s.archive,
+            &s.manifest_sha256[..16],
+            s.retain_until,
+            list(&s.retained),
+            list(&s.escrowed),
+            list(&s.destroyed)
+        )
+    })
+}
+
+pub(super) fn run(ctx: &Context, cmd: ArchiveCommand) -> Result<()> {
+    match cmd {
+        ArchiveCommand::Verify {
+            archive,
+            certificate,
+        } => {
+            let cert = load_certificate(certificate.as_ref())?;
+            let report =
+                crate::archive::verify::verify_archive(open_archive(&archive)?, cert.as_ref())?;
+            ctx.emit(&report, || {
+                format!(
+                    "OK: the archive of case {} is intact — {} members match the archivist's signed manifest, {} log entries replay under the case's rules and match the final checkpoint.{}\n",
+                    report.case,
+                    report.members,
+                    report.entries,
+                    if report.destroyed { " Its key material was destroyed, as the certificate says." } else { "" }
+                )
+            })
+        }
+        ArchiveCommand::Show {
+            archive,
+            certificate,
+        } => {
+            let cert = load_certificate(certificate.as_ref())?;
+            let s = crate::archive::show(open_archive(&archive)?, cert.as_ref())?;
+            ctx.emit(&s, || {
+                let mut t = format!(
+                    "Archive of case {}{}\n  policy:       {}\n  opened:       {}\n  closed:       {}\n  sealed:       {}\n  retain until: {}\n  manifest:     {}\n  parties:\n",
+                    s.case,
+                    s.title.as_ref().map(|t| format!(" — {t}")).unwrap_or_default(),
+                    s.policy,
+                    s.opened_at,
+                    s.closed_at.as_deref().unwrap_or("-"),
+                    s.sealed_at,
+                    s.retain_until,
+                    s.manifest_sha256
+                );
+                for (label, names) in &s.parties {
+                    t.push_str(&format!("    {label}: {}\n", names.join(", ")));
+                }
+                t.push_str(&format!(
+                    "  mediators:    {}\n  archivist:    {}\n  escrow:       {} of {}\n  documents:\n",
+                    s.mediators.join(", "),
+                    s.archivist,
+                    s.threshold,
+                    if s.custodians.is_empty() { "the archivist alone".to_owned() } else { s.custodians.join(", ") }
+                ));
+                for d in &s.documents {
+                    t.push_str(&format!("    #{:<4} {:<13} {:<12} {}\n", d.num, d.category, d.owner, d.disposition));
+                }
+                t
+            })
+        }
+        ArchiveCommand::Release {
+            archive,
+            to,
+            output,
+        } => {
+            check_output_free(&output)?;
+            let requester = load_card(&to)?;
+            let custodian = ctx.identity()?;
+            let release =
+                crate::archive::release::release(open_archive(&archive)?, &custodian, &requester)?;
+            crate::store::fsutil::write_new_private(&output, release.to_text().as_bytes())
+                .map_err(|e| io_error(format!("writing {}", output.display()), e))?;
+            ctx.emit(&release, || {
+                format!(
+                    "Released your share of case {} to {} ({}) in {}. Only they can use it, and only with this archive.\n",
+                    release.release.case,
+                    requester.name(),
+                    requester.fingerprint(),
+                    output.display()
+                )
+            })
+        }
+        ArchiveCommand::Open {
+            archive,
+            shares,
+            output,
+        } => {
+            if output.exists() {
+                check_output_free(&output)?;
+            }
+            let releases = shares
+                .iter()
+                .map(|p| {
+                    let text = std::fs::read_to_string(p)
+                        .map_err(|e| io_error(format!("reading {}", p.display()), e))?;
+                    Release::parse(&text)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let requester = ctx.identity()?;
+            let opened = crate::archive::release::open(&archive, &releases, &requester, &output)?;
+            ctx.emit(&opened, || {
+                let mut t = format!(
+                    "Opened the archive of case {} with the shares of {} into {}:\n",
+                    opened.case,
+                    opened.custodians.join(", "),
+                    opened.folder
+                );
+                for d in &opened.documents {
+                    t.push_str(&format!("  #{:<4} {:<12} {}\n", d.num, d.category, d.file));
+                }
+                t.push_str("Every document's signature and hash were checked; see INDEX.txt.\n");
+                t
+            })
+        }
+        ArchiveCommand::Destroy { archive, output } => {
+            check_output_free(&output)?;
+            let archivist = ctx.identity()?;
+            let cert = crate::archive::destroy::destroy(&archive, &archivist, &output)?;
+            // Record it in the vault when the case is there too.
+            let recorded = match ctx.open_vault() {
+                Ok(mut vault) => match vault.record_destruction(&archivist, &cert) {
+                    Ok(seq) => {
+                        ctx.issue_receipt(&vault, &cert.body.case, seq);
+                        format!("The vault records the destruction (entry {seq} of the case log).")
+                    }
+                    Err(e) => format!("The vault did not record it: {}", e.message()),
+                },
+                Err(_) => "No vault was at hand, so the certificate is the only record.".to_owned(),
+            };
+            ctx.emit(&cert, || {
+                format!(
+                    "Destroyed the key material of the archive of case {} (retention ended {}): {} members removed, certificate in {}.\n{recorded}\nDispose of every other copy of the archive as the institution's records policy says.\n",
+                    cert.body.case,
+                    cert.body.retain_until,
+                    cert.body.removed.len(),
+                    output.display()
+                )
+            })
+        }
+    }
+}
