@@ -8,7 +8,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::case::policy::{Category, Policy};
-use crate::crypto::{escrow, wrap::DocumentKey};
 use crate::error::{io_error, Error, ErrorKind, Result};
 use crate::identity::Identity;
 use crate::vault::{CaseSpec, DepositSpec, Vault};
@@ -241,7 +240,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         ),
     )?;
 
-    n.say("\n4b. Disclosure follows the consent policy.")?;
+    n.say("\n5. Disclosure follows the consent policy.")?;
     n.check(
         "the mediator cannot pass the caucus #1 to the respondent without consent",
         expect_refusal(
@@ -304,7 +303,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         },
     )?;
 
-    n.say("\n5. The mediator keeps a note; mediators may not file briefs.")?;
+    n.say("\n6. The mediator keeps a note; mediators may not file briefs.")?;
     let d4 = vault.deposit(
         &mediator,
         REFERENCE,
@@ -335,7 +334,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         ),
     )?;
 
-    n.say("\n6. The registrar issues a procedural order, which everyone can read.")?;
+    n.say("\n7. The registrar issues a procedural order, which everyone can read.")?;
     let d5 = vault.deposit(
         &registrar,
         REFERENCE,
@@ -355,7 +354,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         },
     )?;
 
-    n.say("\n7. What each side sees.")?;
+    n.say("\n8. What each side sees.")?;
     let listing = vault.list(&respondent, REFERENCE)?;
     n.check(
         "the respondent lists 3 readable documents and is told of 2 others",
@@ -373,40 +372,6 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
                 listing.unreadable
             ))
         },
-    )?;
-
-    n.say("\n8. Two of three custodians can rebuild the escrow key (one alone cannot).")?;
-    let escrow_recipient: age::x25519::Recipient = vault
-        .case_summary(REFERENCE)
-        .and_then(|_| vault.statements(REFERENCE))
-        .and_then(|s| match s[0].statement()?.act {
-            crate::log::statement::Act::Open { charter } => charter.escrow(),
-            _ => Err(Error::integrity("the log does not start with the charter")),
-        })?;
-    let mut shares = Vec::new();
-    for c in [&c1, &c3] {
-        let wrapped = vault.escrow_share(REFERENCE, c)?;
-        let text = crate::crypto::body::open_small(&wrapped, c.decryption_key())?
-            .ok_or_else(|| Error::integrity("a custodian's share is not addressed to them"))?;
-        let text =
-            std::str::from_utf8(&text).map_err(|_| Error::integrity("a share is damaged"))?;
-        shares.push(escrow::ShareRecord::parse(text)?.share);
-    }
-    let one = escrow::combine(&shares[..1], &escrow_recipient);
-    n.check(
-        "one share alone does not open the escrow key",
-        expect_refusal(one, ErrorKind::Integrity),
-    )?;
-    let opened = escrow::combine(&shares, &escrow_recipient).and_then(|key| {
-        let wrap = vault.escrow_wrap(REFERENCE, 1)?;
-        DocumentKey::unwrap_with(&wrap, &key)?
-            .ok_or_else(|| Error::integrity("the escrow wrap did not open"))
-    });
-    n.check(
-        "custodians 1 and 3 together open #1's escrow wrap",
-        opened
-            .map(|_| String::new())
-            .map_err(|e| e.message().to_owned()),
     )?;
 
     n.say("\n9. The mediator closes the case: reading goes on, deposits stop.")?;
@@ -453,6 +418,65 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
             .check_receipt(&receipt)
             .map(|r| format!("entry {} of {}, {}", r.index, r.current_size, r.act))
             .map_err(|e| e.message().to_owned()),
+    )?;
+
+    n.say("\n11. The archivist seals the case; two of three custodians open the archive.")?;
+    let archive = dir.join(format!("{REFERENCE}.sealed"));
+    let sealed = vault.seal(&archivist, REFERENCE, "2036-12-31", &archive)?;
+    let verified = std::fs::File::open(&archive)
+        .map_err(|e| io_error("reading the archive", e))
+        .and_then(|f| crate::archive::verify::verify_archive(std::io::BufReader::new(f), None));
+    n.check(
+        "the archive verifies with no vault and no key",
+        verified
+            .map(|r| {
+                format!(
+                    "{} members, {} log entries; mediator note #{} destroyed",
+                    r.members, r.entries, d4.num
+                )
+            })
+            .map_err(|e| e.message().to_owned()),
+    )?;
+    n.check(
+        "the mediator can no longer read the caucus #1 from the vault",
+        expect_refusal(
+            vault.read(&mediator, REFERENCE, 1, &mut Vec::new()),
+            ErrorKind::Refused,
+        ),
+    )?;
+    n.check(
+        "the claimant still reads the retained procedural order",
+        vault
+            .read(&claimant, REFERENCE, d5.num, &mut Vec::new())
+            .map(|_| format!("retained: {:?}", sealed.retained))
+            .map_err(|e| e.message().to_owned()),
+    )?;
+    let clerk = Identity::generate("Court clerk")?;
+    let release = |c: &Identity| -> Result<crate::archive::release::Release> {
+        let f = std::fs::File::open(&archive).map_err(|e| io_error("reading the archive", e))?;
+        crate::archive::release::release(std::io::BufReader::new(f), c, &clerk.card())
+    };
+    let releases = vec![release(&c1)?, release(&c3)?];
+    n.check(
+        "one custodian's share alone opens nothing",
+        expect_refusal(
+            crate::archive::release::open(&archive, &releases[..1], &clerk, &dir.join("opened-1")),
+            ErrorKind::Refused,
+        ),
+    )?;
+    let opened = crate::archive::release::open(&archive, &releases, &clerk, &dir.join("opened"));
+    n.check(
+        "custodians 1 and 3 release their shares to the court clerk, who opens the archive",
+        opened.map_err(|e| e.message().to_owned()).and_then(|o| {
+            let first = o.documents.first().ok_or("no document came out")?;
+            let bytes =
+                std::fs::read(dir.join("opened").join(&first.file)).map_err(|e| e.to_string())?;
+            if bytes == caucus {
+                Ok(format!("{} documents, #1 byte for byte", o.documents.len()))
+            } else {
+                Err("#1 came out different".to_owned())
+            }
+        }),
     )?;
 
     let hint = if temp.is_some() {
