@@ -51,6 +51,8 @@ pub mod cli;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identity;
 pub mod log;
 pub mod store;

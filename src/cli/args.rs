@@ -273,6 +273,19 @@ OK or names the first bad entry."
     #[command(subcommand)]
     Receipt(ReceiptCommand),
 
+    /// Check the whole vault: database, every blob's hash, references, every case log.
+    #[command(
+        after_help = "Examples:\n  sealroom doctor\n  sealroom doctor --repair\n\n\
+Exits 3 if it finds damage or tampering, naming each. Bodies and temp files that nothing\n\
+refers to are leftovers of interrupted commands: harmless, reported, and removed by\n\
+--repair (which removes nothing else)."
+    )]
+    Doctor {
+        /// Remove unreferenced blobs and temp files (and nothing else).
+        #[arg(long)]
+        repair: bool,
+    },
+
     /// Run a whole small case end to end in a fresh vault, narrating each step.
     #[command(after_help = "Example:\n  sealroom demo --dir /tmp/sealroom-demo")]
     Demo {

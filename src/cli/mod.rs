@@ -284,6 +284,38 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Archive(cmd) => archive::run(&ctx, cmd),
         Command::Log { reference, verify } => log::log(&ctx, &reference, verify),
         Command::Receipt(cmd) => log::receipt(&ctx, cmd),
+        Command::Doctor { repair } => {
+            let vault = ctx.open_vault()?;
+            let report = vault.doctor(repair)?;
+            ctx.emit(&report, || {
+                let mut t = format!(
+                    "Checked {} case log(s) and {} blob(s).\n",
+                    report.cases, report.blobs_checked
+                );
+                for f in &report.problems {
+                    t.push_str(&format!("  PROBLEM  {}: {}\n", f.kind, f.detail));
+                }
+                for f in &report.leftovers {
+                    t.push_str(&format!("  leftover {}: {}\n", f.kind, f.detail));
+                }
+                for r in &report.removed {
+                    t.push_str(&format!("  removed  {r}\n"));
+                }
+                if report.healthy() {
+                    t.push_str(if report.leftovers.is_empty() || !report.removed.is_empty() {
+                        "The vault is consistent.\n"
+                    } else {
+                        "The vault is consistent; `sealroom doctor --repair` removes the leftovers.\n"
+                    });
+                }
+                t
+            })?;
+            if report.healthy() {
+                Ok(())
+            } else {
+                Err(crate::vault::unhealthy(&report))
+            }
+        }
         Command::Demo { dir } => {
             let report = crate::demo::run(dir.as_deref(), &mut std::io::stdout())?;
             if report.failures > 0 {

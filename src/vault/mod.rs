@@ -6,6 +6,7 @@
 
 mod cases;
 mod disclosure;
+mod doctor;
 mod documents;
 mod log;
 pub(crate) mod records;
@@ -27,6 +28,7 @@ use crate::store::{blobs::BlobStore, db, fsutil};
 
 pub use cases::{CaseSpec, CaseSummary, MemberView};
 pub use disclosure::{Consented, Disclosed, Exported, Revoked};
+pub use doctor::{unhealthy, DoctorReport, Finding};
 pub use documents::{parse_num, DepositSpec, Deposited, Listing, ReadOutcome};
 pub use log::{LogLine, LogReport, ReceiptReport};
 pub use records::DocumentView;

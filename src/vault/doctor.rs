@@ -1,0 +1,213 @@
+//! `doctor`: an integrity check of a whole vault. SQLite's own checks, every live blob
+//! against its hash, references both ways (rows to blobs, blobs to rows), and every
+//! case log in full. `--repair` removes only blobs and temp files that nothing
+//! references (left behind by interrupted commands), and says which.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::Vault;
+use crate::crypto::digest::{hex, parse_hex32, HashingReader};
+use crate::error::{io_error, Error, Result};
+use crate::store::blobs::TEMP_PREFIX;
+
+/// One problem `doctor` found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// `database`, `missing-blob`, `damaged-blob`, `log`, `unreferenced` or `temp-file`.
+    pub kind: String,
+    /// What and where, for people.
+    pub detail: String,
+}
+
+/// What `doctor` found (and, with repair, removed).
+#[derive(Clone, Debug, Serialize)]
+pub struct DoctorReport {
+    /// Cases whose logs were verified.
+    pub cases: usize,
+    /// Blobs hashed.
+    pub blobs_checked: usize,
+    /// Problems that mean damage or tampering.
+    pub problems: Vec<Finding>,
+    /// Leftovers of interrupted commands (harmless; `--repair` removes them).
+    pub leftovers: Vec<Finding>,
+    /// Files removed by `--repair`.
+    pub removed: Vec<String>,
+}
+
+impl DoctorReport {
+    /// Whether the vault is consistent (leftovers allowed).
+    pub fn healthy(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl Vault {
+    /// Check the whole vault; with `repair`, remove unreferenced blobs and temp files.
+    pub fn doctor(&self, repair: bool) -> Result<DoctorReport> {
+        let mut problems = Vec::new();
+        let mut leftovers = Vec::new();
+        let finding = |kind: &str, detail: String| Finding {
+            kind: kind.to_owned(),
+            detail,
+        };
+
+        // SQLite's own view of its pages and references.
+        let integrity: Vec<String> = self
+            .conn
+            .prepare("PRAGMA integrity_check")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if integrity != ["ok"] {
+            problems.push(finding(
+                "database",
+                format!("SQLite integrity check: {}", integrity.join("; ")),
+            ));
+        }
+        let fk: Vec<String> = self
+            .conn
+            .prepare("PRAGMA foreign_key_check")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !fk.is_empty() {
+            problems.push(finding(
+                "database",
+                format!(
+                    "{} row(s) break a reference (tables: {})",
+                    fk.len(),
+                    fk.join(", ")
+                ),
+            ));
+        }
+
+        // Rows to blobs: every live body exists and matches its name.
+        let mut referenced = BTreeSet::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT c.reference, d.num, d.blob, d.blob_size FROM documents d JOIN cases c ON c.id = d.case_id
+             WHERE d.body_state = 'live' ORDER BY c.reference, d.num",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, u64>(3)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut blobs_checked = 0;
+        for (case, num, blob, size) in &rows {
+            referenced.insert(blob.clone());
+            let path = match self.blobs.path(blob) {
+                Ok(p) => p,
+                Err(_) => {
+                    problems.push(finding(
+                        "database",
+                        format!("#{num} of case {case} names no valid blob"),
+                    ));
+                    continue;
+                }
+            };
+            let file = match std::fs::File::open(&path) {
+                Ok(f) => f,
+                Err(_) => {
+                    problems.push(finding(
+                        "missing-blob",
+                        format!("#{num} of case {case}: its body {} is missing", &blob[..16]),
+                    ));
+                    continue;
+                }
+            };
+            let mut hashed =
+                HashingReader::new(std::io::BufReader::with_capacity(256 * 1024, file));
+            std::io::copy(&mut hashed, &mut std::io::sink())
+                .map_err(|e| io_error(format!("reading {}", path.display()), e))?;
+            let (hash, read) = hashed.finish();
+            blobs_checked += 1;
+            if hex(&hash) != *blob || read != *size {
+                problems.push(finding(
+                    "damaged-blob",
+                    format!("#{num} of case {case}: its body {} is damaged", &blob[..16]),
+                ));
+            }
+        }
+
+        // Blobs to rows: anything else in blobs/ is a leftover.
+        let mut removable = Vec::new();
+        for entry in std::fs::read_dir(self.blobs.dir())
+            .map_err(|e| io_error("reading the blobs folder", e))?
+        {
+            let entry = entry.map_err(|e| io_error("reading the blobs folder", e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if referenced.contains(&name) {
+                continue;
+            }
+            if name.starts_with(TEMP_PREFIX) {
+                leftovers.push(finding(
+                    "temp-file",
+                    format!("{name}: a body being written when a command was interrupted"),
+                ));
+                removable.push(entry.path());
+            } else if parse_hex32(&name).is_some() {
+                leftovers.push(finding(
+                    "unreferenced",
+                    format!(
+                        "{}: a body no document refers to (left by an interrupted command)",
+                        &name[..16]
+                    ),
+                ));
+                removable.push(entry.path());
+            } else {
+                problems.push(finding(
+                    "database",
+                    format!("blobs/{name} is not a sealroom file"),
+                ));
+            }
+        }
+
+        // Every case log, in full.
+        let refs: Vec<String> = self
+            .conn
+            .prepare("SELECT reference FROM cases ORDER BY id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for reference in &refs {
+            if let Err(e) = self.verify_log(reference) {
+                problems.push(finding("log", e.message().to_owned()));
+            }
+        }
+
+        let mut removed = Vec::new();
+        if repair {
+            for path in removable {
+                std::fs::remove_file(&path)
+                    .map_err(|e| io_error(format!("removing {}", path.display()), e))?;
+                removed.push(path.display().to_string());
+            }
+            crate::store::fsutil::sync_dir(self.blobs.dir())
+                .map_err(|e| io_error("flushing the blobs folder", e))?;
+        }
+        Ok(DoctorReport {
+            cases: refs.len(),
+            blobs_checked,
+            problems,
+            leftovers,
+            removed,
+        })
+    }
+}
+
+/// The error `doctor` ends in when it found damage.
+pub fn unhealthy(report: &DoctorReport) -> Error {
+    Error::integrity(format!(
+        "the vault has {} problem(s); the first: {}",
+        report.problems.len(),
+        report
+            .problems
+            .first()
+            .map(|f| f.detail.as_str())
+            .unwrap_or("")
+    ))
+}
