@@ -128,7 +128,8 @@ mediator-note only the mediators."
         after_help = "Examples:\n  sealroom read IOMed-2026-014 '#3' -o brief.pdf -i ana.id\n  \
 sealroom read IOMed-2026-014 3 -i ana.id | less\n\n\
 With -o the file appears only when every check passed; without -o the document goes to\n\
-standard output and a failed check ends in an error and a non-zero exit."
+standard output and a failed check ends in an error and a non-zero exit. A document that\n\
+is not text is not written to a terminal unless you add --force."
     )]
     Read {
         /// Case reference.
@@ -140,6 +141,9 @@ standard output and a failed check ends in an error and a non-zero exit."
         /// Write to this file (must not exist) instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Write a document that is not text to the terminal anyway.
+        #[arg(long)]
+        force: bool,
     },
 
     /// Consent, as a member of the owner party, to a document going to another party.
@@ -285,6 +289,20 @@ refers to are leftovers of interrupted commands: harmless, reported, and removed
         #[arg(long)]
         repair: bool,
     },
+
+    /// Print shell completions, generated from this command line's own definition.
+    #[command(
+        after_help = "Examples:\n  sealroom completions bash > /etc/bash_completion.d/sealroom\n  sealroom completions zsh > ~/.zfunc/_sealroom\n  sealroom completions fish > ~/.config/fish/completions/sealroom.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the manual page (roff), generated from this command line's own definition.
+    #[command(after_help = "Example:\n  sealroom man > sealroom.1 && man ./sealroom.1")]
+    Man,
 
     /// Run a whole small case end to end in a fresh vault, narrating each step.
     #[command(after_help = "Example:\n  sealroom demo --dir /tmp/sealroom-demo")]

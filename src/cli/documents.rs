@@ -1,7 +1,7 @@
 //! `sealroom deposit`, `list` and `read`.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
 
 use super::Context;
@@ -23,6 +23,7 @@ pub(super) fn deposit(ctx: &Context, args: DepositArgs) -> Result<()> {
     let category = Category::parse(&args.category)?;
     let from_stdin = args.file.as_os_str() == "-";
     // Check the input before asking for a passphrase or touching the vault.
+    let mut size = None;
     let input: Box<dyn io::Read> = if from_stdin {
         Box::new(io::stdin().lock())
     } else {
@@ -34,6 +35,7 @@ pub(super) fn deposit(ctx: &Context, args: DepositArgs) -> Result<()> {
                 args.file.display()
             )));
         }
+        size = Some(meta.len());
         Box::new(
             File::open(&args.file)
                 .map_err(|e| io_error(format!("reading {}", args.file.display()), e))?,
@@ -60,7 +62,13 @@ pub(super) fn deposit(ctx: &Context, args: DepositArgs) -> Result<()> {
             share_with_all: args.share_with_all,
             as_party: args.as_party,
         },
-        io::BufReader::with_capacity(256 * 1024, input),
+        io::BufReader::with_capacity(
+            256 * 1024,
+            super::progress::Reading {
+                inner: input,
+                bar: super::progress::bar("depositing", size, ctx.json),
+            },
+        ),
     )?;
     ctx.emit_act(
         &vault,
@@ -160,16 +168,39 @@ pub(super) fn write_output_file<T>(
     Ok(value)
 }
 
-pub(super) fn read(ctx: &Context, reference: &str, num: &str, output: Option<&Path>) -> Result<()> {
+pub(super) fn read(
+    ctx: &Context,
+    reference: &str,
+    num: &str,
+    output: Option<&Path>,
+    force: bool,
+) -> Result<()> {
     let num = parse_num(num)?;
     if let Some(path) = output {
         check_output_free(path)?;
+    } else if ctx.json {
+        return Err(Error::usage(
+            "with --json the document cannot also go to standard output; write it to a file with -o FILE",
+        ));
     }
     let actor = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
     match output {
         Some(path) => {
-            let outcome = write_output_file(path, |w| vault.read(&actor, reference, num, w))?;
+            let outcome = write_output_file(path, |w| {
+                let bar = super::progress::bar("reading", None, ctx.json);
+                let res = vault.read(
+                    &actor,
+                    reference,
+                    num,
+                    super::progress::Writing {
+                        inner: w,
+                        bar: bar.clone(),
+                    },
+                );
+                bar.finish_and_clear();
+                res
+            })?;
             if !ctx.json {
                 eprintln!(
                     "Wrote #{num} \"{}\" ({}) to {}; signature and hashes verified.",
@@ -187,6 +218,19 @@ pub(super) fn read(ctx: &Context, reference: &str, num: &str, output: Option<&Pa
             )
         }
         None => {
+            // A document lands on a terminal only when it is text, or when asked.
+            if io::stdout().is_terminal() && !force {
+                let doc = vault.describe(&actor, reference, num)?;
+                let texty =
+                    doc.media_type.starts_with("text/") || doc.media_type == "application/json";
+                if !texty {
+                    return Err(Error::usage(format!(
+                        "#{num} is {} ({}), which would garble your terminal; write it to a file with -o FILE, or add --force",
+                        doc.media_type,
+                        human_size(doc.size)
+                    )));
+                }
+            }
             let stdout = io::stdout();
             let mut writer = BufWriter::with_capacity(256 * 1024, stdout.lock());
             match vault.read(&actor, reference, num, &mut writer) {

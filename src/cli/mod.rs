@@ -8,6 +8,7 @@ mod disclosure;
 mod documents;
 mod log;
 mod passphrase;
+mod progress;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -156,10 +157,14 @@ impl Context {
             text()
         };
         let mut stdout = std::io::stdout().lock();
-        stdout
+        match stdout
             .write_all(out.as_bytes())
             .and_then(|_| stdout.flush())
-            .map_err(|e| io_error("writing to standard output", e))
+        {
+            // A reader that stopped early (`| head`) is not a failure.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(|e| io_error("writing to standard output", e)),
+        }
     }
 }
 
@@ -259,7 +264,22 @@ pub fn run(cli: Cli) -> Result<()> {
             reference,
             num,
             output,
-        } => documents::read(&ctx, &reference, &num, output.as_deref()),
+            force,
+        } => documents::read(&ctx, &reference, &num, output.as_deref(), force),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "sealroom", &mut out);
+            let script = String::from_utf8_lossy(&out).into_owned();
+            ctx.emit(
+                &serde_json::json!({ "shell": shell.to_string(), "script": script }),
+                || script.clone(),
+            )
+        }
+        Command::Man => {
+            let page = man_page()?;
+            ctx.emit(&serde_json::json!({ "man": page }), || page.clone())
+        }
         Command::Consent { reference, num, to } => disclosure::consent(&ctx, &reference, &num, &to),
         Command::Disclose { reference, num, to } => {
             disclosure::disclose(&ctx, &reference, &num, &to)
@@ -327,6 +347,40 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The manual page: the main page followed by one section per command, all generated
+/// from the clap definitions.
+pub fn man_page() -> Result<String> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    let fail = |e: std::io::Error| io_error("generating the manual page", e);
+    clap_mangen::Man::new(cmd.clone())
+        .render(&mut out)
+        .map_err(fail)?;
+    fn walk(cmd: &clap::Command, prefix: &str, out: &mut Vec<u8>) -> std::io::Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let name = format!("{prefix} {}", sub.get_name());
+            out.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+            let sub = sub.clone().bin_name(name.clone());
+            clap_mangen::Man::new(sub.clone()).render_description_section(out)?;
+            clap_mangen::Man::new(sub.clone()).render_synopsis_section(out)?;
+            clap_mangen::Man::new(sub.clone()).render_options_section(out)?;
+            if let Some(after) = sub.get_after_help() {
+                out.extend_from_slice(
+                    format!(
+                        ".PP\n.nf\n{}\n.fi\n",
+                        after.to_string().replace('\\', "\\\\")
+                    )
+                    .as_bytes(),
+                );
+            }
+            walk(&sub, &name, out)?;
+        }
+        Ok(())
+    }
+    walk(&cmd, "sealroom", &mut out).map_err(fail)?;
+    String::from_utf8(out).map_err(|_| Error::io("the manual page is not UTF-8"))
 }
 
 fn card_json(card: &Card) -> serde_json::Value {

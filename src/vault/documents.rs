@@ -326,6 +326,13 @@ impl Vault {
         })
     }
 
+    /// What `actor` would read as document `num` (every check made, nothing logged or
+    /// released): its title, type and size, e.g. to decide where to write it.
+    pub fn describe(&self, actor: &Identity, reference: &str, num: u64) -> Result<DocumentView> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        Ok(self.open_document(actor, &ctx, num)?.view)
+    }
+
     /// Check everything about document `num` for `actor` and open its key: the
     /// depositor's signature, the current body's binding, the grant behind the actor's
     /// wrap, the metadata against the depositor's commitment.

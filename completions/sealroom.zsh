@@ -1,0 +1,1359 @@
+#compdef sealroom
+
+autoload -U is-at-least
+
+_sealroom() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_sealroom_commands" \
+"*::: :->sealroom" \
+&& ret=0
+    case $state in
+    (sealroom)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-command-$line[1]:"
+        case $line[1] in
+            (init)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(keygen)
+_arguments "${_arguments_options[@]}" : \
+'--name=[Your name as it will appear in cases]:NAME:_default' \
+'-o+[Where to write the identity (must not exist)]:FILE:_files' \
+'--output=[Where to write the identity (must not exist)]:FILE:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--no-passphrase[Write the identity unencrypted (for automation, like \`age-keygen\`)]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(card)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(case)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_sealroom__subcmd__case_commands" \
+"*::: :->case" \
+&& ret=0
+
+    case $state in
+    (case)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-case-command-$line[1]:"
+        case $line[1] in
+            (open)
+_arguments "${_arguments_options[@]}" : \
+'*--mediator=[A mediator'\''s card (repeat for co-mediators)]:CARD:_files' \
+'*--party=[A party member\: LABEL=CARD (repeat a label for co-counsel)]:LABEL=CARD:_default' \
+'--archivist=[The archivist'\''s card]:CARD:_files' \
+'*--custodian=[A custodian'\''s card (repeat; holds one share of the escrow key)]:CARD:_files' \
+'--threshold=[How many custodians must join to open the archive]:M:_default' \
+'--policy=[Disclosure policy]:POLICY:((consent\:"Disclosure by a mediator needs the owner party'\''s signed consent (ICSID r.17(4))"
+discretion\:"The mediator may disclose except caucus and confidential deposits (UNCITRAL art. 8)"))' \
+'--title=[A public title for the case]:TITLE:_default' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+':reference -- Case reference (letters, digits, - _ . / \:):_default' \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(add-member)
+_arguments "${_arguments_options[@]}" : \
+'--party=[A new party member\: LABEL=CARD]:LABEL=CARD:_default' \
+'--mediator=[A new mediator'\''s card]:CARD:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+&& ret=0
+;;
+(close)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_sealroom__subcmd__case__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-case-help-command-$line[1]:"
+        case $line[1] in
+            (open)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(add-member)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(close)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(deposit)
+_arguments "${_arguments_options[@]}" : \
+'--category=[caucus, brief, evidence, settlement, procedural or mediator-note]:CATEGORY:_default' \
+'--title=[A title (encrypted; defaults to the file name)]:TITLE:_default' \
+'--as-party=[The party you deposit for, if you belong to several]:LABEL:_default' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--confidential[Disclosure always needs your party'\''s consent, whatever the case policy]' \
+'--share-with-all[Briefs and evidence\: readable by every party at once]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+':file -- The file to deposit (`-` for standard input):_files' \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+&& ret=0
+;;
+(read)
+_arguments "${_arguments_options[@]}" : \
+'-o+[Write to this file (must not exist) instead of standard output]:FILE:_files' \
+'--output=[Write to this file (must not exist) instead of standard output]:FILE:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--force[Write a document that is not text to the terminal anyway]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+':num -- Document number, `4` or `#4`:_default' \
+&& ret=0
+;;
+(consent)
+_arguments "${_arguments_options[@]}" : \
+'--to=[The party the document may go to]:LABEL:_default' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+':num -- Document number, `4` or `#4`:_default' \
+&& ret=0
+;;
+(disclose)
+_arguments "${_arguments_options[@]}" : \
+'--to=[The receiving party]:LABEL:_default' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+':num -- Document number, `4` or `#4`:_default' \
+&& ret=0
+;;
+(revoke)
+_arguments "${_arguments_options[@]}" : \
+'--from=[The party whose access is removed]:LABEL:_default' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--rekey[Also re-encrypt the document under a new key for those who keep access]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+':num -- Document number, `4` or `#4`:_default' \
+&& ret=0
+;;
+(export)
+_arguments "${_arguments_options[@]}" : \
+'--recipient=[The age recipient (\`age1…\`) to encrypt to]:AGE_RECIPIENT:_default' \
+'-o+[Where to write the age file (must not exist)]:FILE:_files' \
+'--output=[Where to write the age file (must not exist)]:FILE:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+':num -- Document number, `4` or `#4`:_default' \
+&& ret=0
+;;
+(seal)
+_arguments "${_arguments_options[@]}" : \
+'--retain-until=[Last day the archive must be kept (YYYY-MM-DD)]:YYYY-MM-DD:_default' \
+'-o+[Where to write the archive (must not exist)]:ARCHIVE:_files' \
+'--output=[Where to write the archive (must not exist)]:ARCHIVE:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+&& ret=0
+;;
+(archive)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_sealroom__subcmd__archive_commands" \
+"*::: :->archive" \
+&& ret=0
+
+    case $state in
+    (archive)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-archive-command-$line[1]:"
+        case $line[1] in
+            (verify)
+_arguments "${_arguments_options[@]}" : \
+'--certificate=[A destruction certificate\: its key material may then be absent]:CERTIFICATE:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':archive -- The archive file:_files' \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+'--certificate=[A destruction certificate, for a destroyed archive]:CERTIFICATE:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':archive -- The archive file:_files' \
+&& ret=0
+;;
+(release)
+_arguments "${_arguments_options[@]}" : \
+'--to=[The requester'\''s card]:CARD:_files' \
+'-o+[Where to write the release (must not exist)]:SHARE:_files' \
+'--output=[Where to write the release (must not exist)]:SHARE:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':archive -- The archive file:_files' \
+&& ret=0
+;;
+(open)
+_arguments "${_arguments_options[@]}" : \
+'*--share=[A share release made out to you (repeat)]:SHARE:_files' \
+'-o+[The folder to create]:DIR:_files' \
+'--output=[The folder to create]:DIR:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':archive -- The archive file:_files' \
+&& ret=0
+;;
+(destroy)
+_arguments "${_arguments_options[@]}" : \
+'-o+[Where to write the certificate (must not exist)]:CERTIFICATE:_files' \
+'--output=[Where to write the certificate (must not exist)]:CERTIFICATE:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':archive -- The archive file (rewritten in place):_files' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_sealroom__subcmd__archive__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-archive-help-command-$line[1]:"
+        case $line[1] in
+            (verify)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(release)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(open)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(destroy)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(log)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--verify[Verify the whole log instead of printing it]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+&& ret=0
+;;
+(receipt)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_sealroom__subcmd__receipt_commands" \
+"*::: :->receipt" \
+&& ret=0
+
+    case $state in
+    (receipt)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-receipt-command-$line[1]:"
+        case $line[1] in
+            (verify)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--offline[Check only the receipt itself, without a vault]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':file -- The receipt file:_files' \
+&& ret=0
+;;
+(get)
+_arguments "${_arguments_options[@]}" : \
+'-o+[Where to write it (default\: standard output)]:FILE:_files' \
+'--output=[Where to write it (default\: standard output)]:FILE:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+':index -- The entry'\''s position in the case log:_default' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_sealroom__subcmd__receipt__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-receipt-help-command-$line[1]:"
+        case $line[1] in
+            (verify)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(get)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(doctor)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--repair[Remove unreferenced blobs and temp files (and nothing else)]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':shell -- The shell:(bash elvish fish powershell zsh)' \
+&& ret=0
+;;
+(man)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(demo)
+_arguments "${_arguments_options[@]}" : \
+'--dir=[Folder for the demo'\''s vault and identities (default\: a temporary folder)]:DIR:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_sealroom__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-help-command-$line[1]:"
+        case $line[1] in
+            (init)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(keygen)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(card)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(case)
+_arguments "${_arguments_options[@]}" : \
+":: :_sealroom__subcmd__help__subcmd__case_commands" \
+"*::: :->case" \
+&& ret=0
+
+    case $state in
+    (case)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-help-case-command-$line[1]:"
+        case $line[1] in
+            (open)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(add-member)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(close)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(deposit)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(read)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(consent)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(disclose)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(revoke)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(export)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(seal)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(archive)
+_arguments "${_arguments_options[@]}" : \
+":: :_sealroom__subcmd__help__subcmd__archive_commands" \
+"*::: :->archive" \
+&& ret=0
+
+    case $state in
+    (archive)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-help-archive-command-$line[1]:"
+        case $line[1] in
+            (verify)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(release)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(open)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(destroy)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(log)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(receipt)
+_arguments "${_arguments_options[@]}" : \
+":: :_sealroom__subcmd__help__subcmd__receipt_commands" \
+"*::: :->receipt" \
+&& ret=0
+
+    case $state in
+    (receipt)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-help-receipt-command-$line[1]:"
+        case $line[1] in
+            (verify)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(get)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(doctor)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(man)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(demo)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+}
+
+(( $+functions[_sealroom_commands] )) ||
+_sealroom_commands() {
+    local commands; commands=(
+'init:Make a new, empty vault (never touches an existing one)' \
+'keygen:Make a new identity file and print its card' \
+'card:Print the card (public half) of an identity' \
+'case:Open, inspect, change and close cases' \
+'deposit:Deposit a document in a case; prints its number \`#N\`' \
+'list:List the documents of a case you can read, titles decrypted' \
+'read:Read a document\: checks the depositor'\''s signature and the body'\''s hash' \
+'consent:Consent, as a member of the owner party, to a document going to another party' \
+'disclose:Give every member of a party access to a document, as the case'\''s rules allow' \
+'revoke:Remove a party'\''s access to a document (an owner-party member or a mediator)' \
+'export:Export a document you can read as a standard age file for an outside recipient' \
+'seal:Seal a closed case into one archive file (the archivist)' \
+'archive:Verify, show, release, open and destroy sealed archives' \
+'log:Show a case'\''s history; with --verify, check the whole log' \
+'receipt:Check or fetch receipts' \
+'doctor:Check the whole vault\: database, every blob'\''s hash, references, every case log' \
+'completions:Print shell completions, generated from this command line'\''s own definition' \
+'man:Print the manual page (roff), generated from this command line'\''s own definition' \
+'demo:Run a whole small case end to end in a fresh vault, narrating each step' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sealroom commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive_commands] )) ||
+_sealroom__subcmd__archive_commands() {
+    local commands; commands=(
+'verify:Check an archive with no vault and no key\: every member, every signature, the log' \
+'show:Describe an archive\: parties, dates, retention, documents (no confidential data)' \
+'release:Release your escrow share (as a custodian, -i) to a requester'\''s card' \
+'open:Open an archive with enough released shares (you, -i, are the requester)' \
+'destroy:Destroy an archive'\''s key material after its retention date (the archivist)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sealroom archive commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive__subcmd__destroy_commands] )) ||
+_sealroom__subcmd__archive__subcmd__destroy_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom archive destroy commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive__subcmd__help_commands] )) ||
+_sealroom__subcmd__archive__subcmd__help_commands() {
+    local commands; commands=(
+'verify:Check an archive with no vault and no key\: every member, every signature, the log' \
+'show:Describe an archive\: parties, dates, retention, documents (no confidential data)' \
+'release:Release your escrow share (as a custodian, -i) to a requester'\''s card' \
+'open:Open an archive with enough released shares (you, -i, are the requester)' \
+'destroy:Destroy an archive'\''s key material after its retention date (the archivist)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sealroom archive help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive__subcmd__help__subcmd__destroy_commands] )) ||
+_sealroom__subcmd__archive__subcmd__help__subcmd__destroy_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom archive help destroy commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive__subcmd__help__subcmd__help_commands] )) ||
+_sealroom__subcmd__archive__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom archive help help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive__subcmd__help__subcmd__open_commands] )) ||
+_sealroom__subcmd__archive__subcmd__help__subcmd__open_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom archive help open commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive__subcmd__help__subcmd__release_commands] )) ||
+_sealroom__subcmd__archive__subcmd__help__subcmd__release_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom archive help release commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive__subcmd__help__subcmd__show_commands] )) ||
+_sealroom__subcmd__archive__subcmd__help__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom archive help show commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive__subcmd__help__subcmd__verify_commands] )) ||
+_sealroom__subcmd__archive__subcmd__help__subcmd__verify_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom archive help verify commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive__subcmd__open_commands] )) ||
+_sealroom__subcmd__archive__subcmd__open_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom archive open commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive__subcmd__release_commands] )) ||
+_sealroom__subcmd__archive__subcmd__release_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom archive release commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive__subcmd__show_commands] )) ||
+_sealroom__subcmd__archive__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom archive show commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__archive__subcmd__verify_commands] )) ||
+_sealroom__subcmd__archive__subcmd__verify_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom archive verify commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__card_commands] )) ||
+_sealroom__subcmd__card_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom card commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case_commands] )) ||
+_sealroom__subcmd__case_commands() {
+    local commands; commands=(
+'open:Open a case; you (-i) become its registrar and sign its charter' \
+'show:Show a case\: state, policy, members' \
+'list:List the cases in the vault' \
+'add-member:Add a party member or a mediator (registrar only)' \
+'close:Close a case\: no new deposits; reading still works (mediator or registrar)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sealroom case commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__add-member_commands] )) ||
+_sealroom__subcmd__case__subcmd__add-member_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case add-member commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__close_commands] )) ||
+_sealroom__subcmd__case__subcmd__close_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case close commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__help_commands] )) ||
+_sealroom__subcmd__case__subcmd__help_commands() {
+    local commands; commands=(
+'open:Open a case; you (-i) become its registrar and sign its charter' \
+'show:Show a case\: state, policy, members' \
+'list:List the cases in the vault' \
+'add-member:Add a party member or a mediator (registrar only)' \
+'close:Close a case\: no new deposits; reading still works (mediator or registrar)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sealroom case help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__add-member_commands] )) ||
+_sealroom__subcmd__case__subcmd__help__subcmd__add-member_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case help add-member commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__close_commands] )) ||
+_sealroom__subcmd__case__subcmd__help__subcmd__close_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case help close commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__help_commands] )) ||
+_sealroom__subcmd__case__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case help help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__list_commands] )) ||
+_sealroom__subcmd__case__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case help list commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__open_commands] )) ||
+_sealroom__subcmd__case__subcmd__help__subcmd__open_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case help open commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__show_commands] )) ||
+_sealroom__subcmd__case__subcmd__help__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case help show commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__list_commands] )) ||
+_sealroom__subcmd__case__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case list commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__open_commands] )) ||
+_sealroom__subcmd__case__subcmd__open_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case open commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__show_commands] )) ||
+_sealroom__subcmd__case__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case show commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__completions_commands] )) ||
+_sealroom__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom completions commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__consent_commands] )) ||
+_sealroom__subcmd__consent_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom consent commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__demo_commands] )) ||
+_sealroom__subcmd__demo_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom demo commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__deposit_commands] )) ||
+_sealroom__subcmd__deposit_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom deposit commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__disclose_commands] )) ||
+_sealroom__subcmd__disclose_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom disclose commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__doctor_commands] )) ||
+_sealroom__subcmd__doctor_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom doctor commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__export_commands] )) ||
+_sealroom__subcmd__export_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom export commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help_commands] )) ||
+_sealroom__subcmd__help_commands() {
+    local commands; commands=(
+'init:Make a new, empty vault (never touches an existing one)' \
+'keygen:Make a new identity file and print its card' \
+'card:Print the card (public half) of an identity' \
+'case:Open, inspect, change and close cases' \
+'deposit:Deposit a document in a case; prints its number \`#N\`' \
+'list:List the documents of a case you can read, titles decrypted' \
+'read:Read a document\: checks the depositor'\''s signature and the body'\''s hash' \
+'consent:Consent, as a member of the owner party, to a document going to another party' \
+'disclose:Give every member of a party access to a document, as the case'\''s rules allow' \
+'revoke:Remove a party'\''s access to a document (an owner-party member or a mediator)' \
+'export:Export a document you can read as a standard age file for an outside recipient' \
+'seal:Seal a closed case into one archive file (the archivist)' \
+'archive:Verify, show, release, open and destroy sealed archives' \
+'log:Show a case'\''s history; with --verify, check the whole log' \
+'receipt:Check or fetch receipts' \
+'doctor:Check the whole vault\: database, every blob'\''s hash, references, every case log' \
+'completions:Print shell completions, generated from this command line'\''s own definition' \
+'man:Print the manual page (roff), generated from this command line'\''s own definition' \
+'demo:Run a whole small case end to end in a fresh vault, narrating each step' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sealroom help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__archive_commands] )) ||
+_sealroom__subcmd__help__subcmd__archive_commands() {
+    local commands; commands=(
+'verify:Check an archive with no vault and no key\: every member, every signature, the log' \
+'show:Describe an archive\: parties, dates, retention, documents (no confidential data)' \
+'release:Release your escrow share (as a custodian, -i) to a requester'\''s card' \
+'open:Open an archive with enough released shares (you, -i, are the requester)' \
+'destroy:Destroy an archive'\''s key material after its retention date (the archivist)' \
+    )
+    _describe -t commands 'sealroom help archive commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__archive__subcmd__destroy_commands] )) ||
+_sealroom__subcmd__help__subcmd__archive__subcmd__destroy_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help archive destroy commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__archive__subcmd__open_commands] )) ||
+_sealroom__subcmd__help__subcmd__archive__subcmd__open_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help archive open commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__archive__subcmd__release_commands] )) ||
+_sealroom__subcmd__help__subcmd__archive__subcmd__release_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help archive release commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__archive__subcmd__show_commands] )) ||
+_sealroom__subcmd__help__subcmd__archive__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help archive show commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__archive__subcmd__verify_commands] )) ||
+_sealroom__subcmd__help__subcmd__archive__subcmd__verify_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help archive verify commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__card_commands] )) ||
+_sealroom__subcmd__help__subcmd__card_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help card commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__case_commands] )) ||
+_sealroom__subcmd__help__subcmd__case_commands() {
+    local commands; commands=(
+'open:Open a case; you (-i) become its registrar and sign its charter' \
+'show:Show a case\: state, policy, members' \
+'list:List the cases in the vault' \
+'add-member:Add a party member or a mediator (registrar only)' \
+'close:Close a case\: no new deposits; reading still works (mediator or registrar)' \
+    )
+    _describe -t commands 'sealroom help case commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__case__subcmd__add-member_commands] )) ||
+_sealroom__subcmd__help__subcmd__case__subcmd__add-member_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help case add-member commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__case__subcmd__close_commands] )) ||
+_sealroom__subcmd__help__subcmd__case__subcmd__close_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help case close commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__case__subcmd__list_commands] )) ||
+_sealroom__subcmd__help__subcmd__case__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help case list commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__case__subcmd__open_commands] )) ||
+_sealroom__subcmd__help__subcmd__case__subcmd__open_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help case open commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__case__subcmd__show_commands] )) ||
+_sealroom__subcmd__help__subcmd__case__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help case show commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__completions_commands] )) ||
+_sealroom__subcmd__help__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help completions commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__consent_commands] )) ||
+_sealroom__subcmd__help__subcmd__consent_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help consent commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__demo_commands] )) ||
+_sealroom__subcmd__help__subcmd__demo_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help demo commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__deposit_commands] )) ||
+_sealroom__subcmd__help__subcmd__deposit_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help deposit commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__disclose_commands] )) ||
+_sealroom__subcmd__help__subcmd__disclose_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help disclose commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__doctor_commands] )) ||
+_sealroom__subcmd__help__subcmd__doctor_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help doctor commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__export_commands] )) ||
+_sealroom__subcmd__help__subcmd__export_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help export commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__help_commands] )) ||
+_sealroom__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__init_commands] )) ||
+_sealroom__subcmd__help__subcmd__init_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help init commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__keygen_commands] )) ||
+_sealroom__subcmd__help__subcmd__keygen_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help keygen commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__list_commands] )) ||
+_sealroom__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help list commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__log_commands] )) ||
+_sealroom__subcmd__help__subcmd__log_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help log commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__man_commands] )) ||
+_sealroom__subcmd__help__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help man commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__read_commands] )) ||
+_sealroom__subcmd__help__subcmd__read_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help read commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__receipt_commands] )) ||
+_sealroom__subcmd__help__subcmd__receipt_commands() {
+    local commands; commands=(
+'verify:Check a receipt\: its inclusion proof and checkpoint signature, and that the vault'\''s current log still contains it, unrewritten (consistency proof)' \
+'get:Fetch the receipt of a log entry again (e.g. if writing it failed)' \
+    )
+    _describe -t commands 'sealroom help receipt commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__receipt__subcmd__get_commands] )) ||
+_sealroom__subcmd__help__subcmd__receipt__subcmd__get_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help receipt get commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__receipt__subcmd__verify_commands] )) ||
+_sealroom__subcmd__help__subcmd__receipt__subcmd__verify_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help receipt verify commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__revoke_commands] )) ||
+_sealroom__subcmd__help__subcmd__revoke_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help revoke commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__seal_commands] )) ||
+_sealroom__subcmd__help__subcmd__seal_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help seal commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__init_commands] )) ||
+_sealroom__subcmd__init_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom init commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__keygen_commands] )) ||
+_sealroom__subcmd__keygen_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom keygen commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__list_commands] )) ||
+_sealroom__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom list commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__log_commands] )) ||
+_sealroom__subcmd__log_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom log commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__man_commands] )) ||
+_sealroom__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom man commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__read_commands] )) ||
+_sealroom__subcmd__read_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom read commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__receipt_commands] )) ||
+_sealroom__subcmd__receipt_commands() {
+    local commands; commands=(
+'verify:Check a receipt\: its inclusion proof and checkpoint signature, and that the vault'\''s current log still contains it, unrewritten (consistency proof)' \
+'get:Fetch the receipt of a log entry again (e.g. if writing it failed)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sealroom receipt commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__receipt__subcmd__get_commands] )) ||
+_sealroom__subcmd__receipt__subcmd__get_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom receipt get commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__receipt__subcmd__help_commands] )) ||
+_sealroom__subcmd__receipt__subcmd__help_commands() {
+    local commands; commands=(
+'verify:Check a receipt\: its inclusion proof and checkpoint signature, and that the vault'\''s current log still contains it, unrewritten (consistency proof)' \
+'get:Fetch the receipt of a log entry again (e.g. if writing it failed)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sealroom receipt help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__receipt__subcmd__help__subcmd__get_commands] )) ||
+_sealroom__subcmd__receipt__subcmd__help__subcmd__get_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom receipt help get commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__receipt__subcmd__help__subcmd__help_commands] )) ||
+_sealroom__subcmd__receipt__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom receipt help help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__receipt__subcmd__help__subcmd__verify_commands] )) ||
+_sealroom__subcmd__receipt__subcmd__help__subcmd__verify_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom receipt help verify commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__receipt__subcmd__verify_commands] )) ||
+_sealroom__subcmd__receipt__subcmd__verify_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom receipt verify commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__revoke_commands] )) ||
+_sealroom__subcmd__revoke_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom revoke commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__seal_commands] )) ||
+_sealroom__subcmd__seal_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom seal commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_sealroom" ]; then
+    _sealroom "$@"
+else
+    compdef _sealroom sealroom
+fi
