@@ -49,27 +49,22 @@ pub struct ArchiveSummary {
     /// Last day of retention.
     pub retain_until: String,
     /// Documents: number, category, owner, disposition.
-    pub documents: Vec<verify_doc::Listed>,
+    pub documents: Vec<ArchivedDocument>,
     /// The archive's identity.
     pub manifest_sha256: String,
 }
 
-/// Listing types.
-pub mod verify_doc {
-    use serde::Serialize;
-
-    /// One document in `archive show`.
-    #[derive(Clone, Debug, Serialize)]
-    pub struct Listed {
-        /// Case number.
-        pub num: u64,
-        /// Category.
-        pub category: String,
-        /// Owner label.
-        pub owner: String,
-        /// `retained`, `escrowed` or `destroyed`.
-        pub disposition: String,
-    }
+/// One document in `archive show`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ArchivedDocument {
+    /// Case number.
+    pub num: u64,
+    /// Category.
+    pub category: String,
+    /// Owner label.
+    pub owner: String,
+    /// `retained`, `escrowed` or `destroyed`.
+    pub disposition: String,
 }
 
 /// Verify an archive and describe it.
@@ -117,7 +112,7 @@ pub fn show(
         documents: v
             .documents
             .iter()
-            .map(|d| verify_doc::Listed {
+            .map(|d| ArchivedDocument {
                 num: d.num,
                 category: d.category.clone(),
                 owner: d.owner.clone(),
