@@ -272,8 +272,14 @@ pub fn read_contents(input: impl Read) -> Result<ArchiveContents> {
         .entries()
         .map_err(|_| Error::integrity("this is not a sealroom archive (not a tar file)"))?;
     for entry in entries {
-        let mut entry =
-            entry.map_err(|_| Error::integrity("the archive is damaged or truncated"))?;
+        // A file whose very first header is not a tar header was never an archive.
+        let mut entry = entry.map_err(|_| {
+            if members.is_empty() {
+                Error::integrity("this is not a sealroom archive (not a tar file)")
+            } else {
+                Error::integrity("the archive is damaged or truncated")
+            }
+        })?;
         let path = entry
             .path()
             .map_err(|_| Error::integrity("the archive holds a member with an unreadable name"))?

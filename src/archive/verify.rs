@@ -115,6 +115,22 @@ pub(crate) fn verify_full(
             problems.push(format!("{path} was added"));
         }
     }
+    if problems.is_empty()
+        && !missing.is_empty()
+        && certificate.is_none()
+        && missing.iter().all(|m| format::is_key_material(&m.path))
+    {
+        let named: Vec<String> = missing
+            .iter()
+            .take(3)
+            .map(|m| format!("{} is missing", m.path))
+            .collect();
+        return Err(Error::integrity(format!(
+            "the archive's key material is gone ({}{}): if it was destroyed, verify it with its destruction certificate (--certificate)",
+            named.join("; "),
+            if missing.len() > 3 { format!("; and {} more", missing.len() - 3) } else { String::new() }
+        )));
+    }
     for m in &missing {
         problems.push(format!("{} is missing", m.path));
     }
