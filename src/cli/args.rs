@@ -328,6 +328,7 @@ pub enum ArchiveCommand {
         certificate: Option<PathBuf>,
     },
     /// Describe an archive: parties, dates, retention, documents (no confidential data).
+    #[command(after_help = "Example:\n  sealroom archive show IOMed-2026-014.sealed")]
     Show {
         /// The archive file.
         archive: PathBuf,
@@ -398,6 +399,7 @@ pub enum ReceiptCommand {
         offline: bool,
     },
     /// Fetch the receipt of a log entry again (e.g. if writing it failed).
+    #[command(after_help = "Example:\n  sealroom receipt get IOMed-2026-014 4 -o deposit-4.json\n\nA receipt fetched today proves today's log only: keep the ones written at the time.")]
     Get {
         /// Case reference.
         #[arg(value_name = "REF")]
@@ -451,12 +453,14 @@ custodians the archivist alone holds it."
         title: Option<String>,
     },
     /// Show a case: state, policy, members.
+    #[command(after_help = "Example:\n  sealroom case show IOMed-2026-014")]
     Show {
         /// Case reference.
         #[arg(value_name = "REF")]
         reference: String,
     },
     /// List the cases in the vault.
+    #[command(after_help = "Example:\n  sealroom case list --vault /srv/sealroom")]
     List,
     /// Add a party member or a mediator (registrar only).
     #[command(
@@ -464,6 +468,7 @@ custodians the archivist alone holds it."
     )]
     AddMember(AddMemberArgs),
     /// Close a case: no new deposits; reading still works (mediator or registrar).
+    #[command(after_help = "Example:\n  sealroom case close IOMed-2026-014 -i mediator.id\n\nThe archivist can then seal it (sealroom seal).")]
     Close {
         /// Case reference.
         #[arg(value_name = "REF")]
