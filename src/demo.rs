@@ -431,8 +431,8 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         verified
             .map(|r| {
                 format!(
-                    "{} members, {} log entries; mediator note #{} destroyed",
-                    r.members, r.entries, d4.num
+                    "{} files, {} log entries; mediator note #{} destroyed",
+                    r.files, r.entries, d4.num
                 )
             })
             .map_err(|e| e.message().to_owned()),

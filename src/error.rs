@@ -169,18 +169,24 @@ impl From<rusqlite::Error> for Error {
 
 /// Wrap an I/O error with what was being done, e.g. `io_context("reading", path)`.
 pub fn io_error(what: impl fmt::Display, err: std::io::Error) -> Error {
+    use std::io::ErrorKind as Io;
     let kind = match err.kind() {
-        std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+        Io::NotFound => ErrorKind::NotFound,
         // sealroom never overwrites; meeting an existing file is a refusal, not a fault.
-        std::io::ErrorKind::AlreadyExists => ErrorKind::Refused,
+        Io::AlreadyExists => ErrorKind::Refused,
+        // A folder where a file belongs is a mistake in the command, not a system fault.
+        Io::IsADirectory => ErrorKind::Usage,
         _ => ErrorKind::Io,
     };
     let reason = match err.kind() {
-        std::io::ErrorKind::NotFound => "it does not exist".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::IsADirectory => "it is a directory, not a file".to_string(),
-        std::io::ErrorKind::StorageFull => "the disk is full".to_string(),
-        std::io::ErrorKind::AlreadyExists => "it already exists".to_string(),
+        Io::NotFound => "it does not exist".to_string(),
+        Io::PermissionDenied => "permission denied".to_string(),
+        Io::IsADirectory => "it is a folder, not a file".to_string(),
+        Io::StorageFull | Io::FileTooLarge | Io::QuotaExceeded => {
+            "the disk is full or a file size limit was reached; free some space and try again"
+                .to_string()
+        }
+        Io::AlreadyExists => "it already exists".to_string(),
         _ => err.to_string(),
     };
     Error::new(kind, format!("{what} failed: {reason}")).with_cause(err)

@@ -231,8 +231,12 @@ impl Identity {
                 .map_err(|e| io_error(format!("reading identity {}", path.display()), e))?,
         );
         Self::from_file_bytes(&bytes, passphrase).map_err(|e| {
-            let kind = e.kind();
-            Error::new(kind, format!("{} ({})", e.message(), path.display()))
+            let shown = path.display().to_string();
+            if e.message().contains(&shown) {
+                e
+            } else {
+                Error::new(e.kind(), format!("{} ({shown})", e.message()))
+            }
         })
     }
 

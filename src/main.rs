@@ -3,10 +3,27 @@
 
 use std::process::ExitCode;
 
+use clap::error::ErrorKind as ClapKind;
 use clap::Parser as _;
 
 fn main() -> ExitCode {
-    let cli = sealroom::cli::Cli::parse();
+    let cli = match sealroom::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version are what was asked for: print them as clap formats them.
+        Err(e) if matches!(e.kind(), ClapKind::DisplayHelp | ClapKind::DisplayVersion) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) if e.kind() == ClapKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+        // Every other usage error is one sentence, like every other failure.
+        Err(e) => {
+            eprintln!("sealroom: {}", usage_sentence(&e));
+            return ExitCode::from(2);
+        }
+    };
     let verbose = cli.verbose;
     match sealroom::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -20,4 +37,29 @@ fn main() -> ExitCode {
             ExitCode::from(err.kind().exit_code())
         }
     }
+}
+
+/// clap's error as one line: what is wrong, and where to read more.
+fn usage_sentence(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    let context = |kind| {
+        e.get(kind).map(|v| match v {
+            ContextValue::String(s) => s.clone(),
+            ContextValue::Strings(v) => v.join(", "),
+            other => other.to_string(),
+        })
+    };
+    let what = match (e.kind(), context(ContextKind::InvalidArg)) {
+        (ClapKind::MissingRequiredArgument, Some(args)) => format!("missing {args}"),
+        _ => {
+            let text = e.render().to_string();
+            text.lines()
+                .next()
+                .unwrap_or("the command line is not valid")
+                .trim_start_matches("error: ")
+                .trim_end_matches(['.', ':'])
+                .to_owned()
+        }
+    };
+    format!("{what}; see `sealroom --help` (or COMMAND --help) for how to use it")
 }

@@ -188,18 +188,14 @@ fn members_of(bytes: &[u8]) -> Members {
         .collect()
 }
 
-/// A new tar holding `members`, in order.
+/// A new tar holding `members`, in order, written the way sealroom writes archives
+/// (the same headers), so only the change under test differs.
 fn build_tar(members: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
+    let mut writer = sealroom::archive::format::ArchiveWriter::new(Vec::new(), 1_700_000_000);
     for (path, data) in members {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(data.len() as u64);
-        header.set_mode(0o600);
-        header.set_mtime(1_700_000_000);
-        header.set_entry_type(tar::EntryType::Regular);
-        builder.append_data(&mut header, path, &data[..]).unwrap();
+        writer.add_bytes(path, data).unwrap();
     }
-    builder.into_inner().unwrap()
+    writer.finish().unwrap()
 }
 
 fn verify_bytes(bytes: &[u8], cert: Option<&Certificate>) -> Result<String> {

@@ -1672,7 +1672,7 @@ fn read_json_with_output_file_describes_what_was_written() {
 fn case_show_json_has_members() {
     let fx = Fixture::new();
     let show = parse_json(&fx.ok(&["--json", "case", "show", CASE]));
-    assert_eq!(show["reference"], CASE);
+    assert_eq!(show["case"], CASE);
     assert_eq!(show["policy"], "consent");
     assert_eq!(show["threshold"], 2);
     let members = show["members"].as_array().expect("members is an array");
@@ -1690,7 +1690,7 @@ fn case_show_json_has_members() {
         .count();
     assert_eq!(claimants, 2);
     let list = parse_json(&fx.ok(&["--json", "case", "list"]));
-    assert_eq!(list[0]["reference"], CASE);
+    assert_eq!(list[0]["case"], CASE);
     // keygen and card speak JSON too.
     let card = parse_json(&fx.ok(&["--json", "card", "-i", &fx.id("claimant")]));
     assert_eq!(card["name"], "Ana Ruiz");
@@ -1701,7 +1701,8 @@ fn case_show_json_has_members() {
 fn errors_under_json_are_one_line_on_stderr_and_nothing_on_stdout() {
     let fx = Fixture::new();
     for (args, code) in [
-        (vec!["--json", "read", CASE, "7"], 4),
+        (vec!["--json", "read", CASE, "7", "-o", "never-written"], 4),
+        (vec!["--json", "read", CASE, "1"], 2),
         (vec!["--json", "deposit", CASE, "/nonexistent/x"], 4),
         (vec!["--json", "case", "close", CASE], 1),
     ] {

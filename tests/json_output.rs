@@ -228,7 +228,7 @@ fn check_act(what: &str, v: &Value, act_fields: &[(&str, T)], case: &str, index:
 }
 
 const CASE_SUMMARY: [(&str, T); 9] = [
-    ("reference", T::Str),
+    ("case", T::Str),
     ("title", T::OptStr),
     ("state", T::Str),
     ("policy", T::Str),
@@ -252,7 +252,7 @@ fn check_case_summary(
     documents: u64,
     members: &[(&str, Option<&str>, &str, &str)],
 ) {
-    assert_eq!(str_of(v, "reference"), CASE, "{what}");
+    assert_eq!(str_of(v, "case"), CASE, "{what}");
     assert_eq!(
         str_of(v, "title"),
         "Harbour Works v. City of Lindau",
@@ -878,7 +878,20 @@ fn a_whole_case_in_json() {
     );
     let file = fx.arg("out/deposit-1.receipt");
     let w = json(None, &["receipt", "get", CASE, "1", "-o", &file]);
-    assert_eq!(w, v, "receipt get -o prints the receipt it wrote");
+    fields(
+        "receipt get -o",
+        &w,
+        &[("path", T::Str), ("receipt", T::Obj)],
+    );
+    assert_eq!(
+        str_of(&w, "path"),
+        file,
+        "receipt get -o names the file it wrote"
+    );
+    assert_eq!(
+        w["receipt"], v,
+        "receipt get -o prints the receipt it wrote"
+    );
     assert_eq!(
         one_document("receipt file", &std::fs::read(&file).unwrap()),
         v
@@ -888,6 +901,7 @@ fn a_whole_case_in_json() {
         "receipt verify",
         &v,
         &[
+            ("offline", T::Bool),
             ("case", T::Str),
             ("index", T::Int),
             ("act", T::Str),
@@ -896,6 +910,7 @@ fn a_whole_case_in_json() {
             ("current_size", T::Int),
         ],
     );
+    assert_eq!(v["offline"], false);
     assert_eq!(str_of(&v, "case"), CASE);
     assert_eq!(int_of(&v, "index"), 1);
     assert_eq!(str_of(&v, "act"), "deposit");
@@ -1002,7 +1017,7 @@ fn a_whole_case_in_json() {
     const ARCHIVE_REPORT: [(&str, T); 6] = [
         ("case", T::Str),
         ("manifest_sha256", T::Str),
-        ("members", T::Int),
+        ("files", T::Int),
         ("entries", T::Int),
         ("retain_until", T::Str),
         ("destroyed", T::Bool),
@@ -1011,7 +1026,7 @@ fn a_whole_case_in_json() {
     fields("archive verify", &v, &ARCHIVE_REPORT);
     assert_eq!(str_of(&v, "case"), CASE);
     assert_eq!(str_of(&v, "manifest_sha256"), manifest);
-    assert!(int_of(&v, "members") > 0);
+    assert!(int_of(&v, "files") > 0);
     assert_eq!(int_of(&v, "entries"), 13);
     assert_eq!(str_of(&v, "retain_until"), "2099-12-31");
     assert_eq!(v["destroyed"], false);
@@ -1041,8 +1056,8 @@ fn a_whole_case_in_json() {
     assert_eq!(
         v["parties"],
         serde_json::json!([
-            ["claimant", [fx.name("claimant"), fx.name("cocounsel")]],
-            ["respondent", [fx.name("respondent"), "Dana Court"]],
+            { "label": "claimant", "members": [fx.name("claimant"), fx.name("cocounsel")] },
+            { "label": "respondent", "members": [fx.name("respondent"), "Dana Court"] },
         ])
     );
     assert_eq!(v["mediators"], serde_json::json!([fx.name("mediator")]));
@@ -1103,7 +1118,12 @@ fn a_whole_case_in_json() {
             ],
         );
         let what = format!("archive release by {who}");
-        fields(&what, &v, &[("release", T::Obj), ("signature", T::Str)]);
+        fields(
+            &what,
+            &v,
+            &[("path", T::Str), ("release", T::Obj), ("signature", T::Str)],
+        );
+        assert_eq!(str_of(&v, "path"), share, "{what} names the file it wrote");
         let r = &v["release"];
         fields(
             &what,
@@ -1145,9 +1165,11 @@ fn a_whole_case_in_json() {
         );
         assert_eq!(str_of(r, "requester_name"), "Court Clerk");
         assert!(is_timestamp(str_of(r, "released_at")));
+        let mut printed = v.clone();
+        printed.as_object_mut().unwrap().remove("path");
         assert_eq!(
             one_document("release file", &std::fs::read(&share).unwrap()),
-            v,
+            printed,
             "{what}: the release file is what was printed"
         );
         shares.push(share);

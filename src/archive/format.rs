@@ -199,14 +199,10 @@ impl<W: Write> ArchiveWriter<W> {
 
     /// Add a member from a reader of known size.
     pub fn add(&mut self, path: &str, size: u64, data: impl Read) -> Result<MemberEntry> {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(size);
-        header.set_mode(0o600);
-        header.set_mtime(self.mtime);
-        header.set_entry_type(tar::EntryType::Regular);
+        let header = canonical_header(path, size, self.mtime)?;
         let mut hashed = HashingReader::new(data);
         self.builder
-            .append_data(&mut header, path, &mut hashed)
+            .append(&header, &mut hashed)
             .map_err(|e| crate::error::io_error(format!("writing {path} into the archive"), e))?;
         let (hash, read) = hashed.finish();
         if read != size {
@@ -234,6 +230,65 @@ impl<W: Write> ArchiveWriter<W> {
             .into_inner()
             .map_err(|e| crate::error::io_error("finishing the archive", e))
     }
+}
+
+/// The one header sealroom writes for a member: GNU format, regular file, mode 0600,
+/// owner 0, the seal's modification time. `archive verify` accepts no other, so not a
+/// byte of an archive goes unchecked.
+pub fn canonical_header(path: &str, size: u64, mtime: u64) -> Result<tar::Header> {
+    let mut header = tar::Header::new_gnu();
+    header
+        .set_path(path)
+        .map_err(|_| Error::integrity(format!("`{path}` cannot be an archive member's name")))?;
+    header.set_size(size);
+    header.set_mode(0o600);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(mtime);
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_cksum();
+    Ok(header)
+}
+
+/// A reader that knows its position and checks that the bytes in a given range (the
+/// zero padding between tar members, and the end of the archive) are all zero: the
+/// tar crate skips padding without looking at it.
+struct Tap<R> {
+    inner: R,
+    state: std::rc::Rc<std::cell::RefCell<TapState>>,
+}
+
+#[derive(Default)]
+struct TapState {
+    pos: u64,
+    zero_from: u64,
+    zero_to: u64,
+    first_block: Vec<u8>,
+    /// What the zero range follows (a member's path, or the archive's end).
+    zero_after: String,
+    altered: Option<(u64, String)>,
+}
+
+impl<R: Read> Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut st = self.state.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            let at = st.pos + i as u64;
+            if at < 512 {
+                st.first_block.push(*b);
+            }
+            if *b != 0 && at >= st.zero_from && at < st.zero_to && st.altered.is_none() {
+                st.altered = Some((at, st.zero_after.clone()));
+            }
+        }
+        st.pos += n as u64;
+        Ok(n)
+    }
+}
+
+fn round_up(n: u64) -> u64 {
+    n.div_ceil(512) * 512
 }
 
 /// What a first pass over an archive finds: every member's hash and size, and the
@@ -265,71 +320,120 @@ fn check_path(path: &str) -> Result<()> {
 
 /// Read an archive once: hash every member, keep the small ones.
 pub fn read_contents(input: impl Read) -> Result<ArchiveContents> {
-    let mut archive = tar::Archive::new(input);
+    let state = std::rc::Rc::new(std::cell::RefCell::new(TapState::default()));
+    let mut archive = tar::Archive::new(Tap {
+        inner: input,
+        state: state.clone(),
+    });
     let mut members = BTreeMap::new();
     let mut small = BTreeMap::new();
-    let entries = archive
-        .entries()
-        .map_err(|_| Error::integrity("this is not a sealroom archive (not a tar file)"))?;
-    for entry in entries {
-        // A file whose very first header is not a tar header was never an archive.
-        let mut entry = entry.map_err(|_| {
-            if members.is_empty() {
-                Error::integrity("this is not a sealroom archive (not a tar file)")
-            } else {
-                Error::integrity("the archive is damaged or truncated")
+    let mut mtime = None;
+    let mut end = 0u64;
+    let mut last_path = String::new();
+    let damaged = || Error::integrity("the archive is damaged or truncated");
+    {
+        let mut entries = archive
+            .entries()
+            .map_err(|_| Error::integrity("this is not a sealroom archive (not a tar file)"))?;
+        loop {
+            // The bytes between the last member's end and the next header are padding.
+            {
+                let mut st = state.borrow_mut();
+                st.zero_from = end;
+                st.zero_to = round_up(end);
+                st.zero_after = last_path.clone();
             }
-        })?;
-        let path = entry
-            .path()
-            .map_err(|_| Error::integrity("the archive holds a member with an unreadable name"))?
-            .to_str()
-            .ok_or_else(|| Error::integrity("the archive holds a member whose name is not UTF-8"))?
-            .to_owned();
-        if entry.header().entry_type() != tar::EntryType::Regular {
-            return Err(Error::integrity(format!(
-                "the archive member `{path}` is not a regular file"
-            )));
-        }
-        check_path(&path)?;
-        let size = entry.size();
-        let keep = !path.ends_with("/body.age");
-        if keep && size > MAX_SMALL_MEMBER {
-            return Err(Error::integrity(format!(
-                "the archive member `{path}` is too large"
-            )));
-        }
-        let mut hashed = HashingReader::new(&mut entry);
-        let mut bytes = Vec::new();
-        if keep {
-            hashed
-                .read_to_end(&mut bytes)
-                .map_err(|_| Error::integrity("the archive is damaged or truncated"))?;
-        } else {
-            std::io::copy(&mut hashed, &mut std::io::sink())
-                .map_err(|_| Error::integrity("the archive is damaged or truncated"))?;
-        }
-        let (hash, read) = hashed.finish();
-        if read != size {
-            return Err(Error::integrity("the archive is damaged or truncated"));
-        }
-        let m = MemberEntry {
-            path: path.clone(),
-            sha256: hex(&hash),
-            size,
-        };
-        if members.insert(path.clone(), m).is_some() {
-            return Err(Error::integrity(format!(
-                "the archive holds the member `{path}` twice"
-            )));
-        }
-        if keep {
-            small.insert(path, bytes);
+            let Some(entry) = entries.next() else { break };
+            // A file whose very first header is not a sealroom member was never an archive.
+            let mut entry = entry.map_err(|_| {
+                let looks_ours = state.borrow().first_block.starts_with(ROOT.as_bytes());
+                if members.is_empty() && !looks_ours {
+                    Error::integrity("this is not a sealroom archive (not a tar file)")
+                } else {
+                    damaged()
+                }
+            })?;
+            let path = entry
+                .path()
+                .map_err(|_| {
+                    Error::integrity("the archive holds a member with an unreadable name")
+                })?
+                .to_str()
+                .ok_or_else(|| {
+                    Error::integrity("the archive holds a member whose name is not UTF-8")
+                })?
+                .to_owned();
+            if entry.header().entry_type() != tar::EntryType::Regular {
+                return Err(Error::integrity(format!(
+                    "the archive member `{path}` is not a regular file"
+                )));
+            }
+            check_path(&path)?;
+            let size = entry.size();
+            let when = *mtime.get_or_insert(entry.header().mtime().map_err(|_| damaged())?);
+            if entry.header().as_bytes()[..] != canonical_header(&path, size, when)?.as_bytes()[..]
+            {
+                return Err(Error::integrity(format!(
+                    "the tar header of `{path}` was altered (it is not the one sealroom writes)"
+                )));
+            }
+            end = entry.raw_file_position() + size;
+            last_path = path.clone();
+            let keep = !path.ends_with("/body.age");
+            if keep && size > MAX_SMALL_MEMBER {
+                return Err(Error::integrity(format!(
+                    "the archive member `{path}` is too large"
+                )));
+            }
+            let mut hashed = HashingReader::new(&mut entry);
+            let mut bytes = Vec::new();
+            if keep {
+                hashed.read_to_end(&mut bytes).map_err(|_| damaged())?;
+            } else {
+                std::io::copy(&mut hashed, &mut std::io::sink()).map_err(|_| damaged())?;
+            }
+            let (hash, read) = hashed.finish();
+            if read != size {
+                return Err(damaged());
+            }
+            let m = MemberEntry {
+                path: path.clone(),
+                sha256: hex(&hash),
+                size,
+            };
+            if members.insert(path.clone(), m).is_some() {
+                return Err(Error::integrity(format!(
+                    "the archive holds the member `{path}` twice"
+                )));
+            }
+            if keep {
+                small.insert(path, bytes);
+            }
         }
     }
     if members.is_empty() {
         return Err(Error::integrity(
             "this is not a sealroom archive (it is empty)",
+        ));
+    }
+    // After the last member: its padding, then exactly two zero blocks, then nothing.
+    let mut rest = archive.into_inner();
+    {
+        let mut st = rest.state.borrow_mut();
+        st.zero_from = end;
+        st.zero_to = u64::MAX;
+        st.zero_after = format!("{last_path} (the archive's end)");
+    }
+    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|_| damaged())?;
+    let st = state.borrow();
+    if let Some((at, after)) = &st.altered {
+        return Err(Error::integrity(format!(
+            "the tar padding after {after} was altered (the byte at offset {at} must be zero)"
+        )));
+    }
+    if st.pos != round_up(end) + 1024 {
+        return Err(Error::integrity(
+            "the archive's end was altered: it must end with exactly two empty tar blocks",
         ));
     }
     Ok(ArchiveContents { members, small })

@@ -30,8 +30,8 @@ pub struct ArchiveSummary {
     pub title: Option<String>,
     /// Disclosure policy of the case.
     pub policy: String,
-    /// Parties: label and members' names.
-    pub parties: Vec<(String, Vec<String>)>,
+    /// Parties, each with its members' names.
+    pub parties: Vec<PartyMembers>,
     /// Mediators' names.
     pub mediators: Vec<String>,
     /// The archivist's name.
@@ -52,6 +52,15 @@ pub struct ArchiveSummary {
     pub documents: Vec<ArchivedDocument>,
     /// The archive's identity.
     pub manifest_sha256: String,
+}
+
+/// A party and its members, in `archive show`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PartyMembers {
+    /// The party's label.
+    pub label: String,
+    /// Its members' names.
+    pub members: Vec<String>,
 }
 
 /// One document in `archive show`.
@@ -81,12 +90,15 @@ pub fn show(
             .map(|(_, c)| c.name().to_owned())
             .collect()
     };
-    let mut parties: Vec<(String, Vec<String>)> = Vec::new();
+    let mut parties: Vec<PartyMembers> = Vec::new();
     for (r, c) in members {
         if let Role::Party(l) = r {
-            match parties.iter_mut().find(|(label, _)| label == l) {
-                Some((_, names)) => names.push(c.name().to_owned()),
-                None => parties.push((l.clone(), vec![c.name().to_owned()])),
+            match parties.iter_mut().find(|p| &p.label == l) {
+                Some(p) => p.members.push(c.name().to_owned()),
+                None => parties.push(PartyMembers {
+                    label: l.clone(),
+                    members: vec![c.name().to_owned()],
+                }),
             }
         }
     }

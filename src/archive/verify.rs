@@ -26,8 +26,8 @@ pub struct ArchiveReport {
     pub case: String,
     /// SHA-256 of the manifest (hex): the archive's identity.
     pub manifest_sha256: String,
-    /// Members checked.
-    pub members: usize,
+    /// Files of the archive checked against the manifest.
+    pub files: usize,
     /// Log entries replayed.
     pub entries: u64,
     /// Last day of retention.
@@ -266,11 +266,50 @@ pub(crate) fn verify_full(
             )));
         }
     }
+    // Key material: each share and wrap is the one the charter and the log sign.
+    let archivist_fpr = archivist.fingerprint().to_hex();
+    for share in &replayed.charter.escrow_shares {
+        let path = format::share_path(&share.holder);
+        match listed.get(&path) {
+            Some(m) if m.sha256 == share.sha256 => {}
+            Some(_) => {
+                return Err(Error::integrity(format!(
+                    "{path} is not the escrow share the charter names (damaged or replaced)"
+                )))
+            }
+            None => {
+                return Err(Error::integrity(format!(
+                    "the archive lacks the escrow share {path}"
+                )))
+            }
+        }
+    }
+    for d in &documents {
+        let Some(doc) = replayed.docs.get(&d.num) else {
+            continue;
+        };
+        let mut expect = vec![("escrow.age", doc.sealed_wraps.get(replay::ESCROW))];
+        if d.disposition == "retained" {
+            expect.push(("archivist.age", doc.sealed_wraps.get(&archivist_fpr)));
+        }
+        for (name, signed) in expect {
+            let path = format::doc_path(d.num, name);
+            let found = listed.get(&path).map(|m| m.sha256.as_str());
+            if d.disposition != "destroyed"
+                && found.is_some()
+                && found != signed.map(String::as_str)
+            {
+                return Err(Error::integrity(format!(
+                    "{path} is not the key wrap the case log signs (damaged or replaced)"
+                )));
+            }
+        }
+    }
     Ok(VerifiedArchive {
         report: ArchiveReport {
             case: manifest.case.clone(),
             manifest_sha256,
-            members: listed.len(),
+            files: listed.len(),
             entries: tree.size(),
             retain_until: manifest.retain_until.clone(),
             destroyed: certificate.is_some(),

@@ -85,6 +85,18 @@ pub struct Charter {
     pub escrow_recipient: String,
     /// Everyone in the case, registrar first.
     pub members: Vec<MemberRecord>,
+    /// The SHA-256 of each holder's encrypted escrow share, so a damaged or swapped
+    /// share is found long before anyone needs it.
+    pub escrow_shares: Vec<ShareDigest>,
+}
+
+/// Which encrypted escrow share a holder has.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareDigest {
+    /// The holder's card fingerprint (hex): a custodian, or the archivist when none.
+    pub holder: String,
+    /// SHA-256 (hex) of the age-encrypted share.
+    pub sha256: String,
 }
 
 /// Check a case reference: printable, no spaces, at most 64 characters.
@@ -157,6 +169,38 @@ impl Charter {
             }
         }
         age_recipient(&self.escrow_recipient)?;
+        let holders: std::collections::BTreeSet<String> = roles
+            .iter()
+            .filter(|(r, _)| {
+                *r == if custodians == 0 {
+                    Role::Archivist
+                } else {
+                    Role::Custodian
+                }
+            })
+            .map(|(_, f)| f.to_hex())
+            .collect();
+        let named: std::collections::BTreeSet<String> = self
+            .escrow_shares
+            .iter()
+            .map(|s| s.holder.clone())
+            .collect();
+        if !self.escrow_shares.is_empty()
+            && (named != holders || named.len() != self.escrow_shares.len())
+        {
+            return Err(Error::usage(
+                "the charter's escrow shares do not match its custodians",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Check the charter as it must be once signed: every share holder's digest present.
+    pub fn validate_signed(&self) -> Result<()> {
+        self.validate()?;
+        if self.escrow_shares.is_empty() {
+            return Err(Error::integrity("the charter records no escrow shares"));
+        }
         Ok(())
     }
 
@@ -202,6 +246,7 @@ mod tests {
                 member(Role::Party("respondent".into())),
                 member(Role::Archivist),
             ],
+            escrow_shares: vec![],
         }
     }
 

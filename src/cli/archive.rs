@@ -66,9 +66,9 @@ pub(super) fn run(ctx: &Context, cmd: ArchiveCommand) -> Result<()> {
                 crate::archive::verify::verify_archive(open_archive(&archive)?, cert.as_ref())?;
             ctx.emit(&report, || {
                 format!(
-                    "OK: the archive of case {} is intact — {} members match the archivist's signed manifest, {} log entries replay under the case's rules and match the final checkpoint.{}\n",
+                    "OK: the archive of case {} is intact — its {} files match the archivist's signed manifest, {} log entries replay under the case's rules and match the final checkpoint.{}\n",
                     report.case,
-                    report.members,
+                    report.files,
                     report.entries,
                     if report.destroyed { " Its key material was destroyed, as the certificate says." } else { "" }
                 )
@@ -92,15 +92,18 @@ pub(super) fn run(ctx: &Context, cmd: ArchiveCommand) -> Result<()> {
                     s.retain_until,
                     s.manifest_sha256
                 );
-                for (label, names) in &s.parties {
-                    t.push_str(&format!("    {label}: {}\n", names.join(", ")));
+                for p in &s.parties {
+                    t.push_str(&format!("    {}: {}\n", p.label, p.members.join(", ")));
                 }
+                let escrow = if s.custodians.is_empty() {
+                    "1 of 1 (the archivist alone)".to_owned()
+                } else {
+                    format!("{} of {} ({})", s.threshold, s.custodians.len(), s.custodians.join(", "))
+                };
                 t.push_str(&format!(
-                    "  mediators:    {}\n  archivist:    {}\n  escrow:       {} of {}\n  documents:\n",
+                    "  mediators:    {}\n  archivist:    {}\n  escrow:       {escrow}\n  documents:\n",
                     s.mediators.join(", "),
                     s.archivist,
-                    s.threshold,
-                    if s.custodians.is_empty() { "the archivist alone".to_owned() } else { s.custodians.join(", ") }
                 ));
                 for d in &s.documents {
                     t.push_str(&format!("    #{:<4} {:<13} {:<12} {}\n", d.num, d.category, d.owner, d.disposition));
@@ -120,7 +123,8 @@ pub(super) fn run(ctx: &Context, cmd: ArchiveCommand) -> Result<()> {
                 crate::archive::release::release(open_archive(&archive)?, &custodian, &requester)?;
             crate::store::fsutil::write_new_private(&output, release.to_text().as_bytes())
                 .map_err(|e| io_error(format!("writing {}", output.display()), e))?;
-            ctx.emit(&release, || {
+            let out = serde_json::json!({ "path": output, "release": release.release, "signature": release.signature });
+            ctx.emit(&out, || {
                 format!(
                     "Released your share of case {} to {} ({}) in {}. Only they can use it, and only with this archive.\n",
                     release.release.case,
@@ -167,23 +171,45 @@ pub(super) fn run(ctx: &Context, cmd: ArchiveCommand) -> Result<()> {
             let archivist = ctx.identity()?;
             let cert = crate::archive::destroy::destroy(&archive, &archivist, &output)?;
             // Record it in the vault when the case is there too.
-            let recorded = match ctx.open_vault() {
+            let mut entry = None;
+            let mut receipt = None;
+            let note = match ctx.open_vault() {
                 Ok(mut vault) => match vault.record_destruction(&archivist, &cert) {
                     Ok(seq) => {
-                        ctx.issue_receipt(&vault, &cert.body.case, seq);
+                        entry = Some(seq);
+                        receipt = ctx.issue_receipt(&vault, &cert.body.case, seq);
                         format!("The vault records the destruction (entry {seq} of the case log).")
                     }
                     Err(e) => format!("The vault did not record it: {}", e.message()),
                 },
                 Err(_) => "No vault was at hand, so the certificate is the only record.".to_owned(),
             };
-            ctx.emit(&cert, || {
+            #[derive(serde::Serialize)]
+            struct Destroyed<'a> {
+                certificate: &'a Certificate,
+                path: String,
+                vault_entry: Option<u64>,
+                note: &'a str,
+                receipt: Option<&'a super::IssuedReceipt>,
+            }
+            let out = Destroyed {
+                certificate: &cert,
+                path: output.display().to_string(),
+                vault_entry: entry,
+                note: &note,
+                receipt: receipt.as_ref(),
+            };
+            ctx.emit(&out, || {
                 format!(
-                    "Destroyed the key material of the archive of case {} (retention ended {}): {} members removed, certificate in {}.\n{recorded}\nDispose of every other copy of the archive as the institution's records policy says.\n",
+                    "Destroyed the key material of the archive of case {} (retention ended {}): {} files removed, certificate in {}.\n{note}\n{}Dispose of every other copy of the archive as the institution's records policy says.\n",
                     cert.body.case,
                     cert.body.retain_until,
                     cert.body.removed.len(),
-                    output.display()
+                    output.display(),
+                    receipt
+                        .as_ref()
+                        .map(|r| format!("Receipt: {}\n", r.path_display()))
+                        .unwrap_or_default()
                 )
             })
         }

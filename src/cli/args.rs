@@ -399,7 +399,9 @@ pub enum ReceiptCommand {
         offline: bool,
     },
     /// Fetch the receipt of a log entry again (e.g. if writing it failed).
-    #[command(after_help = "Example:\n  sealroom receipt get IOMed-2026-014 4 -o deposit-4.json\n\nA receipt fetched today proves today's log only: keep the ones written at the time.")]
+    #[command(
+        after_help = "Example:\n  sealroom receipt get IOMed-2026-014 4 -o deposit-4.json\n\nA receipt fetched today proves today's log only: keep the ones written at the time."
+    )]
     Get {
         /// Case reference.
         #[arg(value_name = "REF")]
@@ -468,7 +470,9 @@ custodians the archivist alone holds it."
     )]
     AddMember(AddMemberArgs),
     /// Close a case: no new deposits; reading still works (mediator or registrar).
-    #[command(after_help = "Example:\n  sealroom case close IOMed-2026-014 -i mediator.id\n\nThe archivist can then seal it (sealroom seal).")]
+    #[command(
+        after_help = "Example:\n  sealroom case close IOMed-2026-014 -i mediator.id\n\nThe archivist can then seal it (sealroom seal)."
+    )]
     Close {
         /// Case reference.
         #[arg(value_name = "REF")]

@@ -93,14 +93,16 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
                 }
                 let mut s = String::new();
                 for c in &cases {
-                    s.push_str(&format!(
-                        "{:<24} {:<8} {:<10} {:>4} document(s)  {}\n",
+                    let line = format!(
+                        "{:<24} {:<8} {:<10} {:>4} document(s)  {}",
                         c.reference,
                         c.state,
                         c.policy,
                         c.documents,
                         c.title.as_deref().unwrap_or("")
-                    ));
+                    );
+                    s.push_str(line.trim_end());
+                    s.push('\n');
                 }
                 s
             })

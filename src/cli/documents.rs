@@ -201,21 +201,14 @@ pub(super) fn read(
                 bar.finish_and_clear();
                 res
             })?;
-            if !ctx.json {
-                eprintln!(
-                    "Wrote #{num} \"{}\" ({}) to {}; signature and hashes verified.",
+            ctx.emit_act(&vault, reference, Some(outcome.statement), &outcome, || {
+                format!(
+                    "Wrote #{num} \"{}\" ({}) to {}; signature and hashes verified.\n",
                     outcome.document.title,
                     human_size(outcome.document.size),
                     path.display()
-                );
-            }
-            ctx.emit_act(
-                &vault,
-                reference,
-                Some(outcome.statement),
-                &outcome,
-                String::new,
-            )
+                )
+            })
         }
         None => {
             // A document lands on a terminal only when it is text, or when asked.

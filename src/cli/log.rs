@@ -20,15 +20,17 @@ pub(super) fn log(ctx: &Context, reference: &str, verify: bool) -> Result<()> {
     ctx.emit(&lines, || {
         let mut s = format!("History of case {reference} ({} entries):\n", lines.len());
         for l in &lines {
-            s.push_str(&format!(
-                "{:>5}  {}  {:<28} {:<10} {:<5} {}\n",
+            let line = format!(
+                "{:>5}  {}  {:<28} {:<10} {:<5} {}",
                 l.seq,
                 l.at,
                 l.actor,
                 l.act,
                 l.num.map(|n| format!("#{n}")).unwrap_or_default(),
                 l.detail
-            ));
+            );
+            s.push_str(line.trim_end());
+            s.push('\n');
         }
         s
     })
@@ -77,7 +79,8 @@ pub(super) fn receipt(ctx: &Context, cmd: ReceiptCommand) -> Result<()> {
                     super::documents::check_output_free(&path)?;
                     crate::store::fsutil::write_new_private(&path, r.to_text().as_bytes())
                         .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
-                    ctx.emit(&r, || {
+                    let out = serde_json::json!({ "path": path, "receipt": r });
+                    ctx.emit(&out, || {
                         format!(
                             "Wrote the receipt of entry {index} to {}.\n",
                             path.display()

@@ -337,7 +337,21 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Demo { dir } => {
-            let report = crate::demo::run(dir.as_deref(), &mut std::io::stdout())?;
+            let report = if ctx.json {
+                let mut narration = Vec::new();
+                let report = crate::demo::run(dir.as_deref(), &mut narration)?;
+                let lines: Vec<String> = String::from_utf8_lossy(&narration)
+                    .lines()
+                    .map(str::to_owned)
+                    .collect();
+                ctx.emit(
+                    &serde_json::json!({ "steps": report.steps, "failures": report.failures, "narration": lines }),
+                    String::new,
+                )?;
+                report
+            } else {
+                crate::demo::run(dir.as_deref(), &mut std::io::stdout())?
+            };
             if report.failures > 0 {
                 return Err(Error::integrity(format!(
                     "the demo found {} step(s) that did not do what they say",

@@ -32,10 +32,20 @@ pub struct ReplayDoc {
     pub facts: DocumentFacts,
     /// Fingerprints (hex) entitled to a wrap now.
     pub readers: BTreeSet<String>,
-    /// The current body, as signed.
+    /// The signed binding of the current body.
     pub body: BodyBinding,
     /// The statement binding the current body.
     pub body_seq: u64,
+    /// SHA-256 (hex) of each current wrap, by reader fingerprint (and `escrow`).
+    pub wraps: BTreeMap<String, String>,
+    /// The wraps as they were when the case was sealed (what the archive holds).
+    pub sealed_wraps: BTreeMap<String, String>,
+    /// The depositor's fingerprint (hex).
+    pub depositor: String,
+    /// The deposit statement.
+    pub deposit_seq: u64,
+    /// When it was deposited (the deposit statement's time).
+    pub deposited_at: String,
 }
 
 /// A case rebuilt from its log.
@@ -45,6 +55,8 @@ pub struct Replay {
     pub charter: Charter,
     /// Members with their roles, in the order they joined.
     pub members: Vec<(Role, Card)>,
+    /// The statement that added each member (0 for the charter), as `members`.
+    pub member_seqs: Vec<u64>,
     /// Lifecycle state after the last statement.
     pub state: CaseState,
     /// Documents by number.
@@ -93,6 +105,9 @@ impl Replay {
     }
 }
 
+/// The reader name of the case escrow key in wrap maps.
+pub const ESCROW: &str = "escrow";
+
 /// Whether a category survives sealing as a live, retained document (readable by the
 /// parties and the archivist) rather than going into escrow or being destroyed.
 pub fn retained_at_seal(category: Category) -> bool {
@@ -117,7 +132,7 @@ pub fn replay(reference: &str, statements: &[SignedStatement]) -> Result<Replay>
                 return Err(bad("the log does not start with the case's charter"));
             };
             charter
-                .validate()
+                .validate_signed()
                 .map_err(|e| bad(&format!("its charter is invalid ({e})")))?;
             let registrar = charter.registrar()?.card()?;
             if registrar.fingerprint().to_hex() != s.actor || !signed.verified_by(&registrar) {
@@ -127,9 +142,11 @@ pub fn replay(reference: &str, statements: &[SignedStatement]) -> Result<Replay>
             for m in &charter.members {
                 members.push((m.role()?, m.card()?));
             }
+            let member_seqs = vec![0; members.len()];
             out = Some(Replay {
                 charter: charter.clone(),
                 members,
+                member_seqs,
                 state: CaseState::Open,
                 docs: BTreeMap::new(),
                 consents: BTreeMap::new(),
@@ -167,6 +184,7 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
                 ));
             }
             r.members.push((role, member.card()?));
+            r.member_seqs.push(seq);
         }
         Act::Close {} => {
             policy::check_may_close(&roles, r.state).map_err(not_allowed)?;
@@ -200,6 +218,19 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
                     "it gives access to other readers than the category allows",
                 ));
             }
+            if d.wraps.len() != d.readers.len() || d.escrow_wrap.is_some() != d.category.escrowed()
+            {
+                return Err(Error::integrity("its wraps do not match its readers"));
+            }
+            let mut wraps: BTreeMap<String, String> = d
+                .readers
+                .iter()
+                .cloned()
+                .zip(d.wraps.iter().cloned())
+                .collect();
+            if let Some(e) = &d.escrow_wrap {
+                wraps.insert(ESCROW.to_owned(), e.clone());
+            }
             r.docs.insert(
                 d.num,
                 ReplayDoc {
@@ -218,6 +249,11 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
                         meta_sha256: d.meta_sha256.clone(),
                     },
                     body_seq: seq,
+                    wraps,
+                    sealed_wraps: BTreeMap::new(),
+                    depositor: s.actor.clone(),
+                    deposit_seq: seq,
+                    deposited_at: s.at.clone(),
                 },
             );
         }
@@ -271,7 +307,12 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
                     "it gives access to someone outside the receiving party",
                 ));
             }
+            if d.wraps.len() != d.readers.len() {
+                return Err(Error::integrity("its wraps do not match its readers"));
+            }
             doc.readers.extend(d.readers.iter().cloned());
+            doc.wraps
+                .extend(d.readers.iter().cloned().zip(d.wraps.iter().cloned()));
         }
         Act::Revoke(v) => {
             policy::check_live(r.state).map_err(not_allowed)?;
@@ -280,6 +321,7 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
             let could_read = doc.readers.contains(&s.actor);
             for reader in &v.removed {
                 doc.readers.remove(reader);
+                doc.wraps.remove(reader);
             }
             r.consents.remove(&(v.num, v.from.clone()));
             if let Some(k) = &v.rekey {
@@ -294,7 +336,21 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
                         "its rekey gives access to someone who had none",
                     ));
                 }
+                if k.wraps.len() != k.readers.len()
+                    || k.escrow_wrap.is_some() != doc.facts.category.escrowed()
+                {
+                    return Err(Error::integrity("its wraps do not match its readers"));
+                }
                 doc.readers = kept;
+                doc.wraps = k
+                    .readers
+                    .iter()
+                    .cloned()
+                    .zip(k.wraps.iter().cloned())
+                    .collect();
+                if let Some(e) = &k.escrow_wrap {
+                    doc.wraps.insert(ESCROW.to_owned(), e.clone());
+                }
                 doc.body = BodyBinding {
                     encoding: k.encoding.clone(),
                     blob_sha256: k.blob_sha256.clone(),
@@ -315,6 +371,7 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
                 .collect();
             let archivist = r.fingerprints_in(&Audience::Archivist);
             for doc in r.docs.values_mut() {
+                doc.sealed_wraps = doc.wraps.clone();
                 if retained_at_seal(doc.facts.category) {
                     doc.readers = doc
                         .readers
@@ -325,6 +382,8 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
                 } else {
                     doc.readers.clear();
                 }
+                let readers = doc.readers.clone();
+                doc.wraps.retain(|reader, _| readers.contains(reader));
             }
             r.consents.clear();
             r.state = CaseState::Sealed;

@@ -111,6 +111,8 @@ pub struct Disclosure {
     pub to: String,
     /// Fingerprints of the readers given a wrap.
     pub readers: Vec<String>,
+    /// SHA-256 (hex) of each reader's wrap, in the order of `readers`.
+    pub wraps: Vec<String>,
     /// The consent statement relied on, where one was needed.
     pub consent: Option<u64>,
 }
@@ -141,9 +143,37 @@ pub struct Rekey {
     pub meta_sha256: String,
     /// Fingerprints of the readers rewrapped under the new key (escrow not included).
     pub readers: Vec<String>,
+    /// SHA-256 (hex) of each reader's new wrap, in the order of `readers`.
+    pub wraps: Vec<String>,
+    /// SHA-256 (hex) of the new wrap to the case escrow key, when escrowed.
+    pub escrow_wrap: Option<String>,
 }
 
 impl Act {
+    /// The SHA-256 this statement signs for `reader`'s wrap of document `num` (reader
+    /// `escrow` for the escrow wrap), if it grants one.
+    pub fn granted_wrap(&self, num: u64, reader: &str) -> Option<&str> {
+        fn find<'a>(readers: &[String], wraps: &'a [String], reader: &str) -> Option<&'a str> {
+            readers
+                .iter()
+                .position(|r| r == reader)
+                .and_then(|i| wraps.get(i))
+                .map(String::as_str)
+        }
+        match self {
+            Act::Deposit(d) if d.num == num => match reader {
+                "escrow" => d.escrow_wrap.as_deref(),
+                _ => find(&d.readers, &d.wraps, reader),
+            },
+            Act::Disclose(d) if d.num == num => find(&d.readers, &d.wraps, reader),
+            Act::Revoke(r) if r.num == num => r.rekey.as_ref().and_then(|k| match reader {
+                "escrow" => k.escrow_wrap.as_deref(),
+                _ => find(&k.readers, &k.wraps, reader),
+            }),
+            _ => None,
+        }
+    }
+
     /// The act's name, as in the log.
     pub fn name(&self) -> &'static str {
         match self {
@@ -188,6 +218,10 @@ pub struct Deposit {
     pub commitment: String,
     /// Fingerprints of the readers given a wrap at deposit (escrow not included).
     pub readers: Vec<String>,
+    /// SHA-256 (hex) of each reader's wrap, in the order of `readers`.
+    pub wraps: Vec<String>,
+    /// SHA-256 (hex) of the wrap to the case escrow key, when escrowed.
+    pub escrow_wrap: Option<String>,
 }
 
 /// A statement's exact bytes and its signature.

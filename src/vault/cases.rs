@@ -49,7 +49,8 @@ pub struct MemberView {
 /// A case, for display.
 #[derive(Clone, Debug, Serialize)]
 pub struct CaseSummary {
-    /// Reference.
+    /// Reference (`case` in JSON, like every other command's output).
+    #[serde(rename = "case")]
     pub reference: String,
     /// Public title.
     pub title: Option<String>,
@@ -96,6 +97,7 @@ impl Vault {
             threshold: spec.threshold,
             escrow_recipient: age::x25519::Identity::generate().to_public().to_string(),
             members,
+            escrow_shares: Vec::new(),
         };
         charter.validate()?;
         let exists: bool = self.conn.query_row(
@@ -136,6 +138,14 @@ impl Vault {
             ));
         }
         drop(shares);
+        charter.escrow_shares = wrapped
+            .iter()
+            .map(|(holder, share)| crate::case::charter::ShareDigest {
+                holder: holder.clone(),
+                sha256: crate::crypto::digest::hex(&crate::crypto::digest::sha256(share)),
+            })
+            .collect();
+        charter.validate_signed()?;
 
         let signer = self.log_signer()?;
 

@@ -218,6 +218,7 @@ impl Vault {
                 num,
                 to: to.to_owned(),
                 readers: fingerprints.clone(),
+                wraps: super::records::wrap_digests(&wraps, &fingerprints).0,
                 consent: if basis == DisclosureBasis::Consent {
                     consent
                 } else {
@@ -422,6 +423,7 @@ impl Vault {
                     .map_err(|_| Error::integrity("the case's escrow recipient is damaged"))?;
                 wraps.push((ESCROW_READER.to_owned(), key.wrap_to(&escrow)?));
             }
+            let (wrap_hashes, escrow_wrap) = super::records::wrap_digests(&wraps, kept);
             Ok(NewBody {
                 statement: Rekey {
                     encoding: sealed.encoding.as_str().to_owned(),
@@ -429,6 +431,8 @@ impl Vault {
                     blob_size: blob.size,
                     meta_sha256: hex(&sha256(&meta)),
                     readers: kept.to_vec(),
+                    wraps: wrap_hashes,
+                    escrow_wrap,
                 },
                 meta,
                 wraps,

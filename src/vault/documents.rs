@@ -227,6 +227,9 @@ impl Vault {
                 [ctx.id],
                 |r| r.get(0),
             )?;
+            let reader_fprs: Vec<String> =
+                readers.iter().map(|c| c.fingerprint().to_hex()).collect();
+            let (wrap_hashes, escrow_wrap) = super::records::wrap_digests(&wraps, &reader_fprs);
             let deposit = Deposit {
                 num,
                 owner: owner.label().to_owned(),
@@ -238,7 +241,9 @@ impl Vault {
                 blob_size: blob.size,
                 meta_sha256: hex(&sha256(&meta_ct)),
                 commitment: commitment(&meta),
-                readers: readers.iter().map(|c| c.fingerprint().to_hex()).collect(),
+                readers: reader_fprs,
+                wraps: wrap_hashes,
+                escrow_wrap,
             };
             let (seq, signed) = append_statement(
                 &tx,
@@ -310,7 +315,7 @@ impl Vault {
             match wrap_for(&self.conn, ctx.id, row.num, &me)? {
                 Some(wrap) => {
                     let verified = self.verified_document(&ctx, &row)?;
-                    self.verified_grant(&ctx, &row.facts(&ctx)?, &me, wrap.grant_seq)?;
+                    self.verified_grant(&ctx, &row.facts(&ctx)?, &me, wrap.grant_seq, &wrap.wrap)?;
                     let key = unwrap_key(&wrap.wrap, actor, row.num)?;
                     let (meta, _) =
                         open_metadata(&row.meta, &key, row.num, &verified.deposit.commitment)?;
@@ -361,7 +366,7 @@ impl Vault {
             return Err(self.no_wrap_refusal(ctx, &row)?);
         };
         let verified = self.verified_document(ctx, &row)?;
-        self.verified_grant(ctx, &row.facts(ctx)?, &me, wrap.grant_seq)?;
+        self.verified_grant(ctx, &row.facts(ctx)?, &me, wrap.grant_seq, &wrap.wrap)?;
         let key = unwrap_key(&wrap.wrap, actor, num)?;
         let (meta, meta_plain) = open_metadata(&row.meta, &key, num, &verified.deposit.commitment)?;
         let view = self.view(ctx, &row, &meta)?;

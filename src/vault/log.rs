@@ -59,6 +59,8 @@ pub struct LogReport {
 /// The outcome of checking a receipt against the vault.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReceiptReport {
+    /// Always false here: checked against the vault (`--offline` checks the receipt only).
+    pub offline: bool,
     /// Case reference.
     pub case: String,
     /// The entry's position.
@@ -285,6 +287,7 @@ impl Vault {
         )
         .map_err(|_| bad("the history the receipt saw was rewritten"))?;
         Ok(ReceiptReport {
+            offline: false,
             case: r.case.clone(),
             index: r.index,
             act: verified.statement.act.name().to_owned(),
@@ -372,57 +375,114 @@ impl Vault {
             )));
         }
 
-        // Every document row must carry the body the log signed.
-        for row in super::records::load_rows(&self.conn, ctx.id)? {
+        self.check_checkpoint_signatures(ctx.id, reference)?;
+        self.check_members(&ctx, &replayed)?;
+        self.check_escrow_shares(&ctx, &replayed)?;
+
+        // Every document row must carry exactly what the log signs.
+        let rows = super::records::load_rows(&self.conn, ctx.id)?;
+        if rows.len() != docs.len() {
+            return Err(Error::integrity(format!(
+                "case {reference} holds {} document(s) but its log deposited {}",
+                rows.len(),
+                docs.len()
+            )));
+        }
+        for row in &rows {
             let doc = docs.get(&row.num).ok_or_else(|| {
                 Error::integrity(format!(
                     "#{} of case {reference} is not in the log",
                     row.num
                 ))
             })?;
-            if row.body_seq != doc.body_seq
+            let meta_ok = if row.body_state == "live" {
+                hex(&crate::crypto::digest::sha256(&row.meta)) == doc.body.meta_sha256
+            } else {
+                row.meta.is_empty()
+            };
+            let state_ok = match (row.body_state.as_str(), replayed.state) {
+                ("live", _) => {
+                    !matches!(replayed.state, CaseState::Sealed | CaseState::Destroyed)
+                        || replay::retained_at_seal(doc.facts.category)
+                }
+                ("archived" | "destroyed", CaseState::Sealed | CaseState::Destroyed) => {
+                    !replay::retained_at_seal(doc.facts.category)
+                }
+                _ => false,
+            };
+            if row.owner != doc.facts.owner.label()
+                || row.category != doc.facts.category.as_str()
+                || row.confidential != doc.facts.confidential
+                || row.depositor != doc.depositor
+                || row.statement_seq != doc.deposit_seq
+                || row.deposited_at != doc.deposited_at
+                || row.body_seq != doc.body_seq
                 || row.blob != doc.body.blob_sha256
+                || row.blob_size != doc.body.blob_size
                 || row.encoding != doc.body.encoding
-                || hex(&crate::crypto::digest::sha256(&row.meta)) != doc.body.meta_sha256
-                    && !row.meta.is_empty()
+                || !meta_ok
+                || !state_ok
             {
                 return Err(Error::integrity(format!(
-                    "#{} of case {reference} differs from the body its statements sign",
+                    "#{} of case {reference} differs from what its statements sign (its record was altered)",
                     row.num
                 )));
             }
         }
 
-        // Every wrap in the database must be one the log authorised.
-        let mut stmt = self
-            .conn
-            .prepare("SELECT num, reader FROM wraps WHERE case_id = ?1 ORDER BY num, reader")?;
+        // Every wrap must be one the log grants, byte for byte; and none may be missing.
+        let mut stmt = self.conn.prepare(
+            "SELECT num, reader, wrap, grant_seq FROM wraps WHERE case_id = ?1 ORDER BY num, reader",
+        )?;
         let wraps = stmt
             .query_map([ctx.id], |r| {
-                Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
+                Ok((
+                    r.get::<_, u64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, u64>(3)?,
+                ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        for (num, reader) in &wraps {
-            if reader == ESCROW_READER {
-                let escrowed = docs.get(num).map(|d| d.facts.category.escrowed());
-                if escrowed != Some(true)
-                    || replayed.state != CaseState::Open && replayed.state != CaseState::Closed
-                {
+        let mut seen = std::collections::BTreeSet::new();
+        for (num, reader, wrap, grant_seq) in &wraps {
+            let who = || {
+                if reader == ESCROW_READER {
+                    "the escrow key".to_owned()
+                } else {
+                    ctx.card_of(reader)
+                        .map(|c| c.name().to_owned())
+                        .unwrap_or_else(|| "someone who is not a member".to_owned())
+                }
+            };
+            let Some(expected) = docs.get(num).and_then(|d| d.wraps.get(reader)) else {
+                return Err(Error::integrity(format!(
+                    "#{num} of case {reference} has an unauthorised wrap for {}: no statement in the log grants it",
+                    who()
+                )));
+            };
+            let granted = replayed
+                .statements
+                .get(*grant_seq as usize)
+                .and_then(|s| s.act.granted_wrap(*num, reader));
+            if hex(&crate::crypto::digest::sha256(wrap)) != *expected
+                || granted != Some(expected.as_str())
+            {
+                return Err(Error::integrity(format!(
+                    "#{num} of case {reference} has a damaged or replaced wrap for {}: it is not the one its grant signs",
+                    who()
+                )));
+            }
+            seen.insert((*num, reader.clone()));
+        }
+        for (num, doc) in docs {
+            for reader in doc.wraps.keys() {
+                if !seen.contains(&(*num, reader.clone())) {
                     return Err(Error::integrity(format!(
-                        "#{num} of case {reference} has an escrow wrap the log does not authorise"
+                        "#{num} of case {reference} is missing a wrap its log grants (for {}): it was deleted",
+                        ctx.card_of(reader).map(|c| c.name().to_owned()).unwrap_or_else(|| reader.clone())
                     )));
                 }
-                continue;
-            }
-            let authorised = docs.get(num).is_some_and(|d| d.readers.contains(reader));
-            if !authorised {
-                let who = ctx
-                    .card_of(reader)
-                    .map(|c| c.name().to_owned())
-                    .unwrap_or_else(|| "someone who is not a member".to_owned());
-                return Err(Error::integrity(format!(
-                    "#{num} of case {reference} has an unauthorised wrap for {who}: no statement in the log grants it"
-                )));
             }
         }
         Ok(LogReport {
@@ -432,5 +492,130 @@ impl Vault {
             root: hex(&tree.root()),
             checkpoint_size: size,
         })
+    }
+
+    /// Every stored checkpoint is signed by the vault's log key and names this case.
+    fn check_checkpoint_signatures(&self, case_id: i64, reference: &str) -> Result<()> {
+        let verifier = self.log_verifier()?;
+        let origin = receipt::origin(&self.vault_id()?, reference);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT size, root, note FROM checkpoints WHERE case_id = ?1 ORDER BY size")?;
+        let rows = stmt
+            .query_map([case_id], |r| {
+                Ok((
+                    r.get::<_, u64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (size, root, note) in rows {
+            let ok = verifier
+                .verify(&note)
+                .map(|c| c.size == size && c.root.as_slice() == root && c.origin == origin)
+                .unwrap_or(false);
+            if !ok {
+                return Err(Error::integrity(format!(
+                    "the checkpoint of case {reference} at size {size} is not validly signed by the vault's log key"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The members table holds exactly the people the charter and add-member statements name.
+    fn check_members(&self, ctx: &super::CaseContext, replayed: &replay::Replay) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT role, label, fingerprint, name, recipient, verifying_key, added_seq FROM members WHERE case_id = ?1",
+        )?;
+        let mut stored = stmt
+            .query_map([ctx.id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, u64>(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut logged: Vec<_> = replayed
+            .members
+            .iter()
+            .zip(&replayed.member_seqs)
+            .map(|((role, card), seq)| {
+                (
+                    role.kind().to_owned(),
+                    match role {
+                        crate::case::policy::Role::Party(l) => l.clone(),
+                        _ => String::new(),
+                    },
+                    card.fingerprint().to_hex(),
+                    card.name().to_owned(),
+                    card.recipient().to_owned(),
+                    card.verifying_key_b64(),
+                    *seq,
+                )
+            })
+            .collect();
+        stored.sort();
+        logged.sort();
+        if stored != logged {
+            return Err(Error::integrity(format!(
+                "the members of case {} differ from those its charter and log name (the members table was altered)",
+                ctx.reference
+            )));
+        }
+        Ok(())
+    }
+
+    /// Each stored escrow share is the one the charter names, byte for byte.
+    fn check_escrow_shares(
+        &self,
+        ctx: &super::CaseContext,
+        replayed: &replay::Replay,
+    ) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT custodian, share FROM escrow_shares WHERE case_id = ?1")?;
+        let stored = stmt
+            .query_map([ctx.id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let live = matches!(replayed.state, CaseState::Open | CaseState::Closed);
+        let expected = if live {
+            replayed.charter.escrow_shares.len()
+        } else {
+            0
+        };
+        if stored.len() != expected {
+            return Err(Error::integrity(format!(
+                "case {} holds {} escrow share(s) where its charter names {expected}",
+                ctx.reference,
+                stored.len()
+            )));
+        }
+        for (holder, share) in &stored {
+            let named = replayed
+                .charter
+                .escrow_shares
+                .iter()
+                .find(|d| &d.holder == holder)
+                .map(|d| d.sha256.as_str());
+            if named != Some(hex(&crate::crypto::digest::sha256(share)).as_str()) {
+                return Err(Error::integrity(format!(
+                    "the escrow share of {} in case {} is damaged or was replaced",
+                    ctx.card_of(holder)
+                        .map(|c| c.name().to_owned())
+                        .unwrap_or_else(|| holder.clone()),
+                    ctx.reference
+                )));
+            }
+        }
+        Ok(())
     }
 }

@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use crate::case::charter::MemberRecord;
 use crate::case::policy::{Audience, CaseState, Policy, Role};
 use crate::error::{io_error, Error, Result};
 use crate::identity::{Card, Fingerprint, Identity};
@@ -314,30 +313,25 @@ impl Vault {
             "discretion" => Policy::Discretion,
             other => return Err(Error::integrity(format!("unknown policy `{other}`"))),
         };
-        let mut stmt = conn.prepare(
-            "SELECT role, label, name, recipient, verifying_key FROM members
-             WHERE case_id = ?1 ORDER BY added_seq, rowid",
-        )?;
-        let members = stmt
-            .query_map([row.0], |r| {
-                let label: String = r.get(1)?;
-                Ok(MemberRecord {
-                    role: r.get(0)?,
-                    label: if label.is_empty() { None } else { Some(label) },
-                    name: r.get(2)?,
-                    age: r.get(3)?,
-                    ed25519: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?
-            .into_iter()
-            .map(|m| {
-                Ok(Member {
-                    role: m.role()?,
-                    card: m.card()?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let members = signed_members(conn, row.0, &row.1)?;
+        // The cases and members tables are caches of the signed charter and add-member
+        // statements: a row that disagrees was altered, and is never believed.
+        let (charter, stored) = (&members.0, stored_members(conn, row.0)?);
+        let altered = || {
+            Error::integrity(format!(
+                "the records of case {} were altered (they differ from its signed charter); run `sealroom doctor`",
+                row.1
+            ))
+        };
+        if charter.policy.as_str() != row.3
+            || charter.threshold != row.5
+            || charter.escrow_recipient != row.6
+            || charter.title != row.2
+            || stored != members.1.iter().map(member_key).collect::<Vec<_>>()
+        {
+            return Err(altered());
+        }
+        let members = members.1;
         Ok(CaseContext {
             id: row.0,
             reference: row.1,
@@ -350,6 +344,112 @@ impl Vault {
             members,
         })
     }
+}
+
+/// The members of a case as its signed statements name them: the charter (signed by
+/// its registrar) and each add-member statement (signed by a registrar), in order.
+fn signed_members(
+    conn: &Connection,
+    case_id: i64,
+    reference: &str,
+) -> Result<(crate::case::charter::Charter, Vec<Member>)> {
+    let bad = |why: &str| {
+        Error::integrity(format!(
+            "the membership of case {reference} does not verify ({why}); run `sealroom log {reference} --verify`"
+        ))
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT body, signature FROM statements WHERE case_id = ?1 AND act IN ('open', 'add-member') ORDER BY seq",
+    )?;
+    let rows = stmt
+        .query_map([case_id], |r| {
+            Ok(SignedStatement {
+                body: r.get(0)?,
+                signature: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut rows = rows.into_iter();
+    let first = rows.next().ok_or_else(|| bad("no charter"))?;
+    let s = first
+        .statement()
+        .map_err(|_| bad("the charter is malformed"))?;
+    let Act::Open { charter } = s.act else {
+        return Err(bad("the first statement is not the charter"));
+    };
+    let registrar = charter.registrar()?.card()?;
+    if s.seq != 0
+        || s.case != reference
+        || registrar.fingerprint().to_hex() != s.actor
+        || !first.verified_by(&registrar)
+    {
+        return Err(bad("the charter is not signed by its registrar"));
+    }
+    let mut members = Vec::new();
+    for m in &charter.members {
+        members.push(Member {
+            role: m.role()?,
+            card: m.card()?,
+        });
+    }
+    for signed in rows {
+        let s = signed
+            .statement()
+            .map_err(|_| bad("an add-member statement is malformed"))?;
+        let Act::AddMember { member } = s.act else {
+            return Err(bad("a statement is filed under the wrong act"));
+        };
+        let by_registrar = members
+            .iter()
+            .find(|m| m.role == Role::Registrar && m.card.fingerprint().to_hex() == s.actor)
+            .map(|m| m.card.clone());
+        match by_registrar {
+            Some(card) if signed.verified_by(&card) && s.case == reference => {}
+            _ => return Err(bad("an added member is not signed in by the registrar")),
+        }
+        members.push(Member {
+            role: member.role()?,
+            card: member.card()?,
+        });
+    }
+    Ok((charter, members))
+}
+
+type MemberKey = (String, String, String, String, String, String);
+
+fn member_key(m: &Member) -> MemberKey {
+    (
+        m.role.kind().to_owned(),
+        match &m.role {
+            Role::Party(l) => l.clone(),
+            _ => String::new(),
+        },
+        m.card.fingerprint().to_hex(),
+        m.card.name().to_owned(),
+        m.card.recipient().to_owned(),
+        m.card.verifying_key_b64(),
+    )
+}
+
+/// The members table's rows, in the order they were added.
+fn stored_members(conn: &Connection, case_id: i64) -> Result<Vec<MemberKey>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT role, label, fingerprint, name, recipient, verifying_key FROM members
+         WHERE case_id = ?1 ORDER BY added_seq, rowid",
+    )?;
+    let rows = stmt
+        .query_map([case_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 /// The vault's log key with what names it, loaded for one append.

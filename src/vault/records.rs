@@ -42,6 +42,27 @@ pub(crate) fn commitment(metadata_plaintext: &[u8]) -> String {
     hex(&sha256(&input))
 }
 
+/// The SHA-256 (hex) of each reader's wrap, in `readers` order, and of the escrow wrap:
+/// what grant statements sign so a damaged or swapped wrap is found without any key.
+pub(crate) fn wrap_digests(
+    wraps: &[(String, Vec<u8>)],
+    readers: &[String],
+) -> (Vec<String>, Option<String>) {
+    let digest = |who: &str| {
+        wraps
+            .iter()
+            .find(|(r, _)| r == who)
+            .map(|(_, w)| hex(&sha256(w)))
+    };
+    (
+        readers
+            .iter()
+            .map(|r| digest(r).unwrap_or_default())
+            .collect(),
+        digest(ESCROW_READER),
+    )
+}
+
 /// One row of the `documents` table.
 #[derive(Clone, Debug)]
 pub(crate) struct DocumentRow {

@@ -72,6 +72,7 @@ impl Vault {
             return Err(bad(ctx, num, "its deposit statement is not a deposit"));
         };
         if statement.actor != row.depositor
+            || statement.at != row.deposited_at
             || deposit.num != num
             || deposit.owner != row.owner
             || deposit.category.as_str() != row.category
@@ -169,6 +170,7 @@ impl Vault {
         facts: &DocumentFacts,
         reader: &str,
         grant_seq: u64,
+        wrap: &[u8],
     ) -> Result<()> {
         let num = facts.num;
         let unauthorised = |why: &str| {
@@ -178,6 +180,12 @@ impl Vault {
             ))
         };
         let (statement, card) = self.signed_by_member(ctx, grant_seq, num)?;
+        if statement.act.granted_wrap(num, reader) != Some(hex(&sha256(wrap)).as_str()) {
+            return Err(Error::integrity(format!(
+                "the key wrap of #{num} of case {} is damaged or was replaced (it is not the one its grant signs); run `sealroom doctor`",
+                ctx.reference
+            )));
+        }
         let named =
             |readers: &[String]| reader == ESCROW_READER || readers.iter().any(|r| r == reader);
         match statement.act {
