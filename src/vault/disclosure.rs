@@ -102,7 +102,31 @@ fn names(ctx: &CaseContext, fingerprints: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// What a disclosure act is about: the live case, the actor's roles, the document.
+struct Subject {
+    ctx: CaseContext,
+    roles: Vec<Role>,
+    row: super::records::DocumentRow,
+    facts: policy::DocumentFacts,
+}
+
 impl Vault {
+    /// Load the case (which must be live, not sealed), the actor's roles in it, and
+    /// document `num`: what every disclosure act starts from.
+    fn subject(&self, actor: &Identity, reference: &str, num: u64) -> Result<Subject> {
+        let ctx = Vault::case_context(&self.conn, reference)?;
+        let roles = ctx.member_roles(actor)?;
+        policy::check_live(ctx.state)?;
+        let row = load_row(&self.conn, &ctx, num)?;
+        let facts = row.facts(&ctx)?;
+        Ok(Subject {
+            ctx,
+            roles,
+            row,
+            facts,
+        })
+    }
+
     /// A member of the owner party consents to disclosing `num` to party `to`.
     pub fn consent(
         &mut self,
@@ -111,11 +135,12 @@ impl Vault {
         num: u64,
         to: &str,
     ) -> Result<Consented> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
-        let roles = ctx.member_roles(actor)?;
-        policy::check_live(ctx.state)?;
-        let row = load_row(&self.conn, &ctx, num)?;
-        let facts = row.facts(&ctx)?;
+        let Subject {
+            ctx,
+            roles,
+            row: _,
+            facts,
+        } = self.subject(actor, reference, num)?;
         policy::check_may_consent(&roles, &facts, to, &ctx.party_labels())?;
         if let Some(seq) = consent_seq(self, &ctx, num, to)? {
             return Ok(Consented {
@@ -159,11 +184,12 @@ impl Vault {
         num: u64,
         to: &str,
     ) -> Result<Disclosed> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
-        let roles = ctx.member_roles(actor)?;
-        policy::check_live(ctx.state)?;
-        let row = load_row(&self.conn, &ctx, num)?;
-        let facts = row.facts(&ctx)?;
+        let Subject {
+            ctx,
+            roles,
+            row: _,
+            facts,
+        } = self.subject(actor, reference, num)?;
         let consent = consent_seq(self, &ctx, num, to)?;
         if let Some(seq) = consent {
             self.verified_consent(&ctx, &facts, to, seq)?;
@@ -255,11 +281,12 @@ impl Vault {
         from: &str,
         rekey: bool,
     ) -> Result<Revoked> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
-        let roles = ctx.member_roles(actor)?;
-        policy::check_live(ctx.state)?;
-        let row = load_row(&self.conn, &ctx, num)?;
-        let facts = row.facts(&ctx)?;
+        let Subject {
+            ctx,
+            roles,
+            row,
+            facts,
+        } = self.subject(actor, reference, num)?;
         policy::check_may_revoke(&roles, &facts, from, &ctx.party_labels())?;
 
         // People keep access through any other role: mediators, and the owner party.
