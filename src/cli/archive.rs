@@ -33,7 +33,10 @@ pub(super) fn seal(
     check_output_free(output)?;
     let archivist = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
-    let s = vault.seal(&archivist, reference, retain_until, output)?;
+    let spinner = super::progress::working("sealing: writing and verifying the archive", ctx.json);
+    let s = vault.seal(&archivist, reference, retain_until, output);
+    spinner.finish_and_clear();
+    let s = s?;
     ctx.emit_act(&vault, reference, Some(s.statement), &s, || {
         let list = |v: &[u64]| {
             if v.is_empty() {
@@ -151,7 +154,10 @@ pub(super) fn run(ctx: &Context, cmd: ArchiveCommand) -> Result<()> {
                 })
                 .collect::<Result<Vec<_>>>()?;
             let requester = ctx.identity()?;
-            let opened = crate::archive::release::open(&archive, &releases, &requester, &output)?;
+            let spinner = super::progress::working("verifying and opening the archive", ctx.json);
+            let opened = crate::archive::release::open(&archive, &releases, &requester, &output);
+            spinner.finish_and_clear();
+            let opened = opened?;
             ctx.emit(&opened, || {
                 let mut t = format!(
                     "Opened the archive of case {} with the shares of {} into {}:\n",

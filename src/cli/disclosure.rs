@@ -101,7 +101,19 @@ pub(super) fn export(
     let actor = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
     let exported = write_output_file(output, |w| {
-        vault.export(&actor, reference, num, &recipient, w)
+        let bar = super::progress::bar("exporting", None, ctx.json);
+        let res = vault.export(
+            &actor,
+            reference,
+            num,
+            &recipient,
+            super::progress::Writing {
+                inner: w,
+                bar: bar.clone(),
+            },
+        );
+        bar.finish_and_clear();
+        res
     })?;
     ctx.emit_act(&vault, reference, Some(exported.statement), &exported, || {
         format!(

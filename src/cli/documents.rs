@@ -226,7 +226,18 @@ pub(super) fn read(
             }
             let stdout = io::stdout();
             let mut writer = BufWriter::with_capacity(256 * 1024, stdout.lock());
-            match vault.read(&actor, reference, num, &mut writer) {
+            let bar = super::progress::bar("reading", None, ctx.json);
+            let res = vault.read(
+                &actor,
+                reference,
+                num,
+                super::progress::Writing {
+                    inner: &mut writer,
+                    bar: bar.clone(),
+                },
+            );
+            bar.finish_and_clear();
+            match res {
                 Ok(outcome) => {
                     writer
                         .flush()

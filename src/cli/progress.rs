@@ -31,6 +31,21 @@ pub(crate) fn bar(what: &str, len: Option<u64>, json: bool) -> ProgressBar {
     bar
 }
 
+/// A spinner for work whose size the command line cannot see (sealing, opening): it
+/// ticks on its own until dropped or cleared. Hidden off terminals and under `--json`.
+pub(crate) fn working(what: &str, json: bool) -> ProgressBar {
+    if json || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+        ProgressStyle::with_template("{msg} {spinner} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    spinner.set_message(what.to_owned());
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
+}
+
 /// A reader that advances a bar.
 pub(crate) struct Reading<R> {
     pub inner: R,
