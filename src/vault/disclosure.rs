@@ -192,7 +192,8 @@ impl Vault {
         } = self.subject(actor, reference, num)?;
         let consent = consent_seq(self, &ctx, num, to)?;
         if let Some(seq) = consent {
-            self.verified_consent(&ctx, &facts, to, seq)?;
+            super::verify::Checker::new(super::verify::Source::Db(&self.conn))
+                .verified_consent(&ctx, &facts, to, seq)?;
         }
         let basis = policy::disclosure_basis(
             &roles,

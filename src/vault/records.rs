@@ -259,6 +259,74 @@ pub(crate) fn open_metadata(
     Ok((parsed, plain))
 }
 
+/// Every reader's wrap of `reader` in a case, by document number.
+pub(crate) fn wraps_of_reader(
+    conn: &Connection,
+    case_id: i64,
+    reader: &str,
+) -> Result<std::collections::HashMap<u64, WrapRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT num, reader, wrap, grant_seq FROM wraps WHERE case_id = ?1 AND reader = ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![case_id, reader], |r| {
+            Ok((
+                r.get::<_, u64>(0)?,
+                WrapRow {
+                    reader: r.get(1)?,
+                    wrap: r.get(2)?,
+                    grant_seq: r.get(3)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<std::collections::HashMap<_, _>>>()?;
+    Ok(rows)
+}
+
+/// The people holding a wrap of each document of a case.
+pub(crate) fn readers_by_document(
+    conn: &Connection,
+    case_id: i64,
+) -> Result<std::collections::HashMap<u64, Vec<String>>> {
+    let mut stmt = conn.prepare(
+        "SELECT num, reader FROM wraps WHERE case_id = ?1 AND reader != ?2 ORDER BY num, reader",
+    )?;
+    let mut out: std::collections::HashMap<u64, Vec<String>> = std::collections::HashMap::new();
+    let rows = stmt.query_map(params![case_id, ESCROW_READER], |r| {
+        Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (num, reader) = row?;
+        out.entry(num).or_default().push(reader);
+    }
+    Ok(out)
+}
+
+/// The view of a document, from its row, its opened metadata and who can read it.
+pub(crate) fn view_with(
+    ctx: &CaseContext,
+    row: &DocumentRow,
+    meta: &Metadata,
+    readers: &[String],
+) -> DocumentView {
+    DocumentView {
+        num: row.num,
+        owner: row.owner.clone(),
+        category: row.category.clone(),
+        confidential: row.confidential,
+        title: meta.title.clone(),
+        file_name: meta.file_name.clone(),
+        media_type: meta.media_type.clone(),
+        size: meta.size,
+        depositor: ctx
+            .card_of(&row.depositor)
+            .map(|c| c.name().to_owned())
+            .unwrap_or_else(|| "(unknown)".to_owned()),
+        deposited_at: row.deposited_at.clone(),
+        readers: ctx.describe_readers(readers),
+    }
+}
+
 /// "the claimant party's", "the mediators'", "the registrar's".
 pub(crate) fn owner_possessive(owner: &str) -> String {
     match Owner::parse(owner) {
@@ -277,22 +345,7 @@ impl Vault {
         meta: &Metadata,
     ) -> Result<DocumentView> {
         let readers = reader_fingerprints(&self.conn, ctx.id, row.num)?;
-        Ok(DocumentView {
-            num: row.num,
-            owner: row.owner.clone(),
-            category: row.category.clone(),
-            confidential: row.confidential,
-            title: meta.title.clone(),
-            file_name: meta.file_name.clone(),
-            media_type: meta.media_type.clone(),
-            size: meta.size,
-            depositor: ctx
-                .card_of(&row.depositor)
-                .map(|c| c.name().to_owned())
-                .unwrap_or_else(|| "(unknown)".to_owned()),
-            deposited_at: row.deposited_at.clone(),
-            readers: ctx.describe_readers(&readers),
-        })
+        Ok(view_with(ctx, row, meta, &readers))
     }
 
     /// The refusal for a caller without a wrap, naming who can read the document.

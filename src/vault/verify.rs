@@ -5,8 +5,13 @@
 //! These checks need only the case's statements and members, so a vault operator who
 //! edits rows, swaps blobs or adds wraps is caught before any plaintext is released.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+
 use super::records::{DocumentRow, ESCROW_READER};
-use super::{load_statement, CaseContext, Vault};
+use super::{load_statement, CaseContext};
 use crate::case::policy::{self, DocumentFacts, Owner, Role};
 use crate::crypto::body::Encoding;
 use crate::crypto::digest::{hex, sha256};
@@ -35,16 +40,43 @@ fn bad(ctx: &CaseContext, num: u64, what: &str) -> Error {
     ))
 }
 
-impl Vault {
+/// Where a checker finds statements: the database, or statements loaded beforehand
+/// (so that many documents can be checked on several threads at once).
+pub(crate) enum Source<'a> {
+    /// Query the vault's database.
+    Db(&'a Connection),
+    /// A case's statements, by sequence number.
+    Loaded(&'a HashMap<u64, SignedStatement>),
+}
+
+/// Checks statements once each: a statement that is both a deposit and a grant (the
+/// usual case) has its signature verified once.
+pub(crate) struct Checker<'a> {
+    source: Source<'a>,
+    verified: RefCell<HashMap<u64, (Statement, Card)>>,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker reading from `source`.
+    pub(crate) fn new(source: Source<'a>) -> Self {
+        Checker {
+            source,
+            verified: RefCell::new(HashMap::new()),
+        }
+    }
+
     /// Load statement `seq`, check it is for this case and signed by a member; return
     /// the statement and the signer's card.
-    fn signed_by_member<'c>(
-        &self,
-        ctx: &'c CaseContext,
-        seq: u64,
-        num: u64,
-    ) -> Result<(Statement, &'c Card)> {
-        let signed: SignedStatement = load_statement(&self.conn, ctx.id, seq)?;
+    fn signed_by_member(&self, ctx: &CaseContext, seq: u64, num: u64) -> Result<(Statement, Card)> {
+        if let Some(found) = self.verified.borrow().get(&seq) {
+            return Ok(found.clone());
+        }
+        let signed: SignedStatement = match &self.source {
+            Source::Db(conn) => load_statement(conn, ctx.id, seq)?,
+            Source::Loaded(map) => map.get(&seq).cloned().ok_or_else(|| {
+                Error::integrity(format!("statement {seq} is missing from the case log"))
+            })?,
+        };
         let statement = signed
             .statement()
             .map_err(|_| bad(ctx, num, "a statement about it is malformed"))?;
@@ -57,7 +89,9 @@ impl Vault {
         if !signed.verified_by(card) {
             return Err(bad(ctx, num, "a signature does not verify"));
         }
-        Ok((statement, card))
+        let found = (statement, card.clone());
+        self.verified.borrow_mut().insert(seq, found.clone());
+        Ok(found)
     }
 
     /// Check the deposit statement and the statement binding the current body.
