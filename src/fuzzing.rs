@@ -11,8 +11,9 @@
 //! passphrase-protected identity seeds. They are test fixtures, never used elsewhere.
 //!
 //! Besides "no panic", some targets assert properties whose failure is a real bug:
-//! [`body`] (after [`BODY_ROUND_TRIP`]) that what is sealed opens again to the same
-//! bytes and hashes and that a flipped bit never opens; [`identity_file`], [`card`],
+//! [`body`] (after [`BODY_ROUND_TRIP`] or [`BODY_ROUND_TRIP_LARGE`]) that what is
+//! sealed opens again to the same bytes and hashes, and that it no longer opens once
+//! cut short or with one bit flipped; [`identity_file`], [`card`],
 //! [`statement`] and [`checkpoint`] that what was accepted prints to text that parses
 //! back to the same value (a card or key that sealroom prints must load again).
 
@@ -57,6 +58,11 @@ pub const IDENTITY_PASSPHRASE: &str = "fuzzing passphrase";
 pub const MAX_FUZZ_WORK_FACTOR: u8 = 10;
 /// An input to [`body`] that starts with this is a plaintext to round-trip.
 pub const BODY_ROUND_TRIP: &[u8] = b"#seal\n";
+/// An input to [`body`] that starts with this is a pattern for a large plaintext (1 to
+/// 3 MiB, past the size at which `seal` and `open` stream through worker threads) to
+/// round-trip: the next two bytes choose the size, the rest is repeated, and an odd
+/// first pattern byte scrambles it so that compression does not pay.
+pub const BODY_ROUND_TRIP_LARGE: &[u8] = b"#large\n";
 /// An input to [`body`] that starts with this is a decrypted body in zstd encoding:
 /// the rest is encrypted as is to [`DOCUMENT_KEY`] and opened as `zstd`, so the zstd
 /// decoder sees arbitrary bytes, as it would from a depositor who crafts a body.
@@ -266,6 +272,8 @@ impl Write for BoundedSink {
 /// - Input starting with [`BODY_ROUND_TRIP`]: the rest is sealed with `body::seal`,
 ///   opened again (with `open` and `decrypting_reader`), and must give back the same
 ///   bytes and hashes; the ciphertext with one bit flipped must not open.
+/// - Input starting with [`BODY_ROUND_TRIP_LARGE`]: the same with a plaintext of 1 to
+///   3 MiB made from the rest, so that the multi-threaded paths run.
 /// - Input starting with [`BODY_ZSTD_PLAINTEXT`]: the rest is encrypted as is and
 ///   opened as `zstd`, so the decoder sees arbitrary bytes.
 /// - Anything else is a body ciphertext: opened in both encodings, read through
@@ -274,6 +282,8 @@ pub fn body(data: &[u8]) {
     let key = document_key();
     if let Some(plain) = data.strip_prefix(BODY_ROUND_TRIP) {
         round_trip(plain, key);
+    } else if let Some(pattern) = data.strip_prefix(BODY_ROUND_TRIP_LARGE) {
+        round_trip(&large_plaintext(pattern), key);
     } else if let Some(plain) = data.strip_prefix(BODY_ZSTD_PLAINTEXT) {
         let Ok(blob) = body::seal_small(plain, &key.to_public()) else {
             return;
@@ -288,6 +298,32 @@ pub fn body(data: &[u8]) {
         let _ = body::open_small(data, key);
         let _ = DocumentKey::unwrap_with(data, key);
     }
+}
+
+/// A plaintext of 1 MiB to 3 MiB from `pattern`: two bytes of size, then the pattern
+/// repeated, scrambled by a xorshift stream when its first byte is odd.
+fn large_plaintext(pattern: &[u8]) -> Vec<u8> {
+    let (size, pattern) = match pattern {
+        [a, b, rest @ ..] => (u16::from_le_bytes([*a, *b]), rest),
+        _ => (0, pattern),
+    };
+    let len = (1 << 20) + 1 + usize::from(size) * 32;
+    let pattern = if pattern.is_empty() {
+        &[0u8][..]
+    } else {
+        pattern
+    };
+    let mut plain: Vec<u8> = pattern.iter().copied().cycle().take(len).collect();
+    if pattern[0] & 1 == 1 {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64 ^ u64::from(size);
+        for b in &mut plain {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b ^= x as u8;
+        }
+    }
+    plain
 }
 
 /// Read the plaintext of `blob` through `decrypting_reader`, up to the output bound.
@@ -322,16 +358,23 @@ fn round_trip(plain: &[u8], key: &age::x25519::Identity) {
         .unwrap_or_else(|e| panic!("decrypting_reader failed: {}", e.message()));
     assert!(again == plain, "decrypting_reader gave other bytes");
 
-    // One flipped bit anywhere, at a place the input chooses, must be refused.
+    // Cut short, or with one bit flipped, at a place the input chooses: refused.
     let seed = plain.iter().fold(plain.len() as u64, |h, b| {
         h.wrapping_mul(31).wrapping_add(u64::from(*b))
     });
-    let pos = (seed % blob.len() as u64) as usize;
-    let bit = 1u8 << (seed / blob.len() as u64 % 8);
+    let len = blob.len() as u64;
+    let cut = (seed % len) as usize;
+    let res = body::open(&blob[..cut], key, sealed.encoding, BoundedSink(0));
+    assert!(
+        res.is_err(),
+        "a body cut to {cut} of {len} bytes still opened"
+    );
+    let pos = (seed / len % len) as usize;
+    let bit = 1u8 << (seed / len / len % 8);
     blob[pos] ^= bit;
     let res = body::open(&blob[..], key, sealed.encoding, BoundedSink(0));
     assert!(
         res.is_err(),
-        "a body with byte {pos} flipped (bit {bit:#04x}) still opened"
+        "a body with byte {pos} of {len} flipped (bit {bit:#04x}) still opened"
     );
 }
