@@ -3,14 +3,27 @@
 //!
 //! The body is deliberately plain: `age -d -i DOCKEY blob | zstd -d` (or without
 //! `zstd -d` when the encoding is `none`) gives the document back with stock tools.
+//!
+//! Small bodies are sealed and opened on the calling thread. Larger ones stream
+//! through a pipeline so that every core works, as `zstd -T0 | age` does with two
+//! processes: the calling thread alone reads the input and writes the output (neither
+//! has to be `Send`), while worker threads hash the plaintext, compress (zstd's own
+//! worker threads), encrypt or decrypt, decompress and hash the ciphertext. Stages
+//! hand each other owned 1 MiB buffers through channels, and every stage owns a fixed
+//! number of them, so memory stays bounded whatever the size of the document. The bytes
+//! produced are the same format either way: one age file holding one zstd frame (or
+//! the plain bytes for `none`).
 
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::sync::mpsc::{self, Receiver, SendError, Sender, TryRecvError};
+use std::thread::{self, Scope, ScopedJoinHandle};
 
 use age::secrecy::ExposeSecret as _;
+use ring::digest::{Context, SHA256};
 use zeroize::Zeroizing;
 
-use super::digest::{HashingReader, HashingWriter};
-use crate::error::{Error, Result};
+use super::digest::{sha256, HashingWriter};
+use crate::error::{io_error, Error, Result};
 
 /// How much of the input is compressed on trial to decide whether compression pays.
 const PROBE_LEN: usize = 128 * 1024;
@@ -18,8 +31,20 @@ const PROBE_LEN: usize = 128 * 1024;
 pub const ZSTD_LEVEL: i32 = 3;
 /// Compression must save at least this share of the probe to be used.
 const MIN_SAVING: f64 = 0.05;
-/// Copy buffer size for streaming.
+/// Copy buffer size for streaming on the calling thread.
 const BUF_LEN: usize = 256 * 1024;
+/// Size of the buffers the pipeline's threads hand each other; also the most of a blob
+/// that is opened on the calling thread alone.
+const CHUNK_LEN: usize = 1024 * 1024;
+/// How many buffers each producing stage of the pipeline owns: with [`CHUNK_LEN`] this
+/// bounds the pipeline's memory (a few MiB per stage).
+const IN_FLIGHT: usize = 4;
+/// Input per zstd job when compressing on worker threads. zstd's default for level 3
+/// is 8 MiB, with several jobs (input and output) in memory per worker; 2 MiB keeps
+/// the compressor within a few tens of MiB at a ratio within a fraction of a percent.
+const ZSTD_JOB_LEN: u32 = 2 * 1024 * 1024;
+/// At most this many zstd worker threads (each adds a few MiB of jobs and tables).
+const MAX_ZSTD_WORKERS: usize = 4;
 
 /// How the plaintext is encoded inside the age file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,57 +102,152 @@ pub fn seal(
     document_key: &age::x25519::Recipient,
     output: impl Write,
 ) -> Result<SealedBody> {
-    let mut input = HashingReader::new(input);
+    let mut input = input;
+    let mut output = output;
     let mut probe = Vec::with_capacity(PROBE_LEN);
     (&mut input)
         .take(PROBE_LEN as u64)
         .read_to_end(&mut probe)
-        .map_err(|e| crate::error::io_error("reading the document", e))?;
+        .map_err(|e| io_error("reading the document", e))?;
     let encoding = if compression_pays(&probe) {
         Encoding::Zstd
     } else {
         Encoding::None
     };
-    let encryptor =
-        age::Encryptor::with_recipients(std::iter::once(document_key as &dyn age::Recipient))
-            .map_err(|_| Error::io("could not set up encryption to the document key"))?;
-    let write_err = |e| crate::error::io_error("writing the encrypted document", e);
-    let mut age_out = encryptor.wrap_output(output).map_err(write_err)?;
+    if probe.len() < PROBE_LEN {
+        // The whole document is in the probe: not worth a thread.
+        seal_serial(&probe, encoding, document_key, &mut output)
+    } else {
+        seal_pipelined(&mut input, probe, encoding, document_key, &mut output)
+    }
+}
+
+/// Seal a document held in memory, on the calling thread.
+fn seal_serial(
+    plain: &[u8],
+    encoding: Encoding,
+    document_key: &age::x25519::Recipient,
+    output: &mut dyn Write,
+) -> Result<SealedBody> {
+    let write_err = |e| io_error("writing the encrypted document", e);
+    let mut age_out = age_writer(document_key, Direct(output), Vec::new())?;
     match encoding {
         Encoding::Zstd => {
             let mut z = zstd::Encoder::new(&mut age_out, ZSTD_LEVEL).map_err(write_err)?;
-            z.write_all(&probe).map_err(write_err)?;
-            copy(&mut input, &mut z)?;
+            z.write_all(plain).map_err(write_err)?;
             z.finish().map_err(write_err)?;
         }
-        Encoding::None => {
-            age_out.write_all(&probe).map_err(write_err)?;
-            copy(&mut input, &mut age_out)?;
-        }
+        Encoding::None => age_out.write_all(plain).map_err(write_err)?,
     }
-    age_out.finish().map_err(write_err)?;
-    let (plain_sha256, plain_size) = input.finish();
+    age_out
+        .finish()
+        .and_then(EmitWriter::finish)
+        .map_err(write_err)?;
     Ok(SealedBody {
         encoding,
-        plain_sha256,
-        plain_size,
+        plain_sha256: sha256(plain),
+        plain_size: plain.len() as u64,
     })
 }
 
-/// Copy with a large buffer, telling read failures from write failures.
-fn copy(input: &mut impl Read, output: &mut impl Write) -> Result<()> {
-    let mut buf = vec![0u8; BUF_LEN];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(crate::error::io_error("reading the document", e)),
+/// Seal a large document: the calling thread reads `input` and writes `output`; one
+/// thread hashes the plaintext, another compresses (with zstd's workers) and encrypts.
+fn seal_pipelined(
+    input: &mut dyn Read,
+    probe: Vec<u8>,
+    encoding: Encoding,
+    document_key: &age::x25519::Recipient,
+    output: &mut dyn Write,
+) -> Result<SealedBody> {
+    thread::scope(|s| {
+        let (head_tx, head_rx) = mpsc::channel();
+        let (seal_tx, seal_rx) = mpsc::channel();
+        let (events_tx, events_rx) = mpsc::channel();
+        let (pool, recycle) = Pool::new(SEALED_BUF_LEN);
+        let hasher = spawn(s, "sealroom-hash", move || {
+            hash_stage(head_rx, |msg| {
+                let _ = seal_tx.send(msg);
+            })
+        })?;
+        let sealer = spawn(s, "sealroom-seal", move || {
+            seal_stage(seal_rx, document_key, encoding, pool, events_tx)
+        })?;
+        let driven = drive(
+            input,
+            probe,
+            head_tx,
+            events_rx,
+            recycle,
+            output,
+            "reading the document",
+            "writing the encrypted document",
+        );
+        let (plain_sha256, plain_size) = join(hasher);
+        join(sealer);
+        driven?;
+        Ok(SealedBody {
+            encoding,
+            plain_sha256,
+            plain_size,
+        })
+    })
+}
+
+/// Compress (for `zstd`) and encrypt what arrives, handing the ciphertext to the
+/// calling thread; each input buffer goes back to it once consumed.
+fn seal_stage(
+    input: Receiver<Msg>,
+    document_key: &age::x25519::Recipient,
+    encoding: Encoding,
+    mut pool: Pool,
+    events: Sender<Event>,
+) {
+    let write_err = |e| io_error("writing the encrypted document", e);
+    let feed = |w: &mut dyn Write| -> Result<()> {
+        for msg in &input {
+            match msg {
+                Msg::Data(buf) => {
+                    w.write_all(&buf).map_err(write_err)?;
+                    let _ = events.send(Event::Free(buf));
+                }
+                Msg::Fail(e) => return Err(e),
+                Msg::End => return Ok(()),
+            }
+        }
+        Err(stopped())
+    };
+    let result = (|| -> Result<()> {
+        let mut first = pool.take().ok_or_else(stopped)?;
+        first.clear();
+        let sink = ToMain {
+            pool,
+            events: events.clone(),
         };
-        output
-            .write_all(&buf[..n])
-            .map_err(|e| crate::error::io_error("writing the encrypted document", e))?;
-    }
+        let mut age_out = age_writer(document_key, sink, first)?;
+        match encoding {
+            Encoding::Zstd => {
+                let mut z = zstd::Encoder::new(age_out, ZSTD_LEVEL).map_err(write_err)?;
+                let workers = thread::available_parallelism()
+                    .map_or(1, |n| n.get())
+                    .min(MAX_ZSTD_WORKERS);
+                z.multithread(workers as u32).map_err(write_err)?;
+                z.set_parameter(zstd::zstd_safe::CParameter::JobSize(ZSTD_JOB_LEN))
+                    .map_err(write_err)?;
+                feed(&mut z)?;
+                age_out = z.finish().map_err(write_err)?;
+            }
+            Encoding::None => feed(&mut age_out)?,
+        }
+        age_out
+            .finish()
+            .and_then(EmitWriter::finish)
+            .map(drop)
+            .map_err(write_err)
+    })();
+    let _ = events.send(match result {
+        Ok(()) => Event::Done,
+        Err(e) => Event::Fail(e),
+    });
 }
 
 /// What opening a body observed; the caller compares it with the signed statement.
@@ -150,44 +270,218 @@ pub fn open(
     encoding: Encoding,
     output: impl Write,
 ) -> Result<OpenedBody> {
-    let mut hashed_blob = HashingReader::new(blob);
-    let plain = {
-        let decryptor = age::Decryptor::new_buffered(BufReader::new(&mut hashed_blob))
-            .map_err(|_| Error::integrity("the document's ciphertext is damaged (bad header)"))?;
-        let reader = decryptor
-            .decrypt(std::iter::once(document_key as &dyn age::Identity))
-            .map_err(|_| {
-                Error::integrity(
-                    "the document key does not open the body: the blob was replaced or damaged",
-                )
-            })?;
-        let mut out = HashingWriter::new(output);
-        match encoding {
+    let mut blob = blob;
+    let mut output = output;
+    let mut first = Vec::with_capacity(CHUNK_LEN);
+    let (ended, read) = fill(&mut blob, &mut first);
+    read.map_err(|e| io_error("reading the document's ciphertext", e))?;
+    if ended {
+        // The whole blob is in memory: not worth a thread.
+        open_serial(&first, document_key, encoding, &mut output)
+    } else {
+        open_pipelined(&mut blob, first, document_key, encoding, &mut output)
+    }
+}
+
+/// Open a blob held in memory, on the calling thread.
+fn open_serial(
+    blob: &[u8],
+    document_key: &age::x25519::Identity,
+    encoding: Encoding,
+    output: &mut dyn Write,
+) -> Result<OpenedBody> {
+    let reader = decrypt(blob, document_key)?;
+    let mut out = HashingWriter::new(output);
+    match encoding {
+        Encoding::Zstd => {
+            let mut z = zstd::Decoder::new(reader)
+                .map_err(|_| Error::integrity("the document body is damaged (bad compression)"))?;
+            copy_out(&mut z, &mut out)?;
+        }
+        Encoding::None => {
+            let mut reader = reader;
+            copy_out(&mut reader, &mut out)?;
+        }
+    }
+    out.flush()
+        .map_err(|e| io_error("writing the document", e))?;
+    let (_, plain_sha256, plain_size) = out.finish();
+    Ok(OpenedBody {
+        blob_sha256: sha256(blob),
+        plain_sha256,
+        plain_size,
+    })
+}
+
+/// The age reader of `blob`, or the integrity error for a bad header or another key.
+fn decrypt<R: BufRead>(
+    blob: R,
+    document_key: &age::x25519::Identity,
+) -> Result<age::stream::StreamReader<R>> {
+    let decryptor = age::Decryptor::new_buffered(blob)
+        .map_err(|_| Error::integrity("the document's ciphertext is damaged (bad header)"))?;
+    decryptor
+        .decrypt(std::iter::once(document_key as &dyn age::Identity))
+        .map_err(|_| {
+            Error::integrity(
+                "the document key does not open the body: the blob was replaced or damaged",
+            )
+        })
+}
+
+/// Open a large blob: the calling thread reads `blob` and writes `output`; worker
+/// threads hash the ciphertext, decrypt, decompress (for `zstd`) and hash the plaintext.
+fn open_pipelined(
+    blob: &mut dyn Read,
+    first: Vec<u8>,
+    document_key: &age::x25519::Identity,
+    encoding: Encoding,
+    output: &mut dyn Write,
+) -> Result<OpenedBody> {
+    thread::scope(|s| {
+        let (head_tx, head_rx) = mpsc::channel();
+        let (decrypt_tx, decrypt_rx) = mpsc::channel();
+        let (tail_tx, tail_rx) = mpsc::channel();
+        let (events_tx, events_rx) = mpsc::channel();
+        let (decrypt_pool, decrypt_recycle) = Pool::new(CHUNK_LEN);
+        let to_main = events_tx.clone();
+        let blob_hasher = spawn(s, "sealroom-hash-blob", move || {
+            hash_stage(head_rx, |msg| {
+                // Should the decryptor have stopped, the buffer still goes back.
+                if let Err(SendError(Msg::Data(buf))) = decrypt_tx.send(msg) {
+                    let _ = to_main.send(Event::Free(buf));
+                }
+            })
+        })?;
+        let to_main = events_tx.clone();
+        let ciphertext = ChanReader::new(decrypt_rx, move |buf| {
+            let _ = to_main.send(Event::Free(buf));
+        });
+        let mut workers = Vec::with_capacity(2);
+        let recycle = match encoding {
             Encoding::Zstd => {
-                let mut z = zstd::Decoder::new(reader).map_err(|_| {
-                    Error::integrity("the document body is damaged (bad compression)")
-                })?;
-                copy_out(&mut z, &mut out)?;
+                let (zstd_tx, zstd_rx) = mpsc::channel();
+                workers.push(spawn(s, "sealroom-decrypt", move || {
+                    decrypt_stage(ciphertext, document_key, decrypt_pool, zstd_tx)
+                })?);
+                let (zstd_pool, zstd_recycle) = Pool::new(CHUNK_LEN);
+                let compressed = ChanReader::new(zstd_rx, move |buf| {
+                    let _ = decrypt_recycle.send(buf);
+                });
+                workers.push(spawn(s, "sealroom-unzstd", move || {
+                    decompress_stage(compressed, zstd_pool, tail_tx)
+                })?);
+                zstd_recycle
             }
             Encoding::None => {
-                let mut reader = reader;
-                copy_out(&mut reader, &mut out)?;
+                workers.push(spawn(s, "sealroom-decrypt", move || {
+                    decrypt_stage(ciphertext, document_key, decrypt_pool, tail_tx)
+                })?);
+                decrypt_recycle
             }
+        };
+        let plain_hasher = spawn(s, "sealroom-hash", move || {
+            hash_stage(tail_rx, |msg| {
+                let _ = events_tx.send(match msg {
+                    Msg::Data(buf) => Event::Out(buf),
+                    Msg::Fail(e) => Event::Fail(e),
+                    Msg::End => Event::Done,
+                });
+            })
+        })?;
+        let driven = drive(
+            blob,
+            first,
+            head_tx,
+            events_rx,
+            recycle,
+            output,
+            "reading the document's ciphertext",
+            "writing the document",
+        )
+        .and_then(|()| {
+            output
+                .flush()
+                .map_err(|e| io_error("writing the document", e))
+        });
+        let (blob_sha256, _) = join(blob_hasher);
+        for worker in workers {
+            join(worker);
         }
-        out.flush()
-            .map_err(|e| crate::error::io_error("writing the document", e))?;
-        let (_, hash, size) = out.finish();
-        (hash, size)
-    };
-    // Drain anything after the age file's end so the ciphertext hash covers it all.
-    io::copy(&mut hashed_blob, &mut io::sink())
-        .map_err(|e| crate::error::io_error("reading the document's ciphertext", e))?;
-    let (blob_sha256, _) = hashed_blob.finish();
-    Ok(OpenedBody {
-        blob_sha256,
-        plain_sha256: plain.0,
-        plain_size: plain.1,
+        let (plain_sha256, plain_size) = join(plain_hasher);
+        driven?;
+        Ok(OpenedBody {
+            blob_sha256,
+            plain_sha256,
+            plain_size,
+        })
     })
+}
+
+/// Decrypt the age file arriving on `ciphertext`, passing the plaintext on. Whatever
+/// follows the end of the age file is still taken (and given back), unread.
+fn decrypt_stage<F: FnMut(Vec<u8>)>(
+    mut ciphertext: ChanReader<F>,
+    document_key: &age::x25519::Identity,
+    pool: Pool,
+    next: Sender<Msg>,
+) {
+    let result = decrypt(&mut ciphertext, document_key)
+        .and_then(|mut reader| produce(&mut reader, pool, &next));
+    finish_stage(result, ciphertext, &next);
+}
+
+/// Decompress the zstd frame arriving on `compressed`, passing the plaintext on.
+fn decompress_stage<F: FnMut(Vec<u8>)>(
+    mut compressed: ChanReader<F>,
+    pool: Pool,
+    next: Sender<Msg>,
+) {
+    let result = zstd::Decoder::with_buffer(&mut compressed)
+        .map_err(|_| Error::integrity("the document body is damaged (bad compression)"))
+        .and_then(|mut z| produce(&mut z, pool, &next));
+    finish_stage(result, compressed, &next);
+}
+
+/// Read `reader` to its end into buffers from `pool`, passing each on. On a failure,
+/// what was read before it (authenticated) is passed on first, as a serial copy would.
+fn produce(reader: &mut dyn Read, mut pool: Pool, next: &Sender<Msg>) -> Result<()> {
+    loop {
+        let mut buf = pool.take().ok_or_else(stopped)?;
+        let (ended, read) = fill(reader, &mut buf);
+        if !buf.is_empty() && next.send(Msg::Data(buf)).is_err() {
+            return Err(stopped());
+        }
+        read.map_err(stream_error)?;
+        if ended {
+            return Ok(());
+        }
+    }
+}
+
+/// Tell the next stage how this one ended (an upstream failure is reported as itself),
+/// then take and give back whatever still arrives, so the stage before never stalls.
+fn finish_stage<F: FnMut(Vec<u8>)>(
+    result: Result<()>,
+    mut input: ChanReader<F>,
+    next: &Sender<Msg>,
+) {
+    let _ = next.send(match result {
+        Ok(()) => Msg::End,
+        Err(e) => Msg::Fail(input.failed.take().unwrap_or(e)),
+    });
+    input.drain();
+}
+
+/// The integrity error for a failure while reading decrypted (or decompressed) bytes.
+fn stream_error(e: io::Error) -> Error {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        Error::integrity("the document's ciphertext is truncated: the blob is damaged")
+    } else {
+        Error::integrity(
+            "the document's ciphertext failed authentication: the blob is damaged or was altered",
+        )
+    }
 }
 
 /// A reader of the plaintext of the age file in `blob`. Unlike [`open`] it checks no
@@ -197,15 +491,7 @@ pub fn decrypting_reader<'a, R: Read + 'a>(
     document_key: &age::x25519::Identity,
     encoding: Encoding,
 ) -> Result<Box<dyn Read + 'a>> {
-    let decryptor = age::Decryptor::new_buffered(BufReader::new(blob))
-        .map_err(|_| Error::integrity("the document's ciphertext is damaged (bad header)"))?;
-    let reader = decryptor
-        .decrypt(std::iter::once(document_key as &dyn age::Identity))
-        .map_err(|_| {
-            Error::integrity(
-                "the document key does not open the body: the blob was replaced or damaged",
-            )
-        })?;
+    let reader = decrypt(BufReader::new(blob), document_key)?;
     Ok(match encoding {
         Encoding::Zstd => Box::new(
             zstd::Decoder::new(reader)
@@ -222,20 +508,363 @@ fn copy_out(input: &mut impl Read, output: &mut impl Write) -> Result<()> {
             Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                return Err(Error::integrity(
-                    "the document's ciphertext is truncated: the blob is damaged",
-                ))
-            }
-            Err(_) => {
-                return Err(Error::integrity(
-                    "the document's ciphertext failed authentication: the blob is damaged or was altered",
-                ))
-            }
+            Err(e) => return Err(stream_error(e)),
         };
         output
             .write_all(&buf[..n])
-            .map_err(|e| crate::error::io_error("writing the document", e))?;
+            .map_err(|e| io_error("writing the document", e))?;
+    }
+}
+
+// The pipeline's plumbing.
+
+/// What one stage hands the next.
+enum Msg {
+    /// Bytes, in order.
+    Data(Vec<u8>),
+    /// The stream failed here or upstream; nothing follows.
+    Fail(Error),
+    /// The stream ended; nothing follows.
+    End,
+}
+
+/// What the stages tell the calling thread, which alone reads the input and writes
+/// the output.
+enum Event {
+    /// An input buffer, consumed: read into it again.
+    Free(Vec<u8>),
+    /// Bytes to write to the output, in order; then give the buffer back.
+    Out(Vec<u8>),
+    /// The pipeline failed; nothing follows.
+    Fail(Error),
+    /// Every byte of output has been sent.
+    Done,
+}
+
+/// The error when the other end of a pipeline went away (its thread panicked, or the
+/// stage it fed failed); the real cause is reported by whoever saw it.
+fn stopped() -> Error {
+    Error::io("the document pipeline stopped unexpectedly")
+}
+
+fn spawn<'scope, T: Send + 'scope>(
+    s: &'scope Scope<'scope, '_>,
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> Result<ScopedJoinHandle<'scope, T>> {
+    thread::Builder::new()
+        .name(name.to_owned())
+        .spawn_scoped(s, f)
+        .map_err(|e| io_error("starting a thread", e))
+}
+
+fn join<T>(handle: ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Read into `buf` (up to [`CHUNK_LEN`]) until it is full or `input` ends; says
+/// whether it ended, and keeps what was read before any error. A recycled buffer is
+/// not cleared, so only a new one is ever zeroed.
+fn fill(input: &mut (impl Read + ?Sized), buf: &mut Vec<u8>) -> (bool, io::Result<()>) {
+    if buf.len() < CHUNK_LEN {
+        buf.resize(CHUNK_LEN, 0);
+    }
+    let mut n = 0;
+    let outcome = loop {
+        if n == CHUNK_LEN {
+            break (false, Ok(()));
+        }
+        match input.read(&mut buf[n..]) {
+            Ok(0) => break (true, Ok(())),
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break (true, Err(e)),
+        }
+    };
+    buf.truncate(n);
+    outcome
+}
+
+/// The calling thread's part: read `input` into free buffers for the first stage,
+/// write what the last stage sends to `output` in order, and return once the last stage
+/// is done and the input is exhausted (a blob is read to its end so that its hash covers
+/// every byte). It never waits for anything but an event, so no stage can stall it.
+#[allow(clippy::too_many_arguments)]
+fn drive(
+    input: &mut dyn Read,
+    first: Vec<u8>,
+    head: Sender<Msg>,
+    events: Receiver<Event>,
+    recycle: Sender<Vec<u8>>,
+    output: &mut dyn Write,
+    reading: &str,
+    writing: &str,
+) -> Result<()> {
+    head.send(Msg::Data(first)).map_err(|_| stopped())?;
+    let mut head = Some(head);
+    let mut spare: Vec<Vec<u8>> = Vec::with_capacity(IN_FLIGHT);
+    let mut made = 1;
+    let mut done = false;
+    while !(done && head.is_none()) {
+        let event = match events.try_recv() {
+            Ok(event) => event,
+            Err(TryRecvError::Disconnected) => return Err(stopped()),
+            Err(TryRecvError::Empty) => {
+                if let Some(to_head) = &head {
+                    let buf = spare.pop().or_else(|| {
+                        (made < IN_FLIGHT).then(|| {
+                            made += 1;
+                            Vec::with_capacity(CHUNK_LEN)
+                        })
+                    });
+                    if let Some(mut buf) = buf {
+                        let (ended, read) = fill(input, &mut buf);
+                        read.map_err(|e| io_error(reading, e))?;
+                        if !buf.is_empty() {
+                            to_head.send(Msg::Data(buf)).map_err(|_| stopped())?;
+                        }
+                        if ended {
+                            to_head.send(Msg::End).map_err(|_| stopped())?;
+                            head = None;
+                        }
+                        continue;
+                    }
+                }
+                events.recv().map_err(|_| stopped())?
+            }
+        };
+        match event {
+            Event::Free(buf) => spare.push(buf),
+            Event::Out(buf) => {
+                output.write_all(&buf).map_err(|e| io_error(writing, e))?;
+                let _ = recycle.send(buf);
+            }
+            Event::Fail(e) => return Err(e),
+            Event::Done => done = true,
+        }
+    }
+    Ok(())
+}
+
+/// Hash and count what passes, handing every message on to `next`.
+fn hash_stage(input: Receiver<Msg>, mut next: impl FnMut(Msg)) -> ([u8; 32], u64) {
+    let mut context = Context::new(&SHA256);
+    let mut count = 0u64;
+    for msg in input {
+        let last = !matches!(msg, Msg::Data(_));
+        if let Msg::Data(buf) = &msg {
+            context.update(buf);
+            count += buf.len() as u64;
+        }
+        next(msg);
+        if last {
+            break;
+        }
+    }
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(context.finish().as_ref());
+    (hash, count)
+}
+
+/// The buffers one stage fills: at most [`IN_FLIGHT`], given back by the stage after.
+struct Pool {
+    back: Receiver<Vec<u8>>,
+    made: usize,
+    capacity: usize,
+}
+
+impl Pool {
+    /// A pool of buffers of `capacity` bytes, and the sender through which the consumer
+    /// gives them back.
+    fn new(capacity: usize) -> (Pool, Sender<Vec<u8>>) {
+        let (tx, rx) = mpsc::channel();
+        let pool = Pool {
+            back: rx,
+            made: 0,
+            capacity,
+        };
+        (pool, tx)
+    }
+
+    /// A buffer to fill (its contents are stale), waiting for one to come back if all
+    /// are out; `None` when the consumer has gone.
+    fn take(&mut self) -> Option<Vec<u8>> {
+        match self.back.try_recv() {
+            Ok(buf) => Some(buf),
+            Err(_) if self.made < IN_FLIGHT => {
+                self.made += 1;
+                Some(Vec::with_capacity(self.capacity))
+            }
+            Err(TryRecvError::Empty) => self.back.recv().ok(),
+            Err(TryRecvError::Disconnected) => None,
+        }
+    }
+}
+
+/// Where an [`AgeWriter`] puts its full buffers.
+trait Emit {
+    /// Take `full`, and give back an empty buffer to go on with.
+    fn emit(&mut self, full: Vec<u8>) -> io::Result<Vec<u8>>;
+}
+
+/// Straight into a writer, on the calling thread.
+struct Direct<'a>(&'a mut dyn Write);
+
+impl Emit for Direct<'_> {
+    fn emit(&mut self, mut full: Vec<u8>) -> io::Result<Vec<u8>> {
+        self.0.write_all(&full)?;
+        full.clear();
+        Ok(full)
+    }
+}
+
+/// To the calling thread, as output events, in buffers from a pool.
+struct ToMain {
+    pool: Pool,
+    events: Sender<Event>,
+}
+
+impl Emit for ToMain {
+    fn emit(&mut self, full: Vec<u8>) -> io::Result<Vec<u8>> {
+        let gone = || io::Error::new(io::ErrorKind::BrokenPipe, "the pipeline stopped");
+        self.events.send(Event::Out(full)).map_err(|_| gone())?;
+        let mut next = self.pool.take().ok_or_else(gone)?;
+        next.clear();
+        Ok(next)
+    }
+}
+
+/// Collects what the age crate's encryptor writes into large buffers and hands each
+/// full one to its sink, so the ciphertext travels between threads in a few big pieces.
+struct EmitWriter<E: Emit> {
+    buf: Vec<u8>,
+    sink: E,
+}
+
+impl<E: Emit> EmitWriter<E> {
+    /// Emit what is left and return the sink.
+    fn finish(mut self) -> io::Result<E> {
+        let last = std::mem::take(&mut self.buf);
+        self.sink.emit(last)?;
+        Ok(self.sink)
+    }
+}
+
+impl<E: Emit> Write for EmitWriter<E> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.buf.len() >= SEALED_BUF_LEN {
+            let full = std::mem::take(&mut self.buf);
+            self.buf = self.sink.emit(full)?;
+        }
+        let n = data.len().min(SEALED_BUF_LEN - self.buf.len());
+        self.buf.extend_from_slice(&data[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An age v1 writer to `recipient` (the age crate does all encryption) over `sink`.
+fn age_writer<E: Emit>(
+    recipient: &age::x25519::Recipient,
+    sink: E,
+    buf: Vec<u8>,
+) -> Result<age::stream::StreamWriter<EmitWriter<E>>> {
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
+            .map_err(|_| Error::io("could not set up encryption to the document key"))?;
+    encryptor
+        .wrap_output(EmitWriter { buf, sink })
+        .map_err(|e| io_error("writing the encrypted document", e))
+}
+
+/// A ChaCha20-Poly1305 tag: each 64 KiB age chunk grows by this much.
+const AGE_TAG: usize = 16;
+/// The plaintext of one age STREAM chunk.
+const AGE_CHUNK: usize = 64 * 1024;
+/// Ciphertext is handed on in buffers of about this size.
+const SEALED_BUF_LEN: usize = 16 * (AGE_CHUNK + AGE_TAG);
+
+/// A `BufRead` over the buffers arriving from the stage before; each buffer, once
+/// consumed, goes back through `give_back`.
+struct ChanReader<F: FnMut(Vec<u8>)> {
+    input: Receiver<Msg>,
+    buf: Vec<u8>,
+    pos: usize,
+    give_back: F,
+    ended: bool,
+    /// The failure reported from upstream, if any.
+    failed: Option<Error>,
+}
+
+impl<F: FnMut(Vec<u8>)> ChanReader<F> {
+    fn new(input: Receiver<Msg>, give_back: F) -> Self {
+        ChanReader {
+            input,
+            buf: Vec::new(),
+            pos: 0,
+            give_back,
+            ended: false,
+            failed: None,
+        }
+    }
+
+    /// Take and give back everything still to come.
+    fn drain(&mut self) {
+        while self.fill_buf().is_ok_and(|b| !b.is_empty()) {
+            self.pos = self.buf.len();
+        }
+        self.ended = true;
+    }
+}
+
+impl<F: FnMut(Vec<u8>)> BufRead for ChanReader<F> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos == self.buf.len() {
+            if self.ended {
+                return if self.failed.is_some() {
+                    Err(io::Error::other("the stream failed upstream"))
+                } else {
+                    Ok(&[])
+                };
+            }
+            let used = std::mem::take(&mut self.buf);
+            if used.capacity() > 0 {
+                (self.give_back)(used);
+            }
+            self.pos = 0;
+            match self.input.recv() {
+                Ok(Msg::Data(buf)) => self.buf = buf,
+                Ok(Msg::End) => self.ended = true,
+                Ok(Msg::Fail(e)) => {
+                    self.failed = Some(e);
+                    self.ended = true;
+                }
+                Err(_) => {
+                    self.ended = true;
+                    self.failed = Some(stopped());
+                }
+            }
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.buf.len());
+    }
+}
+
+impl<F: FnMut(Vec<u8>)> Read for ChanReader<F> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
     }
 }
 
@@ -351,5 +980,285 @@ mod tests {
         let ct = seal_small(b"title", &key.to_public()).unwrap();
         assert_eq!(open_small(&ct, &key).unwrap().unwrap().as_slice(), b"title");
         assert!(open_small(&ct, &other).unwrap().is_none());
+    }
+
+    /// Text-like bytes that compress, large enough to go through the pipeline.
+    fn big_text(len: usize) -> Vec<u8> {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut out = Vec::with_capacity(len + 16);
+        while out.len() < len {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            out.extend_from_slice(format!("clause {} ", x % 5000).as_bytes());
+        }
+        out.truncate(len);
+        out
+    }
+
+    fn random(len: usize) -> Vec<u8> {
+        let mut data = vec![0u8; len];
+        getrandom::fill(&mut data).unwrap();
+        data
+    }
+
+    /// A reader that hands out at most `step` bytes per call, like a pipe.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(self.1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn large_bodies_round_trip_through_the_pipeline() {
+        for (data, expected) in [
+            (big_text(5 * CHUNK_LEN + 12_345), Encoding::Zstd),
+            (random(3 * CHUNK_LEN + 1), Encoding::None),
+            (big_text(PROBE_LEN), Encoding::Zstd),
+            (random(CHUNK_LEN), Encoding::None),
+        ] {
+            let (enc, out, _) = round_trip(&data);
+            assert_eq!(enc, expected);
+            assert!(out == data, "{} bytes came back different", data.len());
+        }
+    }
+
+    #[test]
+    fn pipelined_bodies_are_one_standard_zstd_frame_in_age() {
+        let key = age::x25519::Identity::generate();
+        let data = big_text(4 * CHUNK_LEN);
+        let mut blob = Vec::new();
+        let sealed = seal(&data[..], &key.to_public(), &mut blob).unwrap();
+        assert_eq!(sealed.encoding, Encoding::Zstd);
+        assert_eq!(sealed.plain_sha256, sha256(&data));
+        // Plain age, then plain zstd, as the recovery guide does with the stock tools.
+        let mut compressed = Vec::new();
+        decrypting_reader(&blob[..], &key, Encoding::None)
+            .unwrap()
+            .read_to_end(&mut compressed)
+            .unwrap();
+        assert_eq!(
+            zstd::zstd_safe::find_frame_compressed_size(&compressed),
+            Ok(compressed.len())
+        );
+        assert!(zstd::bulk::decompress(&compressed, data.len()).unwrap() == data);
+        // And the serial path opens what the pipeline sealed.
+        let mut out = Vec::new();
+        open_serial(&blob, &key, Encoding::Zstd, &mut out).unwrap();
+        assert!(out == data);
+    }
+
+    #[test]
+    fn the_pipeline_opens_what_the_serial_path_sealed() {
+        let key = age::x25519::Identity::generate();
+        for data in [big_text(3 * CHUNK_LEN), random(2 * CHUNK_LEN + 7)] {
+            let encoding = if compression_pays(&data[..PROBE_LEN]) {
+                Encoding::Zstd
+            } else {
+                Encoding::None
+            };
+            let mut blob = Vec::new();
+            let sealed = seal_serial(&data, encoding, &key.to_public(), &mut blob).unwrap();
+            let mut out = Vec::new();
+            let opened = open(Trickle(&blob, 1000), &key, encoding, &mut out).unwrap();
+            assert!(out == data);
+            assert_eq!(opened.plain_sha256, sealed.plain_sha256);
+            assert_eq!(opened.blob_sha256, sha256(&blob));
+        }
+    }
+
+    #[test]
+    fn a_trickling_input_seals_the_same_document() {
+        let key = age::x25519::Identity::generate();
+        let data = big_text(2 * CHUNK_LEN + 3);
+        let mut blob = Vec::new();
+        let sealed = seal(Trickle(&data, 4096), &key.to_public(), &mut blob).unwrap();
+        assert_eq!(sealed.plain_sha256, sha256(&data));
+        assert_eq!(sealed.plain_size, data.len() as u64);
+        let mut out = Vec::new();
+        open(&blob[..], &key, sealed.encoding, &mut out).unwrap();
+        assert!(out == data);
+    }
+
+    #[test]
+    fn damage_to_a_large_blob_is_refused_and_only_authenticated_bytes_come_out() {
+        let key = age::x25519::Identity::generate();
+        for data in [big_text(6 * CHUNK_LEN), random(3 * CHUNK_LEN)] {
+            let mut blob = Vec::new();
+            let sealed = seal(&data[..], &key.to_public(), &mut blob).unwrap();
+            let mut damaged = Vec::new();
+            for pos in [10, 200, blob.len() / 3, blob.len() / 2, blob.len() - 1] {
+                let mut bad = blob.clone();
+                bad[pos] ^= 0x20;
+                damaged.push((format!("flip at {pos}"), bad));
+            }
+            damaged.push(("truncated".into(), blob[..blob.len() - 70_000].to_vec()));
+            damaged.push(("cut at a chunk".into(), blob[..blob.len() / 2].to_vec()));
+            let mut longer = blob.clone();
+            longer.extend_from_slice(&[0u8; 100]);
+            damaged.push(("extended".into(), longer));
+            for (what, bad) in damaged {
+                let mut out = Vec::new();
+                let err = open(&bad[..], &key, sealed.encoding, &mut out)
+                    .err()
+                    .unwrap_or_else(|| panic!("{what} went unnoticed"));
+                assert_eq!(err.kind(), crate::ErrorKind::Integrity, "{what}");
+                assert!(out.len() <= data.len(), "{what}");
+                assert!(
+                    out == data[..out.len()],
+                    "{what}: bytes that are not the document"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_wrong_key_releases_nothing_from_a_large_blob() {
+        let key = age::x25519::Identity::generate();
+        let other = age::x25519::Identity::generate();
+        let mut blob = Vec::new();
+        let sealed = seal(&random(2 * CHUNK_LEN)[..], &key.to_public(), &mut blob).unwrap();
+        let mut out = Vec::new();
+        let err = open(&blob[..], &other, sealed.encoding, &mut out).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Integrity);
+        assert!(out.is_empty());
+    }
+
+    /// Fails once `left` bytes have passed.
+    struct Failing(usize);
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0 == 0 {
+                return Err(io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(self.0);
+            buf[..n].fill(b'a');
+            self.0 -= n;
+            Ok(n)
+        }
+    }
+
+    impl Write for Failing {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.0 == 0 {
+                return Err(io::Error::other("disk full"));
+            }
+            let n = buf.len().min(self.0);
+            self.0 -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn io_failures_in_the_pipeline_end_it_with_an_io_error() {
+        let key = age::x25519::Identity::generate();
+        let err = seal(Failing(5 * CHUNK_LEN), &key.to_public(), Vec::new()).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Io);
+        assert!(err.message().contains("reading the document"));
+        for data in [big_text(4 * CHUNK_LEN), random(4 * CHUNK_LEN)] {
+            let err = seal(&data[..], &key.to_public(), Failing(1000)).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Io);
+            let mut blob = Vec::new();
+            let sealed = seal(&data[..], &key.to_public(), &mut blob).unwrap();
+            let err = open(&blob[..], &key, sealed.encoding, Failing(CHUNK_LEN)).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Io);
+            assert!(err.message().contains("writing the document"));
+        }
+    }
+
+    #[test]
+    fn the_buffered_age_writer_keeps_every_byte_in_order() {
+        let key = age::x25519::Identity::generate();
+        for len in [
+            0,
+            1,
+            AGE_CHUNK - 1,
+            AGE_CHUNK,
+            AGE_CHUNK + 1,
+            15 * AGE_CHUNK,
+            16 * AGE_CHUNK,
+            16 * AGE_CHUNK + 1,
+            40 * AGE_CHUNK + 777,
+        ] {
+            let data = random(len);
+            for step in [1000, AGE_CHUNK, 3 * AGE_CHUNK + 5] {
+                let mut blob = Vec::new();
+                let mut w = age_writer(&key.to_public(), Direct(&mut blob), Vec::new()).unwrap();
+                for part in data.chunks(step) {
+                    w.write_all(part).unwrap();
+                }
+                w.finish().and_then(EmitWriter::finish).unwrap();
+                // Header, nonce, then whole chunks and one last (possibly short) chunk.
+                let chunks = len.div_ceil(AGE_CHUNK).max(1);
+                let header = blob.windows(4).position(|w| w == b"\n---").unwrap();
+                let header_len =
+                    header + blob[header + 1..].iter().position(|b| *b == b'\n').unwrap() + 2;
+                assert_eq!(
+                    blob.len(),
+                    header_len + 16 + len + chunks * AGE_TAG,
+                    "{len}"
+                );
+                let mut out = Vec::new();
+                decrypting_reader(&blob[..], &key, Encoding::None)
+                    .unwrap()
+                    .read_to_end(&mut out)
+                    .unwrap();
+                assert!(out == data, "{len} bytes in steps of {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn two_encryptions_to_one_key_differ() {
+        let key = age::x25519::Identity::generate();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        seal(&b"same"[..], &key.to_public(), &mut a).unwrap();
+        seal(&b"same"[..], &key.to_public(), &mut b).unwrap();
+        assert_ne!(a, b, "a fresh file key, share and nonce each time");
+        assert!(a.starts_with(b"age-encryption.org/v1\n-> X25519 "));
+    }
+
+    #[test]
+    fn the_stock_age_and_zstd_tools_open_a_pipelined_body() {
+        let tool = |name: &str| {
+            std::process::Command::new(name)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !(tool("age") && tool("zstd")) {
+            eprintln!("SKIPPED: the stock age and zstd tools are not installed");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let key = age::x25519::Identity::generate();
+        std::fs::write(dir.path().join("key"), secret_string(&key).as_bytes()).unwrap();
+        let data = big_text(3 * CHUNK_LEN + 99);
+        let mut blob = Vec::new();
+        let sealed = seal(&data[..], &key.to_public(), &mut blob).unwrap();
+        assert_eq!(sealed.encoding, Encoding::Zstd);
+        std::fs::write(dir.path().join("blob"), &blob).unwrap();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("age -d -i key blob | zstd -d -c")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout == data);
     }
 }
