@@ -347,7 +347,6 @@ fn round_trip(plain: &[u8], key: &age::x25519::Identity) {
     assert!(out == plain, "the body opened to other bytes");
     assert_eq!(opened.plain_sha256, sealed.plain_sha256);
     assert_eq!(opened.plain_size, sealed.plain_size);
-    assert_eq!(opened.blob_sha256, sha256(&blob));
 
     let mut again = Vec::new();
     body::decrypting_reader(&blob[..], key, sealed.encoding)

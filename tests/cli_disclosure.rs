@@ -983,7 +983,13 @@ fn unwrap_document_key(fx: &Fixture, wrap: &[u8]) -> age::x25519::Identity {
     let secret = age_decrypt(wrap, &age_identity_of(fx, "respondent"))
         .expect("the respondent's identity opens their own wrap");
     let text = String::from_utf8(secret).expect("a document key is text");
-    age::x25519::Identity::from_str(text.trim()).expect("the wrap holds an age secret key")
+    // The wrap's plaintext is an age identity file: the key line and comment lines.
+    let (keys, others): (Vec<&str>, Vec<&str>) = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .partition(|l| l.starts_with("AGE-SECRET-KEY-1"));
+    assert_eq!((keys.len(), others.len()), (1, 0), "{} lines", text.lines().count());
+    age::x25519::Identity::from_str(keys[0]).expect("the wrap holds an age secret key")
 }
 
 /// Disclose `num` to the respondent (by its owner, the claimant) and return the

@@ -97,6 +97,12 @@ impl<R: Read> HashingReader<R> {
         }
     }
 
+    /// Count in `data`, read from the same stream before it was wrapped.
+    pub fn include(&mut self, data: &[u8]) {
+        self.context.update(data);
+        self.count += data.len() as u64;
+    }
+
     /// The SHA-256 and byte count of what was read.
     pub fn finish(self) -> ([u8; 32], u64) {
         let mut hash = [0u8; 32];

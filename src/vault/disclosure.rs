@@ -229,7 +229,8 @@ impl Vault {
         for card in &new_readers {
             wraps.push((
                 card.fingerprint().to_hex(),
-                doc.key.wrap_to(&card.age_recipient())?,
+                doc.key
+                    .wrap_with_metadata(&card.age_recipient(), &doc.meta_plain)?,
             ));
         }
         let fingerprints: Vec<String> = wraps.iter().map(|(f, _)| f.clone()).collect();
@@ -442,7 +443,8 @@ impl Vault {
                 let card = ctx.card_of(reader).ok_or_else(|| {
                     Error::integrity(format!("#{num} has a wrap for someone who is not a member"))
                 })?;
-                wraps.push((reader.clone(), key.wrap_to(&card.age_recipient())?));
+                let wrap = key.wrap_with_metadata(&card.age_recipient(), &doc.meta_plain)?;
+                wraps.push((reader.clone(), wrap));
             }
             if doc.row.facts(ctx)?.category.escrowed() {
                 let escrow: age::x25519::Recipient = ctx

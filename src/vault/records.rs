@@ -8,7 +8,7 @@ use super::{CaseContext, Vault};
 use crate::case::policy::{Category, DocumentFacts, Owner};
 use crate::crypto::body;
 use crate::crypto::digest::{hex, sha256};
-use crate::crypto::wrap::DocumentKey;
+use crate::crypto::wrap::{DocumentKey, Unwrapped};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 
@@ -231,7 +231,12 @@ pub(crate) fn reader_fingerprints(
 
 /// Open a wrap with the actor's identity.
 pub(crate) fn unwrap_key(wrap: &[u8], actor: &Identity, num: u64) -> Result<DocumentKey> {
-    DocumentKey::unwrap_with(wrap, actor.decryption_key())?.ok_or_else(|| {
+    Ok(unwrap_wrap(wrap, actor, num)?.key)
+}
+
+/// Open a wrap with the actor's identity, keeping the metadata copy it may hold.
+pub(crate) fn unwrap_wrap(wrap: &[u8], actor: &Identity, num: u64) -> Result<Unwrapped> {
+    DocumentKey::unwrap_all(wrap, actor.decryption_key())?.ok_or_else(|| {
         Error::wrong_key(format!(
             "your identity does not open the key of #{num}: the wrap was made for another key"
         ))
@@ -249,14 +254,24 @@ pub(crate) fn open_metadata(
     let plain = body::open_small(meta, key.identity())?.ok_or_else(|| {
         Error::integrity(format!("#{num}'s metadata is not encrypted to its key"))
     })?;
-    if commitment(&plain) != signed_commitment {
+    let parsed = checked_metadata(&plain, num, signed_commitment)?;
+    Ok((parsed, plain))
+}
+
+/// Parse a metadata plaintext (from the record, or the copy in a reader's wrap) after
+/// checking it against the depositor's signed commitment.
+pub(crate) fn checked_metadata(
+    plain: &[u8],
+    num: u64,
+    signed_commitment: &str,
+) -> Result<Metadata> {
+    if commitment(plain) != signed_commitment {
         return Err(Error::integrity(format!(
             "#{num}'s metadata does not match what the depositor signed: it was altered"
         )));
     }
-    let parsed = serde_json::from_slice(&plain)
-        .map_err(|_| Error::integrity(format!("#{num}'s metadata is damaged")))?;
-    Ok((parsed, plain))
+    serde_json::from_slice(plain)
+        .map_err(|_| Error::integrity(format!("#{num}'s metadata is damaged")))
 }
 
 /// Every reader's wrap of `reader` in a case, by document number.
