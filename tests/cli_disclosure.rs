@@ -988,7 +988,12 @@ fn unwrap_document_key(fx: &Fixture, wrap: &[u8]) -> age::x25519::Identity {
         .lines()
         .filter(|l| !l.starts_with('#'))
         .partition(|l| l.starts_with("AGE-SECRET-KEY-1"));
-    assert_eq!((keys.len(), others.len()), (1, 0), "{} lines", text.lines().count());
+    assert_eq!(
+        (keys.len(), others.len()),
+        (1, 0),
+        "{} lines",
+        text.lines().count()
+    );
     age::x25519::Identity::from_str(keys[0]).expect("the wrap holds an age secret key")
 }
 
