@@ -6,6 +6,7 @@
 //! cargo bench --bench body -- populate VAULT CASE IDENTITY N
 //!                                               # N small deposits through the library
 //! cargo bench --bench body -- fsync DIR MIB     # what a blob's final fsync costs
+//! cargo bench --bench body -- warm MIB          # touch MIB of memory, then free it
 //! ```
 //!
 //! The in-memory figures leave out the disk and the vault (SQLite, fsync, the blob's
@@ -286,6 +287,20 @@ fn fsync_overlap(dir: &Path, mib: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// Write to every page of `mib` MiB of new memory, then free it. On a virtual machine
+/// that reports free memory to its host, pages freed a few seconds ago have been handed
+/// back, and the next command to fill the page cache with them pays for the host to
+/// fault them in again (0.3 to 1 s of system time per GiB here, at random). Run just
+/// before a timed command, this leaves it memory the host still backs, whichever side
+/// of a comparison it is.
+fn warm(mib: usize) {
+    let mut memory = vec![0u8; mib << 20];
+    for page in memory.chunks_mut(4096) {
+        page[0] = 1;
+    }
+    std::hint::black_box(&memory);
+}
+
 fn main() -> ExitCode {
     // `cargo bench` appends `--bench`; it means nothing here.
     let args: Vec<String> = std::env::args()
@@ -310,6 +325,10 @@ fn main() -> ExitCode {
         }
         ["fsync", dir, mib] => fsync_overlap(Path::new(dir), mib.parse().expect("a size in MiB"))
             .map_err(|e| sealroom::Error::io(format!("fsync probe: {e}"))),
+        ["warm", mib] => {
+            warm(mib.parse().expect("a size in MiB"));
+            Ok(())
+        }
         ["populate", vault, case, identity, n] => populate(
             Path::new(vault),
             case,
@@ -317,7 +336,7 @@ fn main() -> ExitCode {
             n.parse().expect("a number of documents"),
         ),
         _ => Err(sealroom::Error::usage(
-            "usage: body [throughput MIB | text BYTES FILE | populate VAULT CASE IDENTITY N | fsync DIR MIB]",
+            "usage: body [throughput MIB | text BYTES FILE | populate VAULT CASE IDENTITY N | fsync DIR MIB | warm MIB]",
         )),
     };
     match result {

@@ -15,7 +15,8 @@
 #
 # Needs, and installs nothing: cargo (it builds with `cargo build --release`), age and
 # age-keygen, zstd, GNU time as /usr/bin/time, awk, and about 4 GiB free under $TMPDIR
-# (default /tmp) plus SIZE x (2 x RUNS + 4) MiB of page cache. On Debian:
+# (default /tmp) plus SIZE x (2 x RUNS + 4) MiB of page cache, and 2 x SIZE MiB of
+# memory it touches and frees before each timed command. On Debian:
 #   apt-get install -y age zstd time
 # Everything it makes lives in one temporary folder, removed at the end. Identities are
 # made with --no-passphrase, so no passphrase KDF is ever timed.
@@ -106,11 +107,20 @@ record() { echo "$*" >> "$RESULTS"; }
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
 
+# Before each timed command: flush dirty pages, then touch and free twice SIZE of memory
+# (see `warm` in benches/body.rs: on a VM that hands freed memory back to its host, the
+# next command to fill the page cache would otherwise pay, at random, for the host to
+# fault it in again), so both sides of a comparison start from the same state.
+settle() {
+    sync
+    "$HELPER" warm $((2 * SIZE_MIB))
+}
+
 # timed NAME COMMAND…: run once under GNU time; stdout goes to $WORK/stdout.
 timed() {
     local name=$1 t0 t1 rss user sys
     shift
-    sync
+    settle
     t0=$(now)
     /usr/bin/time -f "%M %U %S" -o "$WORK/time" "$@" > "$WORK/stdout" 2> "$WORK/stderr"
     t1=$(now)
@@ -121,7 +131,7 @@ timed() {
 # timed_pipe NAME 'A' 'B': time `A | B` (in sh); the memory is the sum of both processes.
 timed_pipe() {
     local name=$1 t0 t1 m1 m2 u1 s1 u2 s2
-    sync
+    settle
     t0=$(now)
     sh -c "/usr/bin/time -f '%M %U %S' -o '$WORK/time1' $2 | /usr/bin/time -f '%M %U %S' -o '$WORK/time2' $3"
     t1=$(now)

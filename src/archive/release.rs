@@ -387,14 +387,14 @@ pub fn open(path: &Path, releases: &[Release], requester: &Identity, out: &Path)
         let out_file =
             std::fs::File::create(&target).map_err(|e| io_error(format!("writing {name}"), e))?;
         let mut w = HashingWriter::new(std::io::BufWriter::new(out_file));
-        let opened = body::open(reader, key.identity(), *encoding, &mut w)?;
-        let (buffered, _, _) = w.finish();
+        body::open(reader, key.identity(), *encoding, &mut w)?;
+        let (buffered, plain_sha256, plain_size) = w.finish();
         buffered
             .into_inner()
             .map_err(|e| io_error(format!("writing {name}"), e.into_error()))?
             .sync_all()
             .map_err(|e| io_error(format!("writing {name}"), e))?;
-        if hex(&opened.plain_sha256) != meta.sha256 || opened.plain_size != meta.size {
+        if hex(&plain_sha256) != meta.sha256 || plain_size != meta.size {
             return Err(Error::integrity(format!(
                 "#{num}'s contents do not match their signed hash"
             )));

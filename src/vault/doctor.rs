@@ -48,9 +48,15 @@ impl Vault {
     pub fn doctor(&self, repair: bool) -> Result<DoctorReport> {
         let mut problems = Vec::new();
         let mut leftovers = Vec::new();
+        // One line per finding, whatever SQLite's messages hold (they can span lines).
         let finding = |kind: &str, detail: String| Finding {
             kind: kind.to_owned(),
-            detail,
+            detail: detail
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
         };
 
         // SQLite's own view of its pages and references.

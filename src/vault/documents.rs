@@ -430,9 +430,9 @@ impl Vault {
         })
     }
 
-    /// Stream the plaintext of an opened document into `output`: age authenticates the
-    /// ciphertext as it is decrypted, and the plaintext is checked against the metadata
-    /// (itself checked against the depositor's signed commitment).
+    /// Stream the plaintext of an opened document into `output`, checking the
+    /// ciphertext against the hash its depositor signed (which fixes the plaintext) and
+    /// the plaintext's size against the metadata.
     pub(crate) fn stream_plaintext(&self, doc: &OpenDocument, output: impl Write) -> Result<()> {
         let num = doc.row.num;
         let blob = self.blobs.open(&doc.blob_sha256)?;
@@ -442,9 +442,14 @@ impl Vault {
             doc.encoding,
             output,
         )?;
-        if hex(&opened.plain_sha256) != doc.meta.sha256 || opened.plain_size != doc.meta.size {
+        if hex(&opened.blob_sha256) != doc.blob_sha256 {
             return Err(Error::integrity(format!(
-                "#{num}'s contents do not match their signed hash: the document is damaged"
+                "#{num}'s ciphertext does not match its signed hash: the blob was altered"
+            )));
+        }
+        if opened.plain_size != doc.meta.size {
+            return Err(Error::integrity(format!(
+                "#{num}'s contents are not the size their depositor signed: the document is damaged"
             )));
         }
         Ok(())
