@@ -236,8 +236,9 @@ fn throughput(mib: usize) {
 /// What the blob store's final fsync costs, and what starting the writeback early would
 /// save: writes `mib` MiB in 1 MiB pieces to a new file in `dir`, then fsyncs it; then
 /// the same with a second thread that calls `fdatasync` on a clone of the handle after
-/// every 64 MiB (what `BlobStore::write` could do), so that the disk works while the
-/// pipeline does. Best of three each.
+/// every 64 MiB, so that the disk works while the pipeline does (`BlobStore::write`
+/// starts the same early writeback with `posix_fadvise`, without a thread). Best of
+/// three each.
 fn fsync_overlap(dir: &Path, mib: usize) -> io::Result<()> {
     use std::fs::File;
     let mut chunk = vec![0u8; 1 << 20];
