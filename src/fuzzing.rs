@@ -67,6 +67,10 @@ pub const BODY_ROUND_TRIP_LARGE: &[u8] = b"#large\n";
 /// the rest is encrypted as is to [`DOCUMENT_KEY`] and opened as `zstd`, so the zstd
 /// decoder sees arbitrary bytes, as it would from a depositor who crafts a body.
 pub const BODY_ZSTD_PLAINTEXT: &[u8] = b"#zstd\n";
+/// An input to [`body`] that starts with this is the plaintext of a document-key wrap:
+/// the rest is encrypted as is to [`DOCUMENT_KEY`] and unwrapped, so the wrap parser
+/// sees arbitrary bytes, as it would from a granter who crafts a wrap.
+pub const BODY_WRAP_PLAINTEXT: &[u8] = b"#wrap\n";
 /// Most plaintext bytes a body target writes per input: bounds decompression bombs so
 /// that one input stays fast (opening is streamed, so the library has no such bound).
 const MAX_BODY_OUTPUT: u64 = 4 * 1024 * 1024;
@@ -276,6 +280,8 @@ impl Write for BoundedSink {
 ///   3 MiB made from the rest, so that the multi-threaded paths run.
 /// - Input starting with [`BODY_ZSTD_PLAINTEXT`]: the rest is encrypted as is and
 ///   opened as `zstd`, so the decoder sees arbitrary bytes.
+/// - Input starting with [`BODY_WRAP_PLAINTEXT`]: the rest is encrypted as is and
+///   unwrapped; a wrap that parses must wrap again to the same key and metadata.
 /// - Anything else is a body ciphertext: opened in both encodings, read through
 ///   `decrypting_reader`, and opened as a small record and as a document-key wrap.
 pub fn body(data: &[u8]) {
@@ -290,6 +296,8 @@ pub fn body(data: &[u8]) {
         };
         let _ = body::open(&blob[..], key, Encoding::Zstd, BoundedSink(0));
         drain(&blob, key, Encoding::Zstd);
+    } else if let Some(plain) = data.strip_prefix(BODY_WRAP_PLAINTEXT) {
+        wrap_round_trip(plain, key);
     } else {
         for encoding in [Encoding::Zstd, Encoding::None] {
             let _ = body::open(data, key, encoding, BoundedSink(0));
@@ -298,6 +306,29 @@ pub fn body(data: &[u8]) {
         let _ = body::open_small(data, key);
         let _ = DocumentKey::unwrap_with(data, key);
     }
+}
+
+/// Unwrap a wrap whose plaintext is `plain`; what parses must survive being wrapped again.
+fn wrap_round_trip(plain: &[u8], key: &age::x25519::Identity) {
+    let Ok(wrap) = body::seal_small(plain, &key.to_public()) else {
+        return;
+    };
+    let Ok(Some(unwrapped)) = DocumentKey::unwrap_all(&wrap, key) else {
+        return;
+    };
+    let again = match &unwrapped.metadata {
+        Some(copy) => unwrapped.key.wrap_with_metadata(&key.to_public(), copy),
+        None => unwrapped.key.wrap_to(&key.to_public()),
+    }
+    .expect("a parsed wrap wraps again");
+    let back = DocumentKey::unwrap_all(&again, key)
+        .expect("a rewrapped key opens")
+        .expect("a rewrapped key is addressed to its reader");
+    assert_eq!(
+        back.key.recipient().to_string(),
+        unwrapped.key.recipient().to_string()
+    );
+    assert_eq!(back.metadata, unwrapped.metadata);
 }
 
 /// A plaintext of 1 MiB to 3 MiB from `pattern`: two bytes of size, then the pattern

@@ -164,6 +164,16 @@ fn committed_seeds_are_valid_inputs() {
     assert!(DocumentKey::unwrap_with(&read("body", "wrap.age"), key)
         .unwrap()
         .is_some());
+    let wrap_plain = read("body", "wrap-plaintext.txt");
+    let plain = wrap_plain
+        .strip_prefix(fuzzing::BODY_WRAP_PLAINTEXT)
+        .expect("the wrap seed starts with its mode");
+    let wrap = body::seal_small(plain, &key.to_public()).unwrap();
+    let unwrapped = DocumentKey::unwrap_all(&wrap, key).unwrap().unwrap();
+    assert!(
+        unwrapped.metadata.is_some(),
+        "the wrap seed has no metadata line"
+    );
 }
 
 /// Rebuilds the seed corpus from the library, into `$SEALROOM_FUZZ_SEEDS_OUT/<target>/`
@@ -488,6 +498,16 @@ mod seeds {
         let mut frame = fuzzing::BODY_ZSTD_PLAINTEXT.to_vec();
         frame.extend_from_slice(&zstd::bulk::compress(text.as_bytes(), 3).unwrap());
         write(out, "body", "zstd-frame.bin", &frame);
+        let mut wrap_plain = fuzzing::BODY_WRAP_PLAINTEXT.to_vec();
+        wrap_plain.extend_from_slice(
+            body::open_small(
+                &DocumentKey::generate().wrap_with_metadata(&recipient, br#"{"title":"x"}"#)?,
+                fuzzing::document_key(),
+            )?
+            .expect("addressed to the document key")
+            .as_slice(),
+        );
+        write(out, "body", "wrap-plaintext.txt", &wrap_plain);
         Ok(())
     }
 }

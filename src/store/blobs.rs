@@ -133,7 +133,8 @@ struct BlobWriter {
 }
 
 enum WriterState {
-    /// Nothing handed on yet: the file and a fresh hash.
+    /// Nothing handed on yet: the file, still the calling thread's (a blob that never
+    /// outgrows one piece is hashed and written there, by `finish`).
     Idle(File),
     /// The writer thread has the file.
     Threaded(Worker),
@@ -163,12 +164,10 @@ impl BlobWriter {
     /// Hand the full buffer to the writer thread (starting it the first time) and
     /// take an empty one.
     fn hand_on(&mut self) -> io::Result<()> {
-        if let WriterState::Idle(_) = self.state {
-            let WriterState::Idle(file) = std::mem::replace(&mut self.state, WriterState::Gone)
-            else {
-                unreachable!("matched above")
-            };
-            self.state = WriterState::Threaded(Worker::start(file)?);
+        if matches!(self.state, WriterState::Idle(_)) {
+            if let WriterState::Idle(file) = std::mem::replace(&mut self.state, WriterState::Gone) {
+                self.state = WriterState::Threaded(Worker::start(file)?);
+            }
         }
         let WriterState::Threaded(worker) = &mut self.state else {
             return Err(io::Error::other("the blob writer has stopped"));
@@ -190,7 +189,7 @@ impl BlobWriter {
     }
 
     /// Write what is left; the SHA-256 and size of everything written.
-    fn finish(mut self) -> io::Result<([u8; 32], u64)> {
+    fn finish(mut self) -> io::Result<Written> {
         match std::mem::replace(&mut self.state, WriterState::Gone) {
             WriterState::Idle(mut file) => {
                 file.write_all(&self.buf)?;
