@@ -1598,6 +1598,25 @@ fn a_tampered_database_record_fails_read_with_exit_3() {
     }
 }
 
+#[test]
+fn a_damaged_body_state_fails_list_and_read_instead_of_hiding_the_document() {
+    let fx = Fixture::new();
+    let num = fx.deposit_bytes("claimant", "brief.txt", b"our brief", &[]);
+    let conn = rusqlite::Connection::open(fx.vault.join("sealroom.db")).unwrap();
+    // One flipped byte on disk: SQLite does not re-check a CHECK constraint on read.
+    conn.execute_batch("PRAGMA ignore_check_constraints = ON")
+        .unwrap();
+    conn.execute(
+        "UPDATE documents SET body_state = 'livd' WHERE num = ?1",
+        [num],
+    )
+    .unwrap();
+    drop(conn);
+    let err = fx.fails_as("claimant", &["list", CASE], 3);
+    assert!(err.contains(&format!("#{num}'s row is damaged")), "{err}");
+    assert_read_fails_integrity(&fx, num, "body-state");
+}
+
 // ---------------------------------------------------------------------------------
 // 8. --json
 // ---------------------------------------------------------------------------------

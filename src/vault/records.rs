@@ -102,6 +102,23 @@ fn doc_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
     })
 }
 
+/// The states a body can be in (the schema's CHECK, which SQLite does not apply to a
+/// page damaged on disk).
+const BODY_STATES: [&str; 3] = ["live", "archived", "destroyed"];
+
+/// A row as read, refused if its body state is none sealroom writes: a damaged state
+/// would otherwise hide a document from `list` without a word.
+fn checked_row(row: DocumentRow) -> Result<DocumentRow> {
+    if BODY_STATES.contains(&row.body_state.as_str()) {
+        Ok(row)
+    } else {
+        Err(Error::integrity(format!(
+            "document #{}'s row is damaged (unknown body state); `sealroom doctor` says more",
+            row.num
+        )))
+    }
+}
+
 impl DocumentRow {
     /// The facts the disclosure rules use.
     pub fn facts(&self, ctx: &CaseContext) -> Result<DocumentFacts> {
@@ -157,6 +174,7 @@ pub(crate) fn load_row(conn: &Connection, ctx: &CaseContext, num: u64) -> Result
             ctx.reference, ctx.reference
         ))
     })
+    .and_then(checked_row)
 }
 
 /// Every document row of a case, in number order.
@@ -167,7 +185,7 @@ pub(crate) fn load_rows(conn: &Connection, case_id: i64) -> Result<Vec<DocumentR
     let rows = stmt
         .query_map([case_id], doc_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    rows.into_iter().map(checked_row).collect()
 }
 
 /// A wrap as stored: the reader, the wrapped key, and the statement that granted it.
