@@ -1617,6 +1617,23 @@ fn a_damaged_body_state_fails_list_and_read_instead_of_hiding_the_document() {
     assert_read_fails_integrity(&fx, num, "body-state");
 }
 
+#[test]
+fn case_show_gives_the_signed_opening_time_whatever_the_cases_row_says() {
+    let fx = Fixture::new();
+    let show = |fx: &Fixture| -> serde_json::Value {
+        serde_json::from_str(&fx.ok(&["--json", "case", "show", CASE])).unwrap()
+    };
+    let signed = show(&fx)["opened_at"].as_str().unwrap().to_owned();
+    let conn = rusqlite::Connection::open(fx.vault.join("sealroom.db")).unwrap();
+    conn.execute(
+        "UPDATE cases SET opened_at = '1999-01-01T00:00:00Z' WHERE reference = ?1",
+        [CASE],
+    )
+    .unwrap();
+    drop(conn);
+    assert_eq!(show(&fx)["opened_at"].as_str(), Some(signed.as_str()));
+}
+
 // ---------------------------------------------------------------------------------
 // 8. --json
 // ---------------------------------------------------------------------------------

@@ -286,7 +286,7 @@ impl Vault {
     pub(crate) fn case_context(conn: &Connection, reference: &str) -> Result<CaseContext> {
         let row = conn
             .query_row(
-                "SELECT id, reference, title, policy, state, threshold, escrow_recipient, opened_at
+                "SELECT id, reference, title, policy, state, threshold, escrow_recipient
                  FROM cases WHERE reference = ?1",
                 [reference],
                 |r| {
@@ -298,7 +298,6 @@ impl Vault {
                         r.get::<_, String>(4)?,
                         r.get::<_, u32>(5)?,
                         r.get::<_, String>(6)?,
-                        r.get::<_, String>(7)?,
                     ))
                 },
             )
@@ -313,10 +312,10 @@ impl Vault {
             "discretion" => Policy::Discretion,
             other => return Err(Error::integrity(format!("unknown policy `{other}`"))),
         };
-        let members = signed_members(conn, row.0, &row.1)?;
+        let (charter, signed, opened_at) = signed_members(conn, row.0, &row.1)?;
         // The cases and members tables are caches of the signed charter and add-member
         // statements: a row that disagrees was altered, and is never believed.
-        let (charter, stored) = (&members.0, stored_members(conn, row.0)?);
+        let stored = stored_members(conn, row.0)?;
         let altered = || {
             Error::integrity(format!(
                 "the records of case {} were altered (they differ from its signed charter); run `sealroom doctor`",
@@ -327,11 +326,10 @@ impl Vault {
             || charter.threshold != row.5
             || charter.escrow_recipient != row.6
             || charter.title != row.2
-            || stored != members.1.iter().map(member_key).collect::<Vec<_>>()
+            || stored != signed.iter().map(member_key).collect::<Vec<_>>()
         {
             return Err(altered());
         }
-        let members = members.1;
         Ok(CaseContext {
             id: row.0,
             reference: row.1,
@@ -340,19 +338,21 @@ impl Vault {
             state: CaseState::parse(&row.4)?,
             threshold: row.5,
             escrow_recipient: row.6,
-            opened_at: row.7,
-            members,
+            // The signed charter's time, not the row's copy (written a moment apart).
+            opened_at,
+            members: signed,
         })
     }
 }
 
 /// The members of a case as its signed statements name them: the charter (signed by
 /// its registrar) and each add-member statement (signed by a registrar), in order.
+/// Also returns when the charter was signed: the time the case was opened.
 fn signed_members(
     conn: &Connection,
     case_id: i64,
     reference: &str,
-) -> Result<(crate::case::charter::Charter, Vec<Member>)> {
+) -> Result<(crate::case::charter::Charter, Vec<Member>, String)> {
     let bad = |why: &str| {
         Error::integrity(format!(
             "the membership of case {reference} does not verify ({why}); run `sealroom log {reference} --verify`"
@@ -374,6 +374,7 @@ fn signed_members(
     let s = first
         .statement()
         .map_err(|_| bad("the charter is malformed"))?;
+    let opened_at = s.at.clone();
     let Act::Open { charter } = s.act else {
         return Err(bad("the first statement is not the charter"));
     };
@@ -412,7 +413,7 @@ fn signed_members(
             card: member.card()?,
         });
     }
-    Ok((charter, members))
+    Ok((charter, members, opened_at))
 }
 
 type MemberKey = (String, String, String, String, String, String);
