@@ -23,6 +23,7 @@ use zeroize::Zeroizing;
 
 use super::digest::{sha256, HashingReader};
 use crate::error::{io_error, Error, Result};
+use crate::pool::Pool;
 
 /// How much of the input is compressed on trial to decide whether compression pays.
 const PROBE_LEN: usize = 128 * 1024;
@@ -168,7 +169,7 @@ fn seal_pipelined(
     thread::scope(|s| {
         let (seal_tx, seal_rx) = mpsc::channel();
         let (events_tx, events_rx) = mpsc::channel();
-        let (pool, recycle) = Pool::new(SEALED_BUF_LEN);
+        let (pool, recycle) = Pool::new(SEALED_BUF_LEN, IN_FLIGHT);
         let sealer = spawn(s, "sealroom-seal", move || {
             seal_stage(seal_rx, document_key, encoding, pool, events_tx)
         })?;
@@ -365,7 +366,7 @@ fn open_pipelined(
     thread::scope(|s| {
         let (decrypt_tx, decrypt_rx) = mpsc::channel();
         let (events_tx, events_rx) = mpsc::channel();
-        let (decrypt_pool, decrypt_recycle) = Pool::new(CHUNK_LEN);
+        let (decrypt_pool, decrypt_recycle) = Pool::new(CHUNK_LEN, IN_FLIGHT);
         let to_main = events_tx.clone();
         let ciphertext = ChanReader::new(decrypt_rx, move |buf| {
             let _ = to_main.send(Event::Free(buf));
@@ -377,7 +378,7 @@ fn open_pipelined(
                 workers.push(spawn(s, "sealroom-decrypt", move || {
                     decrypt_stage(ciphertext, document_key, decrypt_pool, Next::Stage(zstd_tx))
                 })?);
-                let (zstd_pool, zstd_recycle) = Pool::new(CHUNK_LEN);
+                let (zstd_pool, zstd_recycle) = Pool::new(CHUNK_LEN, IN_FLIGHT);
                 let compressed = ChanReader::new(zstd_rx, move |buf| {
                     let _ = decrypt_recycle.send(buf);
                 });
@@ -668,41 +669,6 @@ impl Next {
                     Msg::End => Event::Done,
                 })
                 .map_err(drop),
-        }
-    }
-}
-
-/// The buffers one stage fills: at most [`IN_FLIGHT`], given back by the stage after.
-struct Pool {
-    back: Receiver<Vec<u8>>,
-    made: usize,
-    capacity: usize,
-}
-
-impl Pool {
-    /// A pool of buffers of `capacity` bytes, and the sender through which the consumer
-    /// gives them back.
-    fn new(capacity: usize) -> (Pool, Sender<Vec<u8>>) {
-        let (tx, rx) = mpsc::channel();
-        let pool = Pool {
-            back: rx,
-            made: 0,
-            capacity,
-        };
-        (pool, tx)
-    }
-
-    /// A buffer to fill (its contents are stale), waiting for one to come back if all
-    /// are out; `None` when the consumer has gone.
-    fn take(&mut self) -> Option<Vec<u8>> {
-        match self.back.try_recv() {
-            Ok(buf) => Some(buf),
-            Err(_) if self.made < IN_FLIGHT => {
-                self.made += 1;
-                Some(Vec::with_capacity(self.capacity))
-            }
-            Err(TryRecvError::Empty) => self.back.recv().ok(),
-            Err(TryRecvError::Disconnected) => None,
         }
     }
 }

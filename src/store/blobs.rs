@@ -13,13 +13,14 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::{self, JoinHandle};
 
 use ring::digest::{Context, SHA256};
 
 use crate::crypto::digest::{hex, parse_hex32};
 use crate::error::{io_error, Error, Result};
+use crate::pool::Pool;
 use crate::store::fsutil;
 
 /// Prefix of blob temp files (never a valid hash, so never mistaken for a blob).
@@ -148,8 +149,7 @@ type Written = ([u8; 32], u64);
 /// The writer thread and the channels to it.
 struct Worker {
     pieces: Option<Sender<Vec<u8>>>,
-    back: Receiver<Vec<u8>>,
-    made: usize,
+    pool: Pool,
     handle: Option<JoinHandle<io::Result<Written>>>,
 }
 
@@ -180,7 +180,7 @@ impl BlobWriter {
         {
             return Err(worker.stop());
         }
-        self.buf = match worker.take() {
+        self.buf = match worker.pool.take() {
             Some(buf) => buf,
             None => return Err(worker.stop()),
         };
@@ -234,34 +234,20 @@ impl Worker {
     /// Start the writer thread on `file`.
     fn start(file: File) -> io::Result<Worker> {
         let (pieces_tx, pieces_rx) = mpsc::channel::<Vec<u8>>();
-        let (back_tx, back_rx) = mpsc::channel();
+        // The writer's own first buffer is one of the pieces in flight.
+        let (pool, back_tx) = Pool::new(PIECE_LEN, PIECES_IN_FLIGHT - 1);
         let handle = thread::Builder::new()
             .name("sealroom-blob".to_owned())
             .spawn(move || write_pieces(file, pieces_rx, back_tx))?;
         Ok(Worker {
             pieces: Some(pieces_tx),
-            back: back_rx,
-            made: 1,
+            pool,
             handle: Some(handle),
         })
     }
 
-    /// A buffer for the next piece: a new one while fewer than [`PIECES_IN_FLIGHT`]
-    /// exist, else the next one the thread gives back. `None` if the thread stopped.
-    fn take(&mut self) -> Option<Vec<u8>> {
-        match self.back.try_recv() {
-            Ok(buf) => Some(buf),
-            Err(TryRecvError::Empty) if self.made < PIECES_IN_FLIGHT => {
-                self.made += 1;
-                Some(Vec::with_capacity(PIECE_LEN))
-            }
-            Err(TryRecvError::Empty) => self.back.recv().ok(),
-            Err(TryRecvError::Disconnected) => None,
-        }
-    }
-
     /// Wait for the thread: the hash and size of what it wrote, or its error.
-    fn join(&mut self) -> io::Result<([u8; 32], u64)> {
+    fn join(&mut self) -> io::Result<Written> {
         self.pieces = None;
         match self.handle.take().map(JoinHandle::join) {
             Some(Ok(outcome)) => outcome,
