@@ -121,6 +121,9 @@ _sealroom() {
             sealroom__subcmd__case,help)
                 cmd="sealroom__subcmd__case__subcmd__help"
                 ;;
+            sealroom__subcmd__case,join)
+                cmd="sealroom__subcmd__case__subcmd__join"
+                ;;
             sealroom__subcmd__case,list)
                 cmd="sealroom__subcmd__case__subcmd__list"
                 ;;
@@ -138,6 +141,9 @@ _sealroom() {
                 ;;
             sealroom__subcmd__case__subcmd__help,help)
                 cmd="sealroom__subcmd__case__subcmd__help__subcmd__help"
+                ;;
+            sealroom__subcmd__case__subcmd__help,join)
+                cmd="sealroom__subcmd__case__subcmd__help__subcmd__join"
                 ;;
             sealroom__subcmd__case__subcmd__help,list)
                 cmd="sealroom__subcmd__case__subcmd__help__subcmd__list"
@@ -228,6 +234,9 @@ _sealroom() {
                 ;;
             sealroom__subcmd__help__subcmd__case,close)
                 cmd="sealroom__subcmd__help__subcmd__case__subcmd__close"
+                ;;
+            sealroom__subcmd__help__subcmd__case,join)
+                cmd="sealroom__subcmd__help__subcmd__case__subcmd__join"
                 ;;
             sealroom__subcmd__help__subcmd__case,list)
                 cmd="sealroom__subcmd__help__subcmd__case__subcmd__list"
@@ -647,7 +656,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help open show list add-member close help"
+            opts="-i -v -h --vault --identity --json --receipt --verbose --help open show list join add-member close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,7 +754,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__help)
-            opts="open show list add-member close help"
+            opts="open show list join add-member close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -800,6 +809,20 @@ _sealroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealroom__subcmd__case__subcmd__help__subcmd__join)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealroom__subcmd__case__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -835,6 +858,40 @@ _sealroom() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__case__subcmd__join)
+            opts="-i -v -h --charter --trust-on-first-use --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --charter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1319,7 +1376,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help__subcmd__case)
-            opts="open show list add-member close"
+            opts="open show list join add-member close"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1347,6 +1404,20 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help__subcmd__case__subcmd__close)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__help__subcmd__case__subcmd__join)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

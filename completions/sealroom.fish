@@ -26,7 +26,7 @@ end
 
 complete -c sealroom -n "__fish_sealroom_needs_command" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_needs_command" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_needs_command" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_needs_command" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_needs_command" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_needs_command" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -53,7 +53,7 @@ complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "demo" -d 'Run a w
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand init" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand init" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand init" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand init" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand init" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand init" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand init" -s h -l help -d 'Print help'
@@ -61,29 +61,30 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -l name -d 'Yo
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -s o -l output -d 'Where to write the identity (must not exist)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -l no-passphrase -d 'Write the identity unencrypted (for automation, like `age-keygen`)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand card" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand card" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand card" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand card" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand card" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand card" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand card" -s h -l help -d 'Print help'
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list add-member close help" -l vault -d 'The vault folder' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list add-member close help" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list add-member close help" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list add-member close help" -l json -d 'Print one JSON document on stdout instead of text'
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list add-member close help" -s v -l verbose -d 'On failure, also print the chain of causes'
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list add-member close help" -s h -l help -d 'Print help'
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list add-member close help" -f -a "open" -d 'Open a case; you (-i) become its registrar and sign its charter'
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list add-member close help" -f -a "show" -d 'Show a case: state, policy, members'
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list add-member close help" -f -a "list" -d 'List the cases in the vault'
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list add-member close help" -f -a "add-member" -d 'Add a party member or a mediator (registrar only)'
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list add-member close help" -f -a "close" -d 'Close a case: no new deposits; reading still works (mediator or registrar)'
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list add-member close help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -l vault -d 'The vault folder' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -s i -l identity -d 'Your identity file: who is acting' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -s v -l verbose -d 'On failure, also print the chain of causes'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -s h -l help -d 'Print help'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -f -a "open" -d 'Open a case; you (-i) become its registrar and sign its charter'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -f -a "show" -d 'Show a case: state, policy, members'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -f -a "list" -d 'List the cases in the vault'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -f -a "join" -d 'Join a case: check its charter against the fingerprint the registrar gave you, and pin it on this machine'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -f -a "add-member" -d 'Add a party member or a mediator (registrar only)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -f -a "close" -d 'Close a case: no new deposits; reading still works (mediator or registrar)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and not __fish_seen_subcommand_from open show list join add-member close help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from open" -l mediator -d 'A mediator\'s card (repeat for co-mediators)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from open" -l party -d 'A party member: LABEL=CARD (repeat a label for co-counsel)' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from open" -l archivist -d 'The archivist\'s card' -r -F
@@ -94,39 +95,48 @@ discretion\t'The mediator may disclose except caucus and confidential deposits (
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from open" -l title -d 'A public title for the case' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from open" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from open" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from open" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from open" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from open" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from open" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from show" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from show" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from show" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from show" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from show" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from list" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from list" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from list" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from list" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from list" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from join" -l charter -d 'The charter fingerprint from the registrar (64 hex digits; spaces allowed)' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from join" -l vault -d 'The vault folder' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from join" -s i -l identity -d 'Your identity file: who is acting' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from join" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from join" -l trust-on-first-use -d 'Pin whatever charter the vault shows now, unchecked (a warning is printed): only if you cannot get the fingerprint and accept that a vault operator could have replaced the case'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from join" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from join" -s v -l verbose -d 'On failure, also print the chain of causes'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from join" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from add-member" -l party -d 'A new party member: LABEL=CARD' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from add-member" -l mediator -d 'A new mediator\'s card' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from add-member" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from add-member" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from add-member" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from add-member" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from add-member" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from add-member" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from add-member" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from close" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from close" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from close" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from close" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from close" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from close" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from close" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from help" -f -a "open" -d 'Open a case; you (-i) become its registrar and sign its charter'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a case: state, policy, members'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the cases in the vault'
+complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from help" -f -a "join" -d 'Join a case: check its charter against the fingerprint the registrar gave you, and pin it on this machine'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from help" -f -a "add-member" -d 'Add a party member or a mediator (registrar only)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from help" -f -a "close" -d 'Close a case: no new deposits; reading still works (mediator or registrar)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -135,7 +145,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l title -d '
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l as-party -d 'The party you deposit for, if you belong to several' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l confidential -d 'Disclosure always needs your party\'s consent, whatever the case policy'
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l share-with-all -d 'Briefs and evidence: readable by every party at once'
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l json -d 'Print one JSON document on stdout instead of text'
@@ -143,14 +153,14 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -s v -l verbo
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s o -l output -d 'Write to this file (must not exist) instead of standard output' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l force -d 'Write a document that is not text to the terminal anyway'
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s v -l verbose -d 'On failure, also print the chain of causes'
@@ -158,21 +168,21 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s h -l help -d 
 complete -c sealroom -n "__fish_sealroom_using_subcommand consent" -l to -d 'The party the document may go to' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand consent" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand consent" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand consent" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand consent" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand consent" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand consent" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand consent" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand disclose" -l to -d 'The receiving party' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand disclose" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand disclose" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand disclose" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand disclose" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand disclose" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand disclose" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand disclose" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -l from -d 'The party whose access is removed' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -l rekey -d 'Also re-encrypt the document under a new key for those who keep access'
 complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -s v -l verbose -d 'On failure, also print the chain of causes'
@@ -181,7 +191,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l recipient -
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s o -l output -d 'Where to write the age file (must not exist)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s h -l help -d 'Print help'
@@ -189,13 +199,13 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand seal" -l retain-until 
 complete -c sealroom -n "__fish_sealroom_using_subcommand seal" -s o -l output -d 'Where to write the archive (must not exist)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand seal" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand seal" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand seal" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand seal" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand seal" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand seal" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand seal" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -s h -l help -d 'Print help'
@@ -208,14 +218,14 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fis
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from verify" -l certificate -d 'A destruction certificate: its key material may then be absent' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from verify" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from verify" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from verify" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from verify" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from verify" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -l certificate -d 'A destruction certificate, for a destroyed archive' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
@@ -223,7 +233,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_se
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -s o -l output -d 'Where to write the release (must not exist)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -s h -l help -d 'Print help'
@@ -231,14 +241,14 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_se
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -s o -l output -d 'The folder to create' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -s o -l output -d 'Where to write the certificate (must not exist)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -s h -l help -d 'Print help'
@@ -250,14 +260,14 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_se
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand log" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l verify -d 'Verify the whole log instead of printing it'
 complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand log" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand log" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and not __fish_seen_subcommand_from verify get help" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and not __fish_seen_subcommand_from verify get help" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and not __fish_seen_subcommand_from verify get help" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and not __fish_seen_subcommand_from verify get help" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and not __fish_seen_subcommand_from verify get help" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and not __fish_seen_subcommand_from verify get help" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and not __fish_seen_subcommand_from verify get help" -s h -l help -d 'Print help'
@@ -266,7 +276,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and not __fis
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and not __fish_seen_subcommand_from verify get help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from verify" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l offline -d 'Check only the receipt itself, without a vault'
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'On failure, also print the chain of causes'
@@ -274,7 +284,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_se
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from get" -s o -l output -d 'Where to write it (default: standard output)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from get" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from get" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from get" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from get" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from get" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from get" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help'
@@ -283,27 +293,27 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_se
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -l repair -d 'Remove unreferenced blobs and temp files (and nothing else)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand completions" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand completions" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand completions" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand completions" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand completions" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand completions" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand man" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand man" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand man" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand man" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand man" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand man" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand man" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -l dir -d 'Folder for the demo\'s vault and identities (default: a temporary folder)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_DATA_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -s h -l help -d 'Print help'
@@ -330,6 +340,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_s
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from case" -f -a "open" -d 'Open a case; you (-i) become its registrar and sign its charter'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from case" -f -a "show" -d 'Show a case: state, policy, members'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from case" -f -a "list" -d 'List the cases in the vault'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from case" -f -a "join" -d 'Join a case: check its charter against the fingerprint the registrar gave you, and pin it on this machine'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from case" -f -a "add-member" -d 'Add a party member or a mediator (registrar only)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from case" -f -a "close" -d 'Close a case: no new deposits; reading still works (mediator or registrar)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from archive" -f -a "verify" -d 'Check an archive with no vault and no key: every member, every signature, the log'

@@ -18,7 +18,7 @@ _sealroom() {
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -40,7 +40,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -56,7 +56,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--no-passphrase[Write the identity unencrypted (for automation, like \`age-keygen\`)]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
@@ -70,7 +70,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -83,7 +83,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -112,7 +112,7 @@ discretion\:"The mediator may disclose except caucus and confidential deposits (
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -126,7 +126,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -140,12 +140,28 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
 '-h[Print help]' \
 '--help[Print help]' \
+&& ret=0
+;;
+(join)
+_arguments "${_arguments_options[@]}" : \
+'--charter=[The charter fingerprint from the registrar (64 hex digits; spaces allowed)]:FP:_default' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'(--charter)--trust-on-first-use[Pin whatever charter the vault shows now, unchecked (a warning is printed)\: only if you cannot get the fingerprint and accept that a vault operator could have replaced the case]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
 && ret=0
 ;;
 (add-member)
@@ -155,7 +171,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -169,7 +185,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -202,6 +218,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(join)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (add-member)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -230,7 +250,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--confidential[Disclosure always needs your party'\''s consent, whatever the case policy]' \
 '--share-with-all[Briefs and evidence\: readable by every party at once]' \
 '--json[Print one JSON document on stdout instead of text]' \
@@ -247,7 +267,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -263,7 +283,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--force[Write a document that is not text to the terminal anyway]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
@@ -280,7 +300,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -296,7 +316,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -312,7 +332,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--rekey[Also re-encrypt the document under a new key for those who keep access]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
@@ -331,7 +351,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -349,7 +369,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -363,7 +383,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -385,7 +405,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -400,7 +420,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -417,7 +437,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -434,7 +454,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -450,7 +470,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -508,7 +528,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--verify[Verify the whole log instead of printing it]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
@@ -523,7 +543,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -544,7 +564,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--offline[Check only the receipt itself, without a vault]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
@@ -561,7 +581,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -608,7 +628,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--repair[Remove unreferenced blobs and temp files (and nothing else)]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
@@ -622,7 +642,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -636,7 +656,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -650,7 +670,7 @@ _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
-'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_DATA_HOME/sealroom/receipts/)]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -703,6 +723,10 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(join)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -959,6 +983,7 @@ _sealroom__subcmd__case_commands() {
 'open:Open a case; you (-i) become its registrar and sign its charter' \
 'show:Show a case\: state, policy, members' \
 'list:List the cases in the vault' \
+'join:Join a case\: check its charter against the fingerprint the registrar gave you, and pin it on this machine' \
 'add-member:Add a party member or a mediator (registrar only)' \
 'close:Close a case\: no new deposits; reading still works (mediator or registrar)' \
 'help:Print this message or the help of the given subcommand(s)' \
@@ -981,6 +1006,7 @@ _sealroom__subcmd__case__subcmd__help_commands() {
 'open:Open a case; you (-i) become its registrar and sign its charter' \
 'show:Show a case\: state, policy, members' \
 'list:List the cases in the vault' \
+'join:Join a case\: check its charter against the fingerprint the registrar gave you, and pin it on this machine' \
 'add-member:Add a party member or a mediator (registrar only)' \
 'close:Close a case\: no new deposits; reading still works (mediator or registrar)' \
 'help:Print this message or the help of the given subcommand(s)' \
@@ -1002,6 +1028,11 @@ _sealroom__subcmd__case__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom case help help commands' commands "$@"
 }
+(( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__join_commands] )) ||
+_sealroom__subcmd__case__subcmd__help__subcmd__join_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case help join commands' commands "$@"
+}
 (( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__list_commands] )) ||
 _sealroom__subcmd__case__subcmd__help__subcmd__list_commands() {
     local commands; commands=()
@@ -1016,6 +1047,11 @@ _sealroom__subcmd__case__subcmd__help__subcmd__open_commands() {
 _sealroom__subcmd__case__subcmd__help__subcmd__show_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom case help show commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__join_commands] )) ||
+_sealroom__subcmd__case__subcmd__join_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case join commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__case__subcmd__list_commands] )) ||
 _sealroom__subcmd__case__subcmd__list_commands() {
@@ -1140,6 +1176,7 @@ _sealroom__subcmd__help__subcmd__case_commands() {
 'open:Open a case; you (-i) become its registrar and sign its charter' \
 'show:Show a case\: state, policy, members' \
 'list:List the cases in the vault' \
+'join:Join a case\: check its charter against the fingerprint the registrar gave you, and pin it on this machine' \
 'add-member:Add a party member or a mediator (registrar only)' \
 'close:Close a case\: no new deposits; reading still works (mediator or registrar)' \
     )
@@ -1154,6 +1191,11 @@ _sealroom__subcmd__help__subcmd__case__subcmd__add-member_commands() {
 _sealroom__subcmd__help__subcmd__case__subcmd__close_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom help case close commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__case__subcmd__join_commands] )) ||
+_sealroom__subcmd__help__subcmd__case__subcmd__join_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help case join commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__help__subcmd__case__subcmd__list_commands] )) ||
 _sealroom__subcmd__help__subcmd__case__subcmd__list_commands() {

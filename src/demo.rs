@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::case::policy::{Category, Policy};
 use crate::error::{io_error, Error, ErrorKind, Result};
 use crate::identity::Identity;
+use crate::member::MemberState;
 use crate::vault::{CaseSpec, DepositSpec, Vault};
 
 /// The case reference the demo uses.
@@ -136,7 +137,10 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
 
     n.say("\n2. The registrar makes a vault and opens the case (consent policy, escrow 2 of 3).")?;
     let vault_dir = dir.join("vault");
-    let mut vault = Vault::init(&vault_dir)?;
+    Vault::init(&vault_dir)?;
+    // Each person's copy of sealroom keeps its own state (pins, receipts) on their
+    // machine; in this demo the people share one machine, whose state is here.
+    let mut vault = Vault::open(&vault_dir)?.with_member_state(MemberState::new(dir.join("state")));
     let summary = vault.open_case(
         &registrar,
         CaseSpec {
@@ -160,6 +164,37 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         } else {
             Err(format!("unexpected case: {summary:?}"))
         },
+    )?;
+
+    n.say(&format!(
+        "   Charter fingerprint, read out by the registrar to every member: {}",
+        summary.charter_fingerprint
+    ))?;
+    // The respondent's counsel works from another machine, with a state of his own.
+    let abroad =
+        Vault::open(&vault_dir)?.with_member_state(MemberState::new(dir.join("state-abroad")));
+    n.check(
+        "on his own machine the respondent cannot act before joining the case",
+        expect_refusal(
+            abroad.list(&respondent, REFERENCE).map(|_| ()),
+            ErrorKind::Refused,
+        ),
+    )?;
+    let wrong = "0".repeat(64);
+    n.check(
+        "joining with a fingerprint other than the registrar's is refused and pins nothing",
+        expect_refusal(
+            abroad.join_case(REFERENCE, Some(&wrong)).map(|_| ()),
+            ErrorKind::Integrity,
+        ),
+    )?;
+    n.check(
+        "he joins with the registrar's fingerprint: the whole log verified and pinned",
+        abroad
+            .join_case(REFERENCE, Some(&summary.charter_fingerprint))
+            .and_then(|_| abroad.list(&respondent, REFERENCE))
+            .map(|l| format!("{} document(s) he can read", l.readable.len()))
+            .map_err(|e| e.message().to_owned()),
     )?;
 
     n.say("\n3. The claimant deposits a caucus statement for the mediator's eyes only.")?;
@@ -484,7 +519,9 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
             .to_owned()
     } else {
         format!(
-            "\nCarry on by hand: sealroom --vault {} list {REFERENCE} -i {}",
+            "\nCarry on by hand (join the case once on this machine, then act):\n  sealroom --vault {} case join {REFERENCE} --charter '{}'\n  sealroom --vault {} list {REFERENCE} -i {}",
+            vault_dir.display(),
+            summary.charter_fingerprint,
             vault_dir.display(),
             ids_dir.join("claimant.id").display()
         )

@@ -55,6 +55,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod identity;
 pub mod log;
+pub mod member;
 pub(crate) mod pool;
 pub mod store;
 pub mod vault;

@@ -1807,6 +1807,33 @@ fn demo_dir_keeps_a_vault_and_identities_that_work_afterwards() {
             "{who}.card"
         );
     }
+    // This machine's user joins the case with the fingerprint the demo printed.
+    let fingerprint = out
+        .lines()
+        .find_map(|l| l.split_once("read out by the registrar to every member: "))
+        .map(|(_, fp)| fp.trim().to_owned())
+        .expect("the demo prints the charter fingerprint");
+    let vault_arg = path_arg(&d.join("vault"));
+    sb.fails(
+        &[
+            "list",
+            "DEMO-2026-001",
+            "-i",
+            &path_arg(&d.join("identities/claimant.id")),
+            "--vault",
+            &vault_arg,
+        ],
+        1,
+    );
+    sb.ok(&[
+        "case",
+        "join",
+        "DEMO-2026-001",
+        "--charter",
+        &fingerprint,
+        "--vault",
+        &vault_arg,
+    ]);
     let list = sb.ok(&[
         "list",
         "DEMO-2026-001",

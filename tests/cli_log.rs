@@ -112,9 +112,9 @@ fn bump_timestamp(body: &mut [u8]) {
     body[z - 1] = b'0' + (d - b'0' + 1) % 10;
 }
 
-/// The default receipts folder the commands see: `$XDG_DATA_HOME/sealroom/receipts`.
+/// The default receipts folder the commands see: `$XDG_STATE_HOME/sealroom/receipts`.
 fn receipts_dir(fx: &Fixture) -> PathBuf {
-    fx.sandbox.default_vault().join("receipts")
+    fx.sandbox.state_dir().join("receipts")
 }
 
 /// The names in the default receipts folder (none if it does not exist yet).

@@ -231,6 +231,10 @@ impl<'a> Run<'a> {
         std::fs::create_dir_all(&dir).unwrap();
         let vault = dir.join("vault");
         copy_tree(&p.fx.vault, &vault);
+        // Copies share the vault id and log: each run needs its own copy of the
+        // members' state (pins) too, or one run's pins would meet another's log.
+        std::fs::create_dir_all(dir.join("state-home")).unwrap();
+        copy_tree(&p.fx.sandbox.state_dir(), &dir.join("state-home/sealroom"));
         std::fs::create_dir(dir.join("xdg")).unwrap();
         Run { p, dir, vault }
     }
@@ -254,7 +258,9 @@ impl<'a> Run<'a> {
         let all = self.args(who, args);
         let what = format!("[{}] sealroom {}", self.name(), all.join(" "));
         let mut cmd = self.p.fx.sandbox.cmd();
-        cmd.env("XDG_DATA_HOME", self.dir.join("xdg")).args(&all);
+        cmd.env("XDG_DATA_HOME", self.dir.join("xdg"))
+            .env("XDG_STATE_HOME", self.dir.join("state-home"))
+            .args(&all);
         (what, exec(&mut cmd))
     }
 
@@ -275,6 +281,7 @@ impl<'a> Run<'a> {
             .env_remove("RUST_LOG")
             .env("HOME", sb.join("home"))
             .env("XDG_DATA_HOME", self.dir.join("xdg"))
+            .env("XDG_STATE_HOME", self.dir.join("state-home"))
             .env("TMPDIR", sb.tmpdir())
             .env("LC_ALL", "C.UTF-8")
             .args(self.args(Some(who), args))

@@ -171,6 +171,10 @@ impl<'a> Run<'a> {
         std::fs::create_dir_all(&dir).unwrap();
         let vault = dir.join("vault");
         copy_tree(&p.fx.vault, &vault);
+        // Copies share the vault id and log: each run needs its own copy of the
+        // members' state (pins) too, or one run's pins would meet another's log.
+        std::fs::create_dir_all(dir.join("state-home")).unwrap();
+        copy_tree(&p.fx.sandbox.state_dir(), &dir.join("state-home/sealroom"));
         let out = dir.join("out");
         std::fs::create_dir(&out).unwrap();
         std::fs::create_dir(dir.join("xdg")).unwrap();
@@ -191,7 +195,9 @@ impl<'a> Run<'a> {
         all.extend(args.iter().map(|a| (*a).to_owned()));
         let what = format!("[{}] sealroom {}", self.name(), all.join(" "));
         let mut cmd = self.p.fx.sandbox.cmd();
-        cmd.env("XDG_DATA_HOME", self.dir.join("xdg")).args(&all);
+        cmd.env("XDG_DATA_HOME", self.dir.join("xdg"))
+            .env("XDG_STATE_HOME", self.dir.join("state-home"))
+            .args(&all);
         (what, exec(&mut cmd))
     }
 
@@ -221,6 +227,7 @@ impl<'a> Run<'a> {
             .env_remove("RUST_LOG")
             .env("HOME", sb.join("home"))
             .env("XDG_DATA_HOME", self.dir.join("xdg"))
+            .env("XDG_STATE_HOME", self.dir.join("state-home"))
             .env("TMPDIR", sb.tmpdir())
             .env("LC_ALL", "C.UTF-8")
             .args(["--vault", &path_arg(&self.vault)])

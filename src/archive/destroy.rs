@@ -245,7 +245,9 @@ impl crate::vault::Vault {
         certificate: &Certificate,
     ) -> Result<u64> {
         let reference = certificate.body.case.clone();
-        let ctx = crate::vault::Vault::case_context(&self.conn, &reference)?;
+        let signer = self.log_signer()?;
+        let tx = self.write_tx()?;
+        let mut ctx = self.load(&tx, &reference, crate::vault::Joined::Required)?;
         let roles = ctx.member_roles(archivist)?;
         if !roles.contains(&Role::Archivist) {
             return Err(Error::refused(
@@ -258,13 +260,10 @@ impl crate::vault::Vault {
                 ctx.state.as_str()
             )));
         }
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
         let (seq, _) = crate::vault::append_statement(
             &tx,
             &signer,
-            ctx.id,
-            &reference,
+            &mut ctx,
             archivist,
             crate::log::statement::Act::Destroy(crate::log::statement::Destroy {
                 manifest_sha256: certificate.body.manifest_sha256.clone(),
@@ -276,6 +275,7 @@ impl crate::vault::Vault {
             [ctx.id],
         )?;
         tx.commit()?;
+        self.remember(&ctx);
         Ok(seq)
     }
 }

@@ -27,7 +27,7 @@ use crate::identity::Identity;
 use crate::log::replay::retained_at_seal;
 use crate::log::statement::{Act, Seal, SignedStatement};
 use crate::vault::records::{load_rows, wraps_of, ESCROW_READER};
-use crate::vault::{append_statement, Vault};
+use crate::vault::{append_statement, Joined, Vault};
 
 /// What sealing did.
 #[derive(Clone, Debug, Serialize)]
@@ -72,11 +72,15 @@ impl Vault {
                 out.display()
             )));
         }
-        let ctx = Vault::case_context(&self.conn, reference)?;
+        // The whole seal holds the case's lock: nothing can be deposited, read or
+        // revoked between the checks below and the seal statement.
+        let signer = self.log_signer()?;
+        let tx = self.write_tx()?;
+        let mut ctx = self.load(&tx, reference, Joined::Required)?;
         let roles = ctx.member_roles(archivist)?;
         policy::check_may_seal(&roles, ctx.state)?;
         // The log must be sound before it is sealed for decades.
-        let verified = self.verify_log(reference)?;
+        let verified = self.verify_log_in(reference)?;
         let replayed = crate::log::replay::replay(reference, &self.statements(reference)?)?;
         let vault_id = self.vault_id()?;
         let verifier = self.log_verifier()?.to_verifier_string();
@@ -182,24 +186,16 @@ impl Vault {
         }
         let contents_sha256 = format::contents_digest(&expected);
 
-        let signer = self.log_signer()?;
         let blobs = self.blobs.clone();
-        let tx = self.write_tx()?;
-        let count: u64 = tx.query_row(
-            "SELECT COUNT(*) FROM statements WHERE case_id = ?1",
-            [ctx.id],
-            |r| r.get(0),
-        )?;
-        if count != verified.statements {
-            return Err(Error::refused(
-                "the case changed while it was being sealed; run seal again",
+        if ctx.replay.len != verified.statements {
+            return Err(Error::integrity(
+                "the case's log changed under the seal's lock; nothing was sealed",
             ));
         }
         let (seq, seal_statement) = append_statement(
             &tx,
             &signer,
-            ctx.id,
-            reference,
+            &mut ctx,
             archivist,
             Act::Seal(Seal {
                 retain_until: retain_until.clone(),

@@ -35,7 +35,7 @@ pub struct Cli {
     pub json: bool,
 
     /// Write the receipt of this act to FILE (default: your receipts folder,
-    /// $XDG_DATA_HOME/sealroom/receipts/).
+    /// $XDG_STATE_HOME/sealroom/receipts/).
     #[arg(long, global = true, value_name = "FILE")]
     pub receipt: Option<PathBuf>,
 
@@ -464,6 +464,35 @@ custodians the archivist alone holds it."
     /// List the cases in the vault.
     #[command(after_help = "Example:\n  sealroom case list --vault /srv/sealroom")]
     List,
+    /// Join a case: check its charter against the fingerprint the registrar gave you,
+    /// and pin it on this machine.
+    #[command(
+        after_help = "Example:\n  sealroom case join IOMed-2026-014 --charter '3f2a 91c0 … 7d41'\n\n\
+Every act in a case you have not joined is refused. Joining verifies the whole log and\n\
+pins the vault's log key, the charter and the last checkpoint in your own state folder\n\
+($XDG_STATE_HOME/sealroom, default ~/.local/state/sealroom); before each later act your\n\
+copy of sealroom checks that the vault's log still extends what you verified, so a\n\
+rewritten or truncated history is refused. The registrar's `case open` pins the case\n\
+for the registrar and prints the fingerprint to pass on (by a channel other than the\n\
+vault: read it out on the phone, or send it signed)."
+    )]
+    Join {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// The charter fingerprint from the registrar (64 hex digits; spaces allowed).
+        #[arg(
+            long,
+            value_name = "FP",
+            required_unless_present = "trust_on_first_use"
+        )]
+        charter: Option<String>,
+        /// Pin whatever charter the vault shows now, unchecked (a warning is printed):
+        /// only if you cannot get the fingerprint and accept that a vault operator
+        /// could have replaced the case.
+        #[arg(long, conflicts_with = "charter")]
+        trust_on_first_use: bool,
+    },
     /// Add a party member or a mediator (registrar only).
     #[command(
         after_help = "Example:\n  sealroom case add-member IOMed-2026-014 --party respondent=dana.card -i registrar.id"

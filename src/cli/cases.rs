@@ -72,9 +72,12 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
                     "Escrow: no custodians were named, so the archivist alone holds the escrow key.".to_owned()
                 };
                 format!(
-                    "Opened case {} under the {} policy; you are its registrar.\n{escrow}\n\n{}",
+                    "Opened case {} under the {} policy; you are its registrar.\n{escrow}\nCharter fingerprint: {}\nGive it to every member with the invitation (by phone or a signed letter, not through the vault):\nthey join with `sealroom case join {} --charter '{}'`.\n\n{}",
                     summary.reference,
                     summary.policy,
+                    summary.charter_fingerprint,
+                    summary.reference,
+                    summary.charter_fingerprint,
                     show_text(&summary)
                 )
             })
@@ -83,6 +86,34 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
             let vault = ctx.open_vault()?;
             let summary = vault.case_summary(&reference)?;
             ctx.emit(&summary, || show_text(&summary))
+        }
+        CaseCommand::Join {
+            reference,
+            charter,
+            trust_on_first_use,
+        } => {
+            let vault = ctx.open_vault()?;
+            if trust_on_first_use {
+                eprintln!(
+                    "sealroom: warning: joining case {reference} without checking its charter fingerprint: if the vault's operator replaced the case, you are now pinned to the replacement. Compare the fingerprint below with the registrar's as soon as you can."
+                );
+            }
+            let joined = vault.join_case(&reference, charter.as_deref())?;
+            ctx.emit(&joined, || {
+                let how = if joined.trusted_on_first_use {
+                    "pinned as the vault shows it (unchecked)"
+                } else {
+                    "its charter matches the fingerprint you were given"
+                };
+                format!(
+                    "{} case {}: {how}.\nCharter fingerprint: {}\nThe log was verified ({} entries); every later act checks the vault against this pin.\n\n{}",
+                    if joined.already_joined { "Already joined" } else { "Joined" },
+                    joined.summary.reference,
+                    joined.summary.charter_fingerprint,
+                    joined.entries,
+                    show_text(&joined.summary)
+                )
+            })
         }
         CaseCommand::List => {
             let vault = ctx.open_vault()?;
@@ -148,7 +179,7 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
 
 fn show_text(c: &CaseSummary) -> String {
     let mut s = format!(
-        "Case {}{}\n  state:     {}\n  policy:    {}\n  opened:    {}\n  escrow:    {} of {}\n  documents: {}\n  members:\n",
+        "Case {}{}\n  state:     {}\n  policy:    {}\n  opened:    {}\n  escrow:    {} of {}\n  documents: {}\n",
         c.reference,
         c.title.as_ref().map(|t| format!(" — {t}")).unwrap_or_default(),
         c.state,
@@ -158,6 +189,10 @@ fn show_text(c: &CaseSummary) -> String {
         c.custodians,
         c.documents
     );
+    s.push_str(&format!(
+        "  charter:   {}\n  members:\n",
+        c.charter_fingerprint
+    ));
     for m in &c.members {
         let role = match &m.label {
             Some(l) => format!("party {l}"),

@@ -65,8 +65,14 @@ impl Context {
         })
     }
 
+    /// The vault, acting as a member who keeps their own state (pins, receipts) in
+    /// `$XDG_STATE_HOME/sealroom`.
     pub fn open_vault(&self) -> Result<Vault> {
-        Vault::open(&self.vault_dir()?)
+        let vault = Vault::open(&self.vault_dir()?)?;
+        Ok(match default_state_dir() {
+            Some(dir) => vault.with_member_state(crate::member::MemberState::new(dir)),
+            None => vault,
+        })
     }
 
     /// The acting identity, loaded (asking for its passphrase if needed).
@@ -86,11 +92,11 @@ impl Context {
             let path = match &self.receipt {
                 Some(p) => p.clone(),
                 None => {
-                    let dir = default_data_dir()
+                    let dir = default_state_dir()
                         .ok_or_else(|| {
                             Error::usage("no home folder for receipts; use --receipt FILE")
                         })?
-                        .join(crate::vault::RECEIPTS_DIR);
+                        .join(crate::member::RECEIPTS_DIR);
                     std::fs::create_dir_all(&dir)
                         .map_err(|e| io_error(format!("creating {}", dir.display()), e))?;
                     let act = receipt_act(&receipt);
@@ -176,10 +182,15 @@ fn receipt_act(receipt: &crate::log::receipt::Receipt) -> String {
         .unwrap_or_else(|_| "act".to_owned())
 }
 
-/// `$XDG_DATA_HOME/sealroom`, or `~/.local/share/sealroom`: the default vault, and
-/// where a person's receipts are kept (`receipts/`).
-pub fn default_data_dir() -> Option<PathBuf> {
-    default_vault_dir()
+/// `$XDG_STATE_HOME/sealroom`, or `~/.local/state/sealroom`: a member's own state
+/// (pinned cases and receipts), never inside a vault.
+pub fn default_state_dir() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(x).join("sealroom"));
+    }
+    std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .map(|h| PathBuf::from(h).join(".local/state/sealroom"))
 }
 
 /// `$XDG_DATA_HOME/sealroom`, or `~/.local/share/sealroom`.

@@ -6,14 +6,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::{Deserialize, Serialize};
+
 use super::statement::{Act, SignedStatement, Statement};
-use crate::case::charter::Charter;
+use crate::case::charter::{Charter, MemberRecord};
 use crate::case::policy::{self, Audience, CaseState, Category, DocumentFacts, Owner, Role};
 use crate::error::{Error, Result};
 use crate::identity::Card;
 
 /// The signed binding of a document's current body.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BodyBinding {
     /// `zstd` or `none`.
     pub encoding: String,
@@ -42,6 +44,8 @@ pub struct ReplayDoc {
     pub sealed_wraps: BTreeMap<String, String>,
     /// The depositor's fingerprint (hex).
     pub depositor: String,
+    /// The depositor's commitment to the metadata (see the deposit statement).
+    pub commitment: String,
     /// The deposit statement.
     pub deposit_seq: u64,
     /// When it was deposited (the deposit statement's time).
@@ -51,6 +55,12 @@ pub struct ReplayDoc {
 /// A case rebuilt from its log.
 #[derive(Clone, Debug)]
 pub struct Replay {
+    /// The case reference.
+    pub reference: String,
+    /// How many statements have been replayed (the log size this state is after).
+    pub len: u64,
+    /// When the case was opened (the charter statement's time).
+    pub opened_at: String,
     /// The charter (statement 0).
     pub charter: Charter,
     /// Members with their roles, in the order they joined.
@@ -63,7 +73,9 @@ pub struct Replay {
     pub docs: BTreeMap<u64, ReplayDoc>,
     /// Consents in force: (document, receiving party) → statement.
     pub consents: BTreeMap<(u64, String), u64>,
-    /// The parsed statements, in order.
+    /// The parsed statements, in order, since the replay began: all of them for
+    /// [`replay`] and [`Replay::begin`], only the later ones for a replay resumed
+    /// from a [`Snapshot`].
     pub statements: Vec<Statement>,
 }
 
@@ -108,6 +120,14 @@ impl Replay {
 /// The reader name of the case escrow key in wrap maps.
 pub const ESCROW: &str = "escrow";
 
+impl ReplayDoc {
+    /// Whether the body is still in the vault (not sealed away into the archive).
+    pub fn live_in(&self, state: CaseState) -> bool {
+        !matches!(state, CaseState::Sealed | CaseState::Destroyed)
+            || retained_at_seal(self.facts.category)
+    }
+}
+
 /// Whether a category survives sealing as a live, retained document (readable by the
 /// parties and the archivist) rather than going into escrow or being destroyed.
 pub fn retained_at_seal(category: Category) -> bool {
@@ -116,9 +136,64 @@ pub fn retained_at_seal(category: Category) -> bool {
 
 /// Replay the statements of case `reference`. Fails on the first bad entry, naming it.
 pub fn replay(reference: &str, statements: &[SignedStatement]) -> Result<Replay> {
-    let mut out: Option<Replay> = None;
-    for (i, signed) in statements.iter().enumerate() {
-        let i = i as u64;
+    let mut iter = statements.iter();
+    let first = iter
+        .next()
+        .ok_or_else(|| Error::integrity(format!("case {reference} has an empty log")))?;
+    let mut r = Replay::begin(reference, first)?;
+    for signed in iter {
+        r.push(signed)?;
+    }
+    Ok(r)
+}
+
+impl Replay {
+    /// Start a replay from the case's first statement, which must be its charter,
+    /// signed by the registrar it names.
+    pub fn begin(reference: &str, first: &SignedStatement) -> Result<Replay> {
+        let bad =
+            |why: &str| Error::integrity(format!("entry 0 of case {reference} is bad: {why}"));
+        let s: Statement = first.statement().map_err(|_| bad("it is malformed"))?;
+        if s.seq != 0 || s.case != reference {
+            return Err(bad(
+                "it is out of place (wrong position or case): an entry was deleted, reordered or inserted",
+            ));
+        }
+        let Act::Open { charter } = &s.act else {
+            return Err(bad("the log does not start with the case's charter"));
+        };
+        charter
+            .validate_signed()
+            .map_err(|e| bad(&format!("its charter is invalid ({e})")))?;
+        let registrar = charter.registrar()?.card()?;
+        if registrar.fingerprint().to_hex() != s.actor || !first.verified_by(&registrar) {
+            return Err(bad("the charter is not signed by its registrar"));
+        }
+        let mut members = Vec::new();
+        for m in &charter.members {
+            members.push((m.role()?, m.card()?));
+        }
+        let member_seqs = vec![0; members.len()];
+        Ok(Replay {
+            reference: reference.to_owned(),
+            len: 1,
+            opened_at: s.at.clone(),
+            charter: charter.clone(),
+            members,
+            member_seqs,
+            state: CaseState::Open,
+            docs: BTreeMap::new(),
+            consents: BTreeMap::new(),
+            statements: vec![s],
+        })
+    }
+
+    /// Check the next statement of the log (signed by a member, allowed by the rules
+    /// in the state replayed so far) and apply it. On failure the error names the
+    /// entry, and the replay must be thrown away: it may be half-applied.
+    pub fn push(&mut self, signed: &SignedStatement) -> Result<()> {
+        let i = self.len;
+        let reference = self.reference.clone();
         let bad =
             |why: &str| Error::integrity(format!("entry {i} of case {reference} is bad: {why}"));
         let s: Statement = signed.statement().map_err(|_| bad("it is malformed"))?;
@@ -127,44 +202,18 @@ pub fn replay(reference: &str, statements: &[SignedStatement]) -> Result<Replay>
                 "it is out of place (wrong position or case): an entry was deleted, reordered or inserted",
             ));
         }
-        let Some(r) = out.as_mut() else {
-            let Act::Open { charter } = &s.act else {
-                return Err(bad("the log does not start with the case's charter"));
-            };
-            charter
-                .validate_signed()
-                .map_err(|e| bad(&format!("its charter is invalid ({e})")))?;
-            let registrar = charter.registrar()?.card()?;
-            if registrar.fingerprint().to_hex() != s.actor || !signed.verified_by(&registrar) {
-                return Err(bad("the charter is not signed by its registrar"));
-            }
-            let mut members = Vec::new();
-            for m in &charter.members {
-                members.push((m.role()?, m.card()?));
-            }
-            let member_seqs = vec![0; members.len()];
-            out = Some(Replay {
-                charter: charter.clone(),
-                members,
-                member_seqs,
-                state: CaseState::Open,
-                docs: BTreeMap::new(),
-                consents: BTreeMap::new(),
-                statements: vec![s],
-            });
-            continue;
-        };
-        let actor = r
+        let actor = self
             .card_of(&s.actor)
             .cloned()
             .ok_or_else(|| bad("its signer is not a member of the case"))?;
         if !signed.verified_by(&actor) {
             return Err(bad("its signature does not verify"));
         }
-        apply(r, &s, i).map_err(|e| bad(e.message()))?;
-        r.statements.push(s);
+        apply(self, &s, i).map_err(|e| bad(e.message()))?;
+        self.statements.push(s);
+        self.len += 1;
+        Ok(())
     }
-    out.ok_or_else(|| Error::integrity(format!("case {reference} has an empty log")))
 }
 
 /// Apply one verified statement to the replayed state, checking its authority.
@@ -252,6 +301,7 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
                     wraps,
                     sealed_wraps: BTreeMap::new(),
                     depositor: s.actor.clone(),
+                    commitment: d.commitment.clone(),
                     deposit_seq: seq,
                     deposited_at: s.at.clone(),
                 },
@@ -403,4 +453,147 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A replayed state written down, so that a member who verified a case's log up to
+/// some size can resume from there instead of checking every statement again. It is
+/// the member's own record (kept in their state folder, never in a vault): whoever
+/// can write it could make the member believe anything, exactly as with their pins.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Snapshot {
+    reference: String,
+    len: u64,
+    opened_at: String,
+    charter: Charter,
+    members: Vec<(MemberRecord, u64)>,
+    state: String,
+    docs: Vec<SnapshotDoc>,
+    consents: Vec<(u64, String, u64)>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SnapshotDoc {
+    num: u64,
+    owner: String,
+    category: Category,
+    confidential: bool,
+    readers: BTreeSet<String>,
+    body: BodyBinding,
+    body_seq: u64,
+    wraps: BTreeMap<String, String>,
+    sealed_wraps: BTreeMap<String, String>,
+    depositor: String,
+    commitment: String,
+    deposit_seq: u64,
+    deposited_at: String,
+}
+
+impl Snapshot {
+    /// How many statements the snapshot's state is after.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the snapshot holds no statement at all (never: a case starts with its
+    /// charter).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Replay {
+    /// The state to write down (without the statements themselves).
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            reference: self.reference.clone(),
+            len: self.len,
+            opened_at: self.opened_at.clone(),
+            charter: self.charter.clone(),
+            members: self
+                .members
+                .iter()
+                .zip(&self.member_seqs)
+                .map(|((role, card), seq)| (MemberRecord::new(role, card), *seq))
+                .collect(),
+            state: self.state.as_str().to_owned(),
+            docs: self
+                .docs
+                .values()
+                .map(|d| SnapshotDoc {
+                    num: d.facts.num,
+                    owner: d.facts.owner.label().to_owned(),
+                    category: d.facts.category,
+                    confidential: d.facts.confidential,
+                    readers: d.readers.clone(),
+                    body: d.body.clone(),
+                    body_seq: d.body_seq,
+                    wraps: d.wraps.clone(),
+                    sealed_wraps: d.sealed_wraps.clone(),
+                    depositor: d.depositor.clone(),
+                    commitment: d.commitment.clone(),
+                    deposit_seq: d.deposit_seq,
+                    deposited_at: d.deposited_at.clone(),
+                })
+                .collect(),
+            consents: self
+                .consents
+                .iter()
+                .map(|((num, to), seq)| (*num, to.clone(), *seq))
+                .collect(),
+        }
+    }
+
+    /// Resume from a snapshot; [`Replay::push`] then continues with statement
+    /// `snapshot.len()`.
+    pub fn resume(snapshot: Snapshot) -> Result<Replay> {
+        let mut members = Vec::with_capacity(snapshot.members.len());
+        let mut member_seqs = Vec::with_capacity(snapshot.members.len());
+        for (record, seq) in &snapshot.members {
+            members.push((record.role()?, record.card()?));
+            member_seqs.push(*seq);
+        }
+        let docs = snapshot
+            .docs
+            .into_iter()
+            .map(|d| {
+                (
+                    d.num,
+                    ReplayDoc {
+                        facts: DocumentFacts {
+                            case: snapshot.reference.clone(),
+                            num: d.num,
+                            owner: Owner::parse(&d.owner),
+                            category: d.category,
+                            confidential: d.confidential,
+                        },
+                        readers: d.readers,
+                        body: d.body,
+                        body_seq: d.body_seq,
+                        wraps: d.wraps,
+                        sealed_wraps: d.sealed_wraps,
+                        depositor: d.depositor,
+                        commitment: d.commitment,
+                        deposit_seq: d.deposit_seq,
+                        deposited_at: d.deposited_at,
+                    },
+                )
+            })
+            .collect();
+        Ok(Replay {
+            reference: snapshot.reference,
+            len: snapshot.len,
+            opened_at: snapshot.opened_at,
+            charter: snapshot.charter,
+            members,
+            member_seqs,
+            state: CaseState::parse(&snapshot.state)?,
+            docs,
+            consents: snapshot
+                .consents
+                .into_iter()
+                .map(|(num, to, seq)| ((num, to), seq))
+                .collect(),
+            statements: Vec::new(),
+        })
+    }
 }

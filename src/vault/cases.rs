@@ -3,7 +3,7 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{append_statement, CaseContext, Vault};
+use super::{append_statement, CaseContext, Joined, Vault};
 use crate::case::charter::{Charter, MemberRecord};
 use crate::case::policy::{self, Policy, Role};
 use crate::crypto::{body::seal_small, escrow};
@@ -71,6 +71,23 @@ pub struct CaseSummary {
     pub statement: Option<u64>,
     /// Members.
     pub members: Vec<MemberView>,
+    /// SHA-256 of the charter statement's log leaf, in groups of four hex digits: what
+    /// the registrar reads out to members, and `case join --charter` takes.
+    pub charter_fingerprint: String,
+}
+
+/// The outcome of joining a case.
+#[derive(Clone, Debug, Serialize)]
+pub struct JoinedCase {
+    /// The case as verified.
+    #[serde(flatten)]
+    pub summary: CaseSummary,
+    /// True when the fingerprint was not checked (`--trust-on-first-use`).
+    pub trusted_on_first_use: bool,
+    /// True when this member had joined the case before (the pin only advanced).
+    pub already_joined: bool,
+    /// How many log entries were verified.
+    pub entries: u64,
 }
 
 impl Vault {
@@ -163,18 +180,21 @@ impl Vault {
             ],
         )?;
         let case_id = tx.last_insert_rowid();
-        let (seq, _) = append_statement(
-            &tx,
-            &signer,
-            case_id,
-            &charter.reference,
-            registrar,
-            Act::Open {
+        let statement = crate::log::statement::Statement {
+            v: crate::log::statement::VERSION,
+            case: charter.reference.clone(),
+            seq: 0,
+            at: crate::log::statement::now(),
+            actor: registrar.fingerprint().to_hex(),
+            act: Act::Open {
                 charter: charter.clone(),
             },
-        )?;
+        };
+        let signed = crate::log::statement::SignedStatement::sign(&statement, registrar)?;
+        let mut ctx = CaseContext::opening(case_id, &charter.reference, &signed)?;
+        super::authority::record_first(&tx, &signer, &mut ctx, &signed)?;
         for m in &charter.members {
-            insert_member(&tx, case_id, m, seq)?;
+            insert_member(&tx, case_id, m, 0)?;
         }
         for (custodian, share) in &wrapped {
             tx.execute(
@@ -183,8 +203,12 @@ impl Vault {
             )?;
         }
         tx.commit()?;
-        let mut summary = self.case_summary(&spec.reference)?;
-        summary.statement = Some(seq);
+        // The registrar's own machine pins the case it opened.
+        if let Some(m) = &self.member {
+            super::authority::pin_now(m, &self.facts()?, &ctx)?;
+        }
+        let mut summary = self.summarize(&self.conn, &ctx)?;
+        summary.statement = Some(0);
         Ok(summary)
     }
 
@@ -196,7 +220,9 @@ impl Vault {
         role: Role,
         card: &Card,
     ) -> Result<CaseSummary> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
+        let signer = self.log_signer()?;
+        let tx = self.write_tx()?;
+        let mut ctx = self.load(&tx, reference, Joined::Required)?;
         let roles = ctx.member_roles(actor)?;
         policy::check_may_add_member(&roles, ctx.state)?;
         match &role {
@@ -217,63 +243,93 @@ impl Vault {
             )));
         }
         let record = MemberRecord::new(&role, card);
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
         let (seq, _) = append_statement(
             &tx,
             &signer,
-            ctx.id,
-            reference,
+            &mut ctx,
             actor,
             Act::AddMember {
                 member: record.clone(),
             },
         )?;
         insert_member(&tx, ctx.id, &record, seq)?;
+        let mut summary = self.summarize(&tx, &ctx)?;
         tx.commit()?;
-        let mut summary = self.case_summary(reference)?;
+        self.remember(&ctx);
         summary.statement = Some(seq);
         Ok(summary)
     }
 
     /// Close an open case (a mediator or the registrar): no new deposits.
     pub fn close_case(&mut self, actor: &Identity, reference: &str) -> Result<CaseSummary> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
-        let roles = ctx.member_roles(actor)?;
-        policy::check_may_close(&roles, ctx.state)?;
         let signer = self.log_signer()?;
         let tx = self.write_tx()?;
-        // Re-check inside the write lock: another command may have closed it.
-        let state: String =
-            tx.query_row("SELECT state FROM cases WHERE id = ?1", [ctx.id], |r| {
-                r.get(0)
-            })?;
-        policy::check_may_close(&roles, crate::case::policy::CaseState::parse(&state)?)?;
-        let (seq, _) = append_statement(&tx, &signer, ctx.id, reference, actor, Act::Close {})?;
+        let mut ctx = self.load(&tx, reference, Joined::Required)?;
+        let roles = ctx.member_roles(actor)?;
+        policy::check_may_close(&roles, ctx.state)?;
+        let (seq, _) = append_statement(&tx, &signer, &mut ctx, actor, Act::Close {})?;
         tx.execute("UPDATE cases SET state = 'closed' WHERE id = ?1", [ctx.id])?;
+        let mut summary = self.summarize(&tx, &ctx)?;
         tx.commit()?;
-        let mut summary = self.case_summary(reference)?;
+        self.remember(&ctx);
         summary.statement = Some(seq);
         Ok(summary)
     }
 
     /// A case's public facts and members.
     pub fn case_summary(&self, reference: &str) -> Result<CaseSummary> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
-        self.summarize(&ctx)
+        let tx = self.read_tx()?;
+        let ctx = self.load(&tx, reference, Joined::IfPinned)?;
+        let summary = self.summarize(&tx, &ctx)?;
+        tx.finish()?;
+        self.remember(&ctx);
+        Ok(summary)
     }
 
-    fn summarize(&self, ctx: &CaseContext) -> Result<CaseSummary> {
-        let documents: u64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM documents WHERE case_id = ?1",
-            [ctx.id],
-            |r| r.get(0),
-        )?;
-        let custodians: usize = self.conn.query_row(
-            "SELECT COUNT(*) FROM escrow_shares WHERE case_id = ?1",
-            [ctx.id],
-            |r| r.get(0),
-        )?;
+    /// Pin case `reference` in this member's state: with `expected` (the charter
+    /// fingerprint the registrar gave), only if the vault's charter is that one;
+    /// without it, trusting whatever the vault shows now. The whole log is verified
+    /// either way.
+    pub fn join_case(&self, reference: &str, expected: Option<&str>) -> Result<JoinedCase> {
+        let member = self.member.as_ref().ok_or_else(|| {
+            Error::usage("joining a case needs a place for your own state (a home folder)")
+        })?;
+        let expected = match expected {
+            Some(text) => Some(crate::member::parse_fingerprint(text).ok_or_else(|| {
+                Error::usage(format!(
+                    "`{text}` is not a charter fingerprint: it has 64 hex digits, as `case open` and `case show` print it"
+                ))
+            })?),
+            None => None,
+        };
+        let facts = self.facts()?;
+        let already = member.pin(&facts.vault_id, reference)?;
+        let tx = self.read_tx()?;
+        let ctx = self.load(&tx, reference, Joined::IfPinned)?;
+        let summary = self.summarize(&tx, &ctx)?;
+        tx.finish()?;
+        let actual = crate::crypto::digest::hex(&ctx.leaves[0]);
+        if let Some(fp) = &expected {
+            if *fp != actual {
+                return Err(Error::integrity(format!(
+                    "the charter of case {reference} in this vault has fingerprint {}, not the one you were given: this is not the case you were invited to (or the vault rewrote it); nothing was pinned",
+                    ctx.charter_fingerprint()
+                )));
+            }
+        }
+        super::authority::pin_now(member, &facts, &ctx)?;
+        Ok(JoinedCase {
+            summary,
+            trusted_on_first_use: expected.is_none(),
+            already_joined: already.is_some(),
+            entries: ctx.replay.len,
+        })
+    }
+
+    fn summarize(&self, conn: &rusqlite::Connection, ctx: &CaseContext) -> Result<CaseSummary> {
+        let _ = conn;
+        let documents = ctx.replay.docs.len() as u64;
+        let custodians = ctx.replay.charter.escrow_shares.len();
         Ok(CaseSummary {
             reference: ctx.reference.clone(),
             title: ctx.title.clone(),
@@ -297,6 +353,7 @@ impl Vault {
                     fingerprint: m.card.fingerprint().short(),
                 })
                 .collect(),
+            charter_fingerprint: ctx.charter_fingerprint(),
         })
     }
 

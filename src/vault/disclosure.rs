@@ -3,13 +3,15 @@
 //! checks them, does the cryptography, and records each act as a signed statement in
 //! the same transaction as its effect.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
-use super::records::{load_row, reader_fingerprints, ESCROW_READER};
-use super::{append_statement, CaseContext, Vault};
+use super::documents::check_row;
+use super::records::{load_row, ESCROW_READER};
+use super::{append_statement, CaseContext, Joined, Vault};
 use crate::case::policy::{self, Audience, DisclosureBasis, Owner, Role};
 use crate::crypto::body;
 use crate::crypto::digest::{hex, sha256};
@@ -80,17 +82,6 @@ pub struct Exported {
     pub statement: u64,
 }
 
-fn consent_seq(vault: &Vault, ctx: &CaseContext, num: u64, to: &str) -> Result<Option<u64>> {
-    Ok(vault
-        .conn
-        .query_row(
-            "SELECT seq FROM consents WHERE case_id = ?1 AND num = ?2 AND to_label = ?3",
-            params![ctx.id, num, to],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
 fn names(ctx: &CaseContext, fingerprints: &[String]) -> Vec<String> {
     fingerprints
         .iter()
@@ -104,26 +95,69 @@ fn names(ctx: &CaseContext, fingerprints: &[String]) -> Vec<String> {
 
 /// What a disclosure act is about: the live case, the actor's roles, the document.
 struct Subject {
-    ctx: CaseContext,
     roles: Vec<Role>,
     row: super::records::DocumentRow,
     facts: policy::DocumentFacts,
+    /// Readers now, from the log.
+    readers: Vec<String>,
+}
+
+/// The consents in force for `num`, from the log; the `consents` rows are a cache
+/// that must say the same.
+fn consents_in_force(
+    conn: &Connection,
+    ctx: &CaseContext,
+    num: u64,
+) -> Result<BTreeMap<String, u64>> {
+    let signed: BTreeMap<String, u64> = ctx
+        .replay
+        .consents
+        .iter()
+        .filter(|((n, _), _)| *n == num)
+        .map(|((_, to), seq)| (to.clone(), *seq))
+        .collect();
+    let mut stmt = conn.prepare_cached(
+        "SELECT to_label, seq FROM consents WHERE case_id = ?1 AND num = ?2 ORDER BY to_label",
+    )?;
+    let stored = stmt
+        .query_map(params![ctx.id, num], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
+        })?
+        .collect::<rusqlite::Result<BTreeMap<_, _>>>()?;
+    if stored != signed {
+        let row = stored
+            .iter()
+            .find(|(to, seq)| signed.get(*to) != Some(seq))
+            .map(|(to, _)| format!("the consents row for #{num} to {to}"))
+            .unwrap_or_else(|| format!("a consents row for #{num}"));
+        return Err(Error::integrity(format!(
+            "{row} of case {} differs from the signed log (a consent was added, revived or deleted); nothing was done; run `sealroom doctor`",
+            ctx.reference
+        )));
+    }
+    Ok(signed)
 }
 
 impl Vault {
-    /// Load the case (which must be live, not sealed), the actor's roles in it, and
-    /// document `num`: what every disclosure act starts from.
-    fn subject(&self, actor: &Identity, reference: &str, num: u64) -> Result<Subject> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
+    /// The actor's roles in the (live, not sealed) case and document `num`, checked
+    /// against the log: what every disclosure act starts from. Called inside the
+    /// act's transaction.
+    fn subject(
+        &self,
+        conn: &Connection,
+        ctx: &CaseContext,
+        actor: &Identity,
+        num: u64,
+    ) -> Result<Subject> {
         let roles = ctx.member_roles(actor)?;
         policy::check_live(ctx.state)?;
-        let row = load_row(&self.conn, &ctx, num)?;
-        let facts = row.facts(&ctx)?;
+        let row = load_row(conn, ctx, num)?;
+        let doc = check_row(ctx, &row)?;
         Ok(Subject {
-            ctx,
             roles,
+            facts: doc.facts.clone(),
+            readers: doc.readers.iter().cloned().collect(),
             row,
-            facts,
         })
     }
 
@@ -135,28 +169,23 @@ impl Vault {
         num: u64,
         to: &str,
     ) -> Result<Consented> {
-        let Subject {
-            ctx,
-            roles,
-            row: _,
-            facts,
-        } = self.subject(actor, reference, num)?;
+        let signer = self.log_signer()?;
+        let tx = self.write_tx()?;
+        let mut ctx = self.load(&tx, reference, Joined::Required)?;
+        let Subject { roles, facts, .. } = self.subject(&tx, &ctx, actor, num)?;
         policy::check_may_consent(&roles, &facts, to, &ctx.party_labels())?;
-        if let Some(seq) = consent_seq(self, &ctx, num, to)? {
+        if let Some(seq) = consents_in_force(&tx, &ctx, num)?.get(to) {
             return Ok(Consented {
                 num,
                 to: to.to_owned(),
-                statement: seq,
+                statement: *seq,
                 new: false,
             });
         }
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
         let (seq, _) = append_statement(
             &tx,
             &signer,
-            ctx.id,
-            reference,
+            &mut ctx,
             actor,
             Act::Consent {
                 num,
@@ -168,6 +197,7 @@ impl Vault {
             params![ctx.id, num, to, seq],
         )?;
         tx.commit()?;
+        self.remember(&ctx);
         Ok(Consented {
             num,
             to: to.to_owned(),
@@ -184,17 +214,16 @@ impl Vault {
         num: u64,
         to: &str,
     ) -> Result<Disclosed> {
+        let signer = self.log_signer()?;
+        let tx = self.write_tx()?;
+        let mut ctx = self.load(&tx, reference, Joined::Required)?;
         let Subject {
-            ctx,
             roles,
-            row: _,
             facts,
-        } = self.subject(actor, reference, num)?;
-        let consent = consent_seq(self, &ctx, num, to)?;
-        if let Some(seq) = consent {
-            super::verify::Checker::new(super::verify::Source::Db(&self.conn))
-                .verified_consent(&ctx, &facts, to, seq)?;
-        }
+            readers: current,
+            ..
+        } = self.subject(&tx, &ctx, actor, num)?;
+        let consent = consents_in_force(&tx, &ctx, num)?.get(to).copied();
         let basis = policy::disclosure_basis(
             &roles,
             &facts,
@@ -203,8 +232,7 @@ impl Vault {
             consent.is_some(),
             &ctx.party_labels(),
         )?;
-        let doc = self.open_document(actor, &ctx, num)?;
-        let current = reader_fingerprints(&self.conn, ctx.id, num)?;
+        let doc = self.open_document(&tx, actor, &ctx, num)?;
         let new_readers: Vec<Card> = ctx
             .cards_in(&Audience::Party(to.to_owned()))
             .into_iter()
@@ -234,13 +262,10 @@ impl Vault {
             ));
         }
         let fingerprints: Vec<String> = wraps.iter().map(|(f, _)| f.clone()).collect();
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
         let (seq, _) = append_statement(
             &tx,
             &signer,
-            ctx.id,
-            reference,
+            &mut ctx,
             actor,
             Act::Disclose(Disclosure {
                 num,
@@ -261,7 +286,8 @@ impl Vault {
             )?;
         }
         tx.commit()?;
-        let now = reader_fingerprints(&self.conn, ctx.id, num)?;
+        self.remember(&ctx);
+        let now: Vec<String> = ctx.replay.docs[&num].readers.iter().cloned().collect();
         Ok(Disclosed {
             num,
             to: to.to_owned(),
@@ -274,7 +300,9 @@ impl Vault {
 
     /// Remove party `from`'s access to `num`; with `rekey`, re-encrypt the body under a
     /// new document key for those who keep access, so copies of old wraps open nothing
-    /// current. Any consent for that party is withdrawn with it.
+    /// current. Any consent for that party is withdrawn with it. Everything happens
+    /// under the case's lock, the re-encryption included, so no grant can slip in
+    /// between the decision and the record.
     pub fn revoke(
         &mut self,
         actor: &Identity,
@@ -283,12 +311,15 @@ impl Vault {
         from: &str,
         rekey: bool,
     ) -> Result<Revoked> {
+        let signer = self.log_signer()?;
+        let tx = self.write_tx()?;
+        let mut ctx = self.load(&tx, reference, Joined::Required)?;
         let Subject {
-            ctx,
             roles,
             row,
             facts,
-        } = self.subject(actor, reference, num)?;
+            readers: current,
+        } = self.subject(&tx, &ctx, actor, num)?;
         policy::check_may_revoke(&roles, &facts, from, &ctx.party_labels())?;
 
         // People keep access through any other role: mediators, and the owner party.
@@ -303,13 +334,12 @@ impl Vault {
             .filter(|c| !entitled_otherwise(c))
             .map(|c| c.fingerprint().to_hex())
             .collect();
-        let current = reader_fingerprints(&self.conn, ctx.id, num)?;
         let removed: Vec<String> = current
             .iter()
             .filter(|r| losing.contains(r))
             .cloned()
             .collect();
-        let consent = consent_seq(self, &ctx, num, from)?;
+        let consent = consents_in_force(&tx, &ctx, num)?.get(from).copied();
         if removed.is_empty() && !rekey && consent.is_none() {
             return Err(Error::refused(format!(
                 "the {from} party cannot read #{num}, so there is nothing to revoke (add --rekey to re-encrypt it anyway)"
@@ -322,18 +352,15 @@ impl Vault {
             .collect();
 
         let new_body = if rekey {
-            Some(self.rekey_body(actor, &ctx, num, &kept)?)
+            Some(self.rekey_body(&tx, actor, &ctx, num, &kept)?)
         } else {
             None
         };
         let result = (|| {
-            let signer = self.log_signer()?;
-            let tx = self.write_tx()?;
             let (seq, _) = append_statement(
                 &tx,
                 &signer,
-                ctx.id,
-                reference,
+                &mut ctx,
                 actor,
                 Act::Revoke(Revocation {
                     num,
@@ -393,11 +420,12 @@ impl Vault {
                 return Err(e);
             }
         };
+        self.remember(&ctx);
         if new_body.is_some() {
             // The old body is unreferenced now; a crash here leaves it for `doctor`.
             let _ = self.blobs.remove(&row.blob);
         }
-        let now = reader_fingerprints(&self.conn, ctx.id, num)?;
+        let now: Vec<String> = ctx.replay.docs[&num].readers.iter().cloned().collect();
         Ok(Revoked {
             num,
             from: from.to_owned(),
@@ -413,15 +441,16 @@ impl Vault {
     /// The new blob is durable when this returns; the caller commits or removes it.
     fn rekey_body(
         &self,
+        conn: &Connection,
         actor: &Identity,
         ctx: &CaseContext,
         num: u64,
         kept: &[String],
     ) -> Result<NewBody> {
-        let doc = self.open_document(actor, ctx, num)?;
+        let doc = self.open_document(conn, actor, ctx, num)?;
         let key = DocumentKey::generate();
         let recipient = key.recipient();
-        let old_blob = self.blobs.open(&doc.row.blob)?;
+        let old_blob = self.blobs.open(&doc.blob_sha256)?;
         let plaintext = body::decrypting_reader(
             std::io::BufReader::with_capacity(256 * 1024, old_blob),
             doc.key.identity(),
@@ -446,7 +475,7 @@ impl Vault {
                 let wrap = key.wrap_with_metadata(&card.age_recipient(), &doc.meta_plain)?;
                 wraps.push((reader.clone(), wrap));
             }
-            if doc.row.facts(ctx)?.category.escrowed() {
+            if doc.facts.category.escrowed() {
                 let escrow: age::x25519::Recipient = ctx
                     .escrow_recipient
                     .parse()
@@ -484,17 +513,16 @@ impl Vault {
         recipient: &age::x25519::Recipient,
         output: impl Write,
     ) -> Result<Exported> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
-        ctx.member_roles(actor)?;
-        policy::check_live(ctx.state)?;
-        let doc = self.open_document(actor, &ctx, num)?;
         let signer = self.log_signer()?;
         let tx = self.write_tx()?;
+        let mut ctx = self.load(&tx, reference, Joined::Required)?;
+        ctx.member_roles(actor)?;
+        policy::check_live(ctx.state)?;
+        let doc = self.open_document(&tx, actor, &ctx, num)?;
         let (seq, _) = append_statement(
             &tx,
             &signer,
-            ctx.id,
-            reference,
+            &mut ctx,
             actor,
             Act::Export {
                 num,
@@ -502,6 +530,7 @@ impl Vault {
             },
         )?;
         tx.commit()?;
+        self.remember(&ctx);
         let encryptor =
             age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
                 .map_err(|_| Error::usage("that recipient cannot be encrypted to"))?;

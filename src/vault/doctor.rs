@@ -15,7 +15,8 @@ use crate::store::blobs::TEMP_PREFIX;
 /// One problem `doctor` found.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
-    /// `database`, `missing-blob`, `damaged-blob`, `log`, `unreferenced` or `temp-file`.
+    /// `database`, `log-key`, `missing-blob`, `damaged-blob`, `log`, `unreferenced` or
+    /// `temp-file`.
     pub kind: String,
     /// What and where, for people.
     pub detail: String,
@@ -58,6 +59,13 @@ impl Vault {
                 .collect::<Vec<_>>()
                 .join(" "),
         };
+
+        // The log key must be the one recorded at init: a replaced key would sign
+        // checkpoints that no member's pin accepts (or, with the record replaced too,
+        // a history no earlier receipt agrees with).
+        if let Err(e) = self.log_signer() {
+            problems.push(finding("log-key", format!("log.key: {}", e.message())));
+        }
 
         // SQLite's own view of its pages and references.
         let integrity: Vec<String> = self

@@ -14,7 +14,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::records::ESCROW_READER;
-use super::Vault;
+use super::{Joined, Vault};
 use crate::case::policy::CaseState;
 use crate::crypto::digest::hex;
 use crate::error::{Error, Result};
@@ -175,7 +175,10 @@ fn describe(act: &Act) -> (Option<u64>, String) {
 impl Vault {
     /// A case's history, readable by a person; no secret is shown.
     pub fn history(&self, reference: &str) -> Result<Vec<LogLine>> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
+        let tx = self.read_tx()?;
+        let ctx = self.load(&tx, reference, Joined::IfPinned)?;
+        tx.finish()?;
+        self.remember(&ctx);
         let mut out = Vec::new();
         for (seq, signed, _) in statement_rows(self, ctx.id)? {
             let s = signed.statement()?;
@@ -198,7 +201,8 @@ impl Vault {
     /// The receipt of statement `seq` of a case: its entry, the checkpoint the vault
     /// signed right after appending it, and the inclusion proof.
     pub fn receipt(&self, reference: &str, seq: u64) -> Result<Receipt> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
+        // The receipt is a proof that its holder checks; nothing here is decided.
+        let ctx = super::CaseId::find(&self.conn, reference)?;
         let size = seq + 1;
         let note: String = self
             .conn
@@ -260,7 +264,7 @@ impl Vault {
                 "the vault's log key changed since the receipt was issued",
             ));
         }
-        let ctx = Vault::case_context(&self.conn, &r.case)?;
+        let ctx = super::CaseId::find(&self.conn, &r.case)?;
         let rows = statement_rows(self, ctx.id)?;
         let leaves: Vec<Hash> = rows
             .iter()
@@ -323,7 +327,16 @@ impl Vault {
     /// Verify a case's whole log (see the module documentation). Names the first bad
     /// entry on failure.
     pub fn verify_log(&self, reference: &str) -> Result<LogReport> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
+        // One consistent view of the database for the whole check.
+        let tx = self.read_tx()?;
+        let report = self.verify_log_in(reference)?;
+        tx.finish()?;
+        Ok(report)
+    }
+
+    pub(crate) fn verify_log_in(&self, reference: &str) -> Result<LogReport> {
+        // The member's pin (if any) first: a rewritten history is named as such.
+        let ctx = self.load(&self.conn, reference, Joined::IfPinned)?;
         let rows = statement_rows(self, ctx.id)?;
         let mut checkpoints: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
         {
@@ -378,6 +391,8 @@ impl Vault {
         self.check_checkpoint_signatures(ctx.id, reference)?;
         self.check_members(&ctx, &replayed)?;
         self.check_escrow_shares(&ctx, &replayed)?;
+        self.check_statement_columns(&ctx, &replayed)?;
+        self.check_consents(&ctx, &replayed)?;
 
         // Every document row must carry exactly what the log signs.
         let rows = super::records::load_rows(&self.conn, ctx.id)?;
@@ -566,6 +581,80 @@ impl Vault {
         if stored != logged {
             return Err(Error::integrity(format!(
                 "the members of case {} differ from those its charter and log name (the members table was altered)",
+                ctx.reference
+            )));
+        }
+        Ok(())
+    }
+
+    /// The copied columns of `statements` (act, actor, time) say what the signed
+    /// bodies say.
+    fn check_statement_columns(
+        &self,
+        ctx: &super::CaseContext,
+        replayed: &replay::Replay,
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, act, actor, at FROM statements WHERE case_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt
+            .query_map([ctx.id], |r| {
+                Ok((
+                    r.get::<_, u64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (seq, act, actor, at) in rows {
+            let signed = replayed.statements.get(seq as usize);
+            let column = match signed {
+                None => Some("seq"),
+                Some(s) if s.act.name() != act => Some("act"),
+                Some(s) if s.actor != actor => Some("actor"),
+                Some(s) if s.at != at => Some("at"),
+                Some(_) => None,
+            };
+            if let Some(column) = column {
+                return Err(Error::integrity(format!(
+                    "the statements row {seq} of case {} was altered: its {column} column differs from the signed statement",
+                    ctx.reference
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The `consents` rows are exactly the consents in force after replaying the log.
+    fn check_consents(&self, ctx: &super::CaseContext, replayed: &replay::Replay) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT num, to_label, seq FROM consents WHERE case_id = ?1")?;
+        let stored = stmt
+            .query_map([ctx.id], |r| {
+                Ok((
+                    (r.get::<_, u64>(0)?, r.get::<_, String>(1)?),
+                    r.get::<_, u64>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<BTreeMap<_, _>>>()?;
+        if let Some(((num, to), _)) = stored
+            .iter()
+            .find(|(k, seq)| replayed.consents.get(*k) != Some(seq))
+        {
+            return Err(Error::integrity(format!(
+                "the consents row for #{num} to {to} of case {} is not a consent in force in the signed log (it was added or revived)",
+                ctx.reference
+            )));
+        }
+        if let Some(((num, to), _)) = replayed
+            .consents
+            .iter()
+            .find(|(k, _)| !stored.contains_key(*k))
+        {
+            return Err(Error::integrity(format!(
+                "the consent for #{num} to {to} of case {} is missing from the consents table (it was deleted)",
                 ctx.reference
             )));
         }

@@ -4,13 +4,13 @@
 //! records the act as a signed statement in the same transaction that changes state,
 //! so an act is either wholly recorded or did not happen.
 
+mod authority;
 mod cases;
 mod disclosure;
 mod doctor;
 mod documents;
 mod log;
 pub(crate) mod records;
-mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -19,20 +19,22 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use crate::case::policy::{Audience, CaseState, Policy, Role};
 use crate::error::{io_error, Error, Result};
 use crate::identity::{Card, Fingerprint, Identity};
-use crate::log::checkpoint::{Checkpoint, LogKey, LogVerifier};
-use crate::log::merkle::{self, RootBuilder};
+use crate::log::checkpoint::{LogKey, LogVerifier};
 use crate::log::receipt;
-use crate::log::statement::{now, Act, SignedStatement, Statement, VERSION};
+use crate::log::statement::SignedStatement;
+use crate::member::MemberState;
 use crate::store::{blobs::BlobStore, db, fsutil};
 
-pub use cases::{CaseSpec, CaseSummary, MemberView};
+pub(crate) use authority::{append_statement, Joined, VaultFacts};
+pub use cases::{CaseSpec, CaseSummary, JoinedCase, MemberView};
 pub use disclosure::{Consented, Disclosed, Exported, Revoked};
 pub use doctor::{unhealthy, DoctorReport, Finding};
 pub use documents::{parse_num, DepositSpec, Deposited, Listing, ReadOutcome};
 pub use log::{LogLine, LogReport, ReceiptReport};
 pub use records::DocumentView;
 
-/// The folder (inside the default data folder) where a person's receipts are kept.
+/// The folder inside the default data folder where receipts were kept before they
+/// moved to the member state folder; `init` still leaves such a folder alone.
 pub const RECEIPTS_DIR: &str = "receipts";
 /// File name of the database inside a vault.
 pub const DB_FILE: &str = "sealroom.db";
@@ -46,6 +48,10 @@ pub struct Vault {
     root: PathBuf,
     pub(crate) conn: Connection,
     pub(crate) blobs: BlobStore,
+    /// The acting member's own state (pins), if the caller keeps one.
+    pub(crate) member: Option<MemberState>,
+    /// [`Vault::facts`], once read.
+    facts: std::sync::OnceLock<VaultFacts>,
 }
 
 /// One member of a case, as loaded from the database.
@@ -69,6 +75,14 @@ pub(crate) struct CaseContext {
     pub escrow_recipient: String,
     pub opened_at: String,
     pub members: Vec<Member>,
+    /// Whether the member acting has pinned this case.
+    pub pinned: bool,
+    /// How many statements the member's verified snapshot held when loaded.
+    pub snapshot_len: u64,
+    /// The leaf hash of every statement, verified.
+    pub leaves: Vec<crate::log::merkle::Hash>,
+    /// The case as its verified statements make it: the source of every decision.
+    pub replay: crate::log::replay::Replay,
 }
 
 impl CaseContext {
@@ -208,6 +222,8 @@ impl Vault {
             root: root.to_owned(),
             conn,
             blobs: BlobStore::new(root.join(BLOBS_DIR)),
+            member: None,
+            facts: std::sync::OnceLock::new(),
         })
     }
 
@@ -226,6 +242,8 @@ impl Vault {
             root: root.to_owned(),
             conn,
             blobs: BlobStore::new(root.join(BLOBS_DIR)),
+            member: None,
+            facts: std::sync::OnceLock::new(),
         })
     }
 
@@ -274,297 +292,116 @@ impl Vault {
         Ok(LogSigner { key, vault_id })
     }
 
-    /// Begin a write transaction that takes the write lock at once, so two commands
-    /// never interleave their reads of "the next number" and their writes.
-    pub(crate) fn write_tx(&mut self) -> Result<Transaction<'_>> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    /// Begin a write transaction that takes the write lock at once: an act loads its
+    /// case and checks everything inside it, so nothing checked can change before the
+    /// act commits (one lock per act).
+    pub(crate) fn write_tx(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::new_unchecked(
+            &self.conn,
+            TransactionBehavior::Immediate,
+        )?)
     }
 
-    /// Load a case and its members.
-    pub(crate) fn case_context(conn: &Connection, reference: &str) -> Result<CaseContext> {
-        let row = conn
-            .query_row(
-                "SELECT id, reference, title, policy, state, threshold, escrow_recipient
-                 FROM cases WHERE reference = ?1",
-                [reference],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, u32>(5)?,
-                        r.get::<_, String>(6)?,
-                    ))
-                },
-            )
-            .optional()?
-            .ok_or_else(|| {
-                Error::not_found(format!(
-                    "there is no case `{reference}` in this vault; `sealroom case list` shows the cases"
-                ))
-            })?;
-        let policy = match row.3.as_str() {
-            "consent" => Policy::Consent,
-            "discretion" => Policy::Discretion,
-            other => return Err(Error::integrity(format!("unknown policy `{other}`"))),
-        };
-        let (charter, signed, opened_at) = signed_members(conn, row.0, &row.1)?;
-        // The cases and members tables are caches of the signed charter and add-member
-        // statements: a row that disagrees was altered, and is never believed.
-        let stored = stored_members(conn, row.0)?;
-        let altered = || {
-            Error::integrity(format!(
-                "the records of case {} were altered (they differ from its signed charter); run `sealroom doctor`",
-                row.1
-            ))
-        };
-        if charter.policy.as_str() != row.3
-            || charter.threshold != row.5
-            || charter.escrow_recipient != row.6
-            || charter.title != row.2
-            || stored != signed.iter().map(member_key).collect::<Vec<_>>()
-        {
-            return Err(altered());
+    /// Begin a read transaction: one consistent view of the database for a command
+    /// that only looks.
+    pub(crate) fn read_tx(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::new_unchecked(
+            &self.conn,
+            TransactionBehavior::Deferred,
+        )?)
+    }
+
+    /// Act as a member who keeps their own state (pins) in `state`: every act then
+    /// requires the case to have been joined, and checks the vault's log against the
+    /// pin before anything else. Without it (the library's default), every act
+    /// verifies the whole log from its charter but nothing ties the charter to what
+    /// the member agreed to.
+    pub fn with_member_state(mut self, state: MemberState) -> Vault {
+        // Read the vault's facts now, outside any transaction (see `facts`).
+        let _ = self.facts();
+        self.member = Some(state);
+        self
+    }
+
+    /// The member state in use, if any.
+    pub fn member_state(&self) -> Option<&MemberState> {
+        self.member.as_ref()
+    }
+
+    /// The vault's identity and log key as recorded at `init`. Read outside any
+    /// transaction: [`Vault::load`] must read the member's pin before its transaction
+    /// takes its view of the database, so that the view is never older than the pin
+    /// (another command may commit and advance the pin in between).
+    pub(crate) fn facts(&self) -> Result<VaultFacts> {
+        if let Some(f) = self.facts.get() {
+            return Ok(f.clone());
         }
-        Ok(CaseContext {
-            id: row.0,
-            reference: row.1,
-            title: row.2,
-            policy,
-            state: CaseState::parse(&row.4)?,
-            threshold: row.5,
-            escrow_recipient: row.6,
-            // The signed charter's time, not the row's copy (written a moment apart).
-            opened_at,
-            members: signed,
-        })
-    }
-}
-
-/// The members of a case as its signed statements name them: the charter (signed by
-/// its registrar) and each add-member statement (signed by a registrar), in order.
-/// Also returns when the charter was signed: the time the case was opened.
-fn signed_members(
-    conn: &Connection,
-    case_id: i64,
-    reference: &str,
-) -> Result<(crate::case::charter::Charter, Vec<Member>, String)> {
-    let bad = |why: &str| {
-        Error::integrity(format!(
-            "the membership of case {reference} does not verify ({why}); run `sealroom log {reference} --verify`"
-        ))
-    };
-    let mut stmt = conn.prepare_cached(
-        "SELECT body, signature FROM statements WHERE case_id = ?1 AND act IN ('open', 'add-member') ORDER BY seq",
-    )?;
-    let rows = stmt
-        .query_map([case_id], |r| {
-            Ok(SignedStatement {
-                body: r.get(0)?,
-                signature: r.get(1)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut rows = rows.into_iter();
-    let first = rows.next().ok_or_else(|| bad("no charter"))?;
-    let s = first
-        .statement()
-        .map_err(|_| bad("the charter is malformed"))?;
-    let opened_at = s.at.clone();
-    let Act::Open { charter } = s.act else {
-        return Err(bad("the first statement is not the charter"));
-    };
-    let registrar = charter.registrar()?.card()?;
-    if s.seq != 0
-        || s.case != reference
-        || registrar.fingerprint().to_hex() != s.actor
-        || !first.verified_by(&registrar)
-    {
-        return Err(bad("the charter is not signed by its registrar"));
-    }
-    let mut members = Vec::new();
-    for m in &charter.members {
-        members.push(Member {
-            role: m.role()?,
-            card: m.card()?,
-        });
-    }
-    for signed in rows {
-        let s = signed
-            .statement()
-            .map_err(|_| bad("an add-member statement is malformed"))?;
-        let Act::AddMember { member } = s.act else {
-            return Err(bad("a statement is filed under the wrong act"));
+        let f = VaultFacts {
+            vault_id: self.vault_id()?,
+            log_verifier: self.log_verifier()?,
         };
-        let by_registrar = members
-            .iter()
-            .find(|m| m.role == Role::Registrar && m.card.fingerprint().to_hex() == s.actor)
-            .map(|m| m.card.clone());
-        match by_registrar {
-            Some(card) if signed.verified_by(&card) && s.case == reference => {}
-            _ => return Err(bad("an added member is not signed in by the registrar")),
-        }
-        members.push(Member {
-            role: member.role()?,
-            card: member.card()?,
-        });
+        let _ = self.facts.set(f.clone());
+        Ok(f)
     }
-    Ok((charter, members, opened_at))
-}
 
-type MemberKey = (String, String, String, String, String, String);
+    /// Load case `reference` from `conn` (the act's transaction) for one act: see
+    /// [`authority::load_case`].
+    pub(crate) fn load(
+        &self,
+        conn: &Connection,
+        reference: &str,
+        joined: Joined,
+    ) -> Result<CaseContext> {
+        authority::load_case(
+            conn,
+            self.member.as_ref(),
+            &self.facts()?,
+            reference,
+            joined,
+        )
+    }
 
-fn member_key(m: &Member) -> MemberKey {
-    (
-        m.role.kind().to_owned(),
-        match &m.role {
-            Role::Party(l) => l.clone(),
-            _ => String::new(),
-        },
-        m.card.fingerprint().to_hex(),
-        m.card.name().to_owned(),
-        m.card.recipient().to_owned(),
-        m.card.verifying_key_b64(),
-    )
-}
-
-/// The members table's rows, in the order they were added.
-fn stored_members(conn: &Connection, case_id: i64) -> Result<Vec<MemberKey>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT role, label, fingerprint, name, recipient, verifying_key FROM members
-         WHERE case_id = ?1 ORDER BY added_seq, rowid",
-    )?;
-    let rows = stmt
-        .query_map([case_id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    /// Advance the member's pin to what `ctx` verified (after a commit).
+    pub(crate) fn remember(&self, ctx: &CaseContext) {
+        if let Ok(facts) = self.facts() {
+            authority::remember(self.member.as_ref(), &facts, ctx);
+        }
+    }
 }
 
 /// The vault's log key with what names it, loaded for one append.
 pub(crate) struct LogSigner {
-    key: LogKey,
-    vault_id: String,
+    pub(crate) key: LogKey,
+    pub(crate) vault_id: String,
 }
 
-/// Append a signed statement for `act` by `actor` to the case's log, inside `tx`, and
-/// sign the new checkpoint. Returns the new statement's sequence number.
-pub(crate) fn append_statement(
-    tx: &Transaction<'_>,
-    signer: &LogSigner,
-    case_id: i64,
-    reference: &str,
-    actor: &Identity,
-    act: Act,
-) -> Result<(u64, SignedStatement)> {
-    let seq: u64 = tx.query_row(
-        "SELECT COALESCE(MAX(seq) + 1, 0) FROM statements WHERE case_id = ?1",
-        [case_id],
-        |r| r.get(0),
-    )?;
-    let statement = Statement {
-        v: VERSION,
-        case: reference.to_owned(),
-        seq,
-        at: now(),
-        actor: actor.fingerprint().to_hex(),
-        act,
-    };
-    let signed = SignedStatement::sign(&statement, actor)?;
-    let leaf = merkle::leaf_hash(&signed.entry());
-    let unlogged = |e: rusqlite::Error| {
-        let reason = Error::from(e);
-        Error::io(format!(
-            "the case log could not be written, so the act was not done ({})",
-            reason.message()
-        ))
-    };
-    tx.execute(
-        "INSERT INTO statements (case_id, seq, act, actor, at, body, signature, leaf_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            case_id,
-            seq,
-            statement.act.name(),
-            statement.actor,
-            statement.at,
-            signed.body,
-            signed.signature,
-            leaf.to_vec()
-        ],
-    )
-    .map_err(unlogged)?;
-    let mut tree = RootBuilder::new();
-    {
-        let mut stmt =
-            tx.prepare_cached("SELECT leaf_hash FROM statements WHERE case_id = ?1 ORDER BY seq")?;
-        let mut rows = stmt.query([case_id])?;
-        while let Some(row) = rows.next()? {
-            let bytes: Vec<u8> = row.get(0)?;
-            let hash = <[u8; 32]>::try_from(bytes.as_slice())
-                .map_err(|_| Error::integrity("a stored leaf hash is damaged"))?;
-            tree.push(hash);
-        }
-    }
-    if tree.size() != seq + 1 {
-        return Err(Error::integrity(
-            "the case log has gaps; run `sealroom log --verify`",
-        ));
-    }
-    let checkpoint = Checkpoint::new(
-        receipt::origin(&signer.vault_id, reference),
-        tree.size(),
-        tree.root(),
-    )
-    .map_err(|e| Error::usage(format!("the case reference cannot name a log: {e}")))?;
-    let note = signer
-        .key
-        .sign(&checkpoint)
-        .map_err(|e| Error::io(format!("signing the checkpoint failed: {e}")))?;
-    tx.execute(
-        "INSERT INTO checkpoints (case_id, size, root, note) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            case_id,
-            checkpoint.size,
-            checkpoint.root.to_vec(),
-            note.text
-        ],
-    )?;
-    Ok((seq, signed))
+/// A case's row id, for commands that check nothing else themselves.
+pub(crate) struct CaseId {
+    pub id: i64,
 }
 
-/// Load one statement of a case.
-pub(crate) fn load_statement(conn: &Connection, case_id: i64, seq: u64) -> Result<SignedStatement> {
-    conn.query_row(
-        "SELECT body, signature FROM statements WHERE case_id = ?1 AND seq = ?2",
-        params![case_id, seq],
-        |r| {
-            Ok(SignedStatement {
-                body: r.get(0)?,
-                signature: r.get(1)?,
-            })
-        },
-    )
-    .optional()?
-    .ok_or_else(|| Error::integrity(format!("statement {seq} is missing from the case log")))
+impl CaseId {
+    /// The case called `reference`, or "no such case".
+    pub(crate) fn find(conn: &Connection, reference: &str) -> Result<CaseId> {
+        conn.query_row(
+            "SELECT id FROM cases WHERE reference = ?1",
+            [reference],
+            |r| r.get(0),
+        )
+        .optional()?
+        .map(|id| CaseId { id })
+        .ok_or_else(|| {
+            Error::not_found(format!(
+                "there is no case `{reference}` in this vault; `sealroom case list` shows the cases"
+            ))
+        })
+    }
 }
 
 impl Vault {
     /// Every statement of a case, in log order.
     pub fn statements(&self, reference: &str) -> Result<Vec<SignedStatement>> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
+        let ctx = CaseId::find(&self.conn, reference)?;
         let mut stmt = self
             .conn
             .prepare("SELECT body, signature FROM statements WHERE case_id = ?1 ORDER BY seq")?;
@@ -581,7 +418,7 @@ impl Vault {
 
     /// Who holds an escrow share of a case, and the wrapped share (for custodians).
     pub fn escrow_share(&self, reference: &str, holder: &Identity) -> Result<Vec<u8>> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
+        let ctx = CaseId::find(&self.conn, reference)?;
         self.conn
             .query_row(
                 "SELECT share FROM escrow_shares WHERE case_id = ?1 AND custodian = ?2",
@@ -599,7 +436,7 @@ impl Vault {
 
     /// The escrow wrap of a document (what an opened escrow key unlocks).
     pub fn escrow_wrap(&self, reference: &str, num: u64) -> Result<Vec<u8>> {
-        let ctx = Vault::case_context(&self.conn, reference)?;
+        let ctx = CaseId::find(&self.conn, reference)?;
         self.conn
             .query_row(
                 "SELECT wrap FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = 'escrow'",

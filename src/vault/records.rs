@@ -4,8 +4,8 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::{CaseContext, Vault};
-use crate::case::policy::{Category, DocumentFacts, Owner};
+use super::CaseContext;
+use crate::case::policy::Owner;
 use crate::crypto::body;
 use crate::crypto::digest::{hex, sha256};
 use crate::crypto::wrap::{DocumentKey, Unwrapped};
@@ -119,20 +119,6 @@ fn checked_row(row: DocumentRow) -> Result<DocumentRow> {
     }
 }
 
-impl DocumentRow {
-    /// The facts the disclosure rules use.
-    pub fn facts(&self, ctx: &CaseContext) -> Result<DocumentFacts> {
-        Ok(DocumentFacts {
-            case: ctx.reference.clone(),
-            num: self.num,
-            owner: Owner::parse(&self.owner),
-            category: Category::parse(&self.category)
-                .map_err(|_| Error::integrity(format!("#{} has an unknown category", self.num)))?,
-            confidential: self.confidential,
-        })
-    }
-}
-
 /// One readable document, for display.
 #[derive(Clone, Debug, Serialize)]
 pub struct DocumentView {
@@ -188,25 +174,24 @@ pub(crate) fn load_rows(conn: &Connection, case_id: i64) -> Result<Vec<DocumentR
     rows.into_iter().map(checked_row).collect()
 }
 
-/// A wrap as stored: the reader, the wrapped key, and the statement that granted it.
+/// A wrap as stored: the reader and the wrapped key (which grant stands behind it is
+/// the log's business, not the row's).
 #[derive(Clone, Debug)]
 pub(crate) struct WrapRow {
     pub reader: String,
     pub wrap: Vec<u8>,
-    pub grant_seq: u64,
 }
 
 /// The wraps of a document (escrow included).
 pub(crate) fn wraps_of(conn: &Connection, case_id: i64, num: u64) -> Result<Vec<WrapRow>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT reader, wrap, grant_seq FROM wraps WHERE case_id = ?1 AND num = ?2 ORDER BY reader",
+        "SELECT reader, wrap FROM wraps WHERE case_id = ?1 AND num = ?2 ORDER BY reader",
     )?;
     let rows = stmt
         .query_map(params![case_id, num], |r| {
             Ok(WrapRow {
                 reader: r.get(0)?,
                 wrap: r.get(1)?,
-                grant_seq: r.get(2)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -222,29 +207,15 @@ pub(crate) fn wrap_for(
 ) -> Result<Option<WrapRow>> {
     Ok(conn
         .prepare_cached(
-            "SELECT reader, wrap, grant_seq FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = ?3",
+            "SELECT reader, wrap FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = ?3",
         )?
         .query_row(params![case_id, num, reader], |r| {
             Ok(WrapRow {
                 reader: r.get(0)?,
                 wrap: r.get(1)?,
-                grant_seq: r.get(2)?,
             })
         })
         .optional()?)
-}
-
-/// The people (not escrow) holding a wrap of a document.
-pub(crate) fn reader_fingerprints(
-    conn: &Connection,
-    case_id: i64,
-    num: u64,
-) -> Result<Vec<String>> {
-    Ok(wraps_of(conn, case_id, num)?
-        .into_iter()
-        .map(|w| w.reader)
-        .filter(|r| r != ESCROW_READER)
-        .collect())
 }
 
 /// Open a wrap with the actor's identity.
@@ -298,9 +269,8 @@ pub(crate) fn wraps_of_reader(
     case_id: i64,
     reader: &str,
 ) -> Result<std::collections::HashMap<u64, WrapRow>> {
-    let mut stmt = conn.prepare(
-        "SELECT num, reader, wrap, grant_seq FROM wraps WHERE case_id = ?1 AND reader = ?2",
-    )?;
+    let mut stmt =
+        conn.prepare("SELECT num, reader, wrap FROM wraps WHERE case_id = ?1 AND reader = ?2")?;
     let rows = stmt
         .query_map(params![case_id, reader], |r| {
             Ok((
@@ -308,31 +278,11 @@ pub(crate) fn wraps_of_reader(
                 WrapRow {
                     reader: r.get(1)?,
                     wrap: r.get(2)?,
-                    grant_seq: r.get(3)?,
                 },
             ))
         })?
         .collect::<rusqlite::Result<std::collections::HashMap<_, _>>>()?;
     Ok(rows)
-}
-
-/// The people holding a wrap of each document of a case.
-pub(crate) fn readers_by_document(
-    conn: &Connection,
-    case_id: i64,
-) -> Result<std::collections::HashMap<u64, Vec<String>>> {
-    let mut stmt = conn.prepare(
-        "SELECT num, reader FROM wraps WHERE case_id = ?1 AND reader != ?2 ORDER BY num, reader",
-    )?;
-    let mut out: std::collections::HashMap<u64, Vec<String>> = std::collections::HashMap::new();
-    let rows = stmt.query_map(params![case_id, ESCROW_READER], |r| {
-        Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
-    })?;
-    for row in rows {
-        let (num, reader) = row?;
-        out.entry(num).or_default().push(reader);
-    }
-    Ok(out)
 }
 
 /// The view of a document, from its row, its opened metadata and who can read it.
@@ -366,31 +316,5 @@ pub(crate) fn owner_possessive(owner: &str) -> String {
         Owner::Party(l) => format!("the {l} party's"),
         Owner::Mediators => "the mediators'".to_owned(),
         Owner::Registrar => "the registrar's".to_owned(),
-    }
-}
-
-impl Vault {
-    /// The view of a document a reader is shown.
-    pub(crate) fn view(
-        &self,
-        ctx: &CaseContext,
-        row: &DocumentRow,
-        meta: &Metadata,
-    ) -> Result<DocumentView> {
-        let readers = reader_fingerprints(&self.conn, ctx.id, row.num)?;
-        Ok(view_with(ctx, row, meta, &readers))
-    }
-
-    /// The refusal for a caller without a wrap, naming who can read the document.
-    pub(crate) fn no_wrap_refusal(&self, ctx: &CaseContext, row: &DocumentRow) -> Result<Error> {
-        let readers = reader_fingerprints(&self.conn, ctx.id, row.num)?;
-        Ok(Error::refused(format!(
-            "you cannot read #{} of case {}: it is {} {} document, readable only by {}",
-            row.num,
-            ctx.reference,
-            owner_possessive(&row.owner),
-            row.category,
-            ctx.describe_readers(&readers)
-        )))
     }
 }

@@ -83,6 +83,13 @@ impl Sandbox {
         self.join("tmp")
     }
 
+    /// The member state folder the commands see (`$HOME/.local/state/sealroom`: pins
+    /// and receipts; every person of a sandbox shares it, as people sharing one
+    /// machine account would).
+    pub fn state_dir(&self) -> PathBuf {
+        self.join("home").join(".local/state/sealroom")
+    }
+
     /// The default vault folder the commands see (`$XDG_DATA_HOME/sealroom`).
     pub fn default_vault(&self) -> PathBuf {
         self.join("xdg").join("sealroom")
@@ -97,6 +104,7 @@ impl Sandbox {
             .env_remove("SEALROOM_PASSPHRASE")
             .env_remove("RUST_BACKTRACE")
             .env_remove("RUST_LOG")
+            .env_remove("XDG_STATE_HOME")
             .env("HOME", self.join("home"))
             .env("XDG_DATA_HOME", self.join("xdg"))
             .env("TMPDIR", self.tmpdir())

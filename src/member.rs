@@ -1,0 +1,233 @@
+//! A member's own state, kept on their machine apart from any vault: the cases they
+//! joined (pins) and what they already verified of each case's log.
+//!
+//! Authority in sealroom comes only from signed statements, but signatures alone do
+//! not stop whoever runs a vault from rewriting a case from its first entry (a new
+//! charter, signed by a look-alike registrar). A pin fixes what the member agreed to
+//! join: the vault, its log key, the charter's fingerprint (read out by the registrar)
+//! and the last checkpoint the member verified. Before each act the member's client
+//! checks that the vault's log still extends that checkpoint, so a rewrite or a
+//! truncation since then fails closed.
+//!
+//! The folder is `$XDG_STATE_HOME/sealroom` (default `~/.local/state/sealroom`); the
+//! command line chooses it, the engine only reads and writes what it is given.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::digest::hex;
+use crate::error::{io_error, Error, Result};
+use crate::log::merkle::Hash;
+use crate::log::replay::Snapshot;
+
+/// Where pins live inside the state folder.
+const CASES_DIR: &str = "cases";
+/// Where receipts live inside the state folder.
+pub const RECEIPTS_DIR: &str = "receipts";
+/// Write the replay snapshot again once this many statements were verified since.
+pub(crate) const SNAPSHOT_EVERY: u64 = 64;
+
+/// What a member pinned of one case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pin {
+    /// The vault's identifier.
+    pub vault_id: String,
+    /// The vault's log verifier (signed-note verifier string).
+    pub log_verifier: String,
+    /// The case reference.
+    pub case: String,
+    /// SHA-256 of the charter statement's leaf, hex.
+    pub charter_fingerprint: String,
+    /// The size of the last checkpoint this member verified.
+    pub size: u64,
+    /// Its root, hex.
+    pub root: String,
+}
+
+/// The leaves and state a member verified up to some size (a cache: if it is lost or
+/// damaged, the client verifies the whole log again).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Verified {
+    pub leaves: Vec<String>,
+    pub replay: Snapshot,
+}
+
+/// A member's state folder.
+#[derive(Clone, Debug)]
+pub struct MemberState {
+    dir: PathBuf,
+}
+
+/// The charter fingerprint as people read it aloud: 64 hex digits in groups of four.
+pub fn format_fingerprint(leaf: &Hash) -> String {
+    let h = hex(leaf);
+    h.as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A fingerprint as a person typed it (spaces, colons or dashes anywhere, any case),
+/// normalised to 64 lowercase hex digits; `None` if it is not one.
+pub fn parse_fingerprint(text: &str) -> Option<String> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | ':' | '-' | '\t'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    (digits.len() == 64 && digits.chars().all(|c| c.is_ascii_hexdigit())).then_some(digits)
+}
+
+impl MemberState {
+    /// The state kept in `dir` (made when first written).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        MemberState { dir: dir.into() }
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where receipts are kept.
+    pub fn receipts_dir(&self) -> PathBuf {
+        self.dir.join(RECEIPTS_DIR)
+    }
+
+    fn case_file(&self, vault_id: &str, reference: &str, ext: &str) -> PathBuf {
+        // The reference may hold any character a charter allows: hex keeps the file
+        // name portable and unambiguous.
+        self.dir
+            .join(CASES_DIR)
+            .join(vault_id)
+            .join(format!("{}.{ext}", hex(reference.as_bytes())))
+    }
+
+    /// The pin of a case, if this member joined it.
+    pub fn pin(&self, vault_id: &str, reference: &str) -> Result<Option<Pin>> {
+        let path = self.case_file(vault_id, reference, "pin");
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error(format!("reading your pin {}", path.display()), e)),
+        };
+        let pin: Pin = serde_json::from_slice(&bytes).map_err(|_| {
+            Error::integrity(format!(
+                "your pin of case {reference} ({}) is damaged; restore it from your backup, or remove it and join the case again with the fingerprint from the registrar",
+                path.display()
+            ))
+        })?;
+        if pin.vault_id != vault_id || pin.case != reference {
+            return Err(Error::integrity(format!(
+                "your pin file {} names another case or vault; it was altered",
+                path.display()
+            )));
+        }
+        Ok(Some(pin))
+    }
+
+    /// Record a pin (atomically: a crash leaves the old pin or the new one).
+    pub fn save_pin(&self, pin: &Pin) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(pin)
+            .map_err(|e| Error::io(format!("encoding a pin failed: {e}")))?;
+        self.replace(&self.case_file(&pin.vault_id, &pin.case, "pin"), &bytes)
+    }
+
+    /// What this member verified of a case before, if it is still readable.
+    pub(crate) fn verified(
+        &self,
+        vault_id: &str,
+        reference: &str,
+    ) -> Option<(Vec<Hash>, Snapshot)> {
+        let bytes = std::fs::read(self.case_file(vault_id, reference, "verified")).ok()?;
+        let v: Verified = serde_json::from_slice(&bytes).ok()?;
+        let mut leaves = Vec::with_capacity(v.leaves.len());
+        for l in &v.leaves {
+            leaves.push(crate::crypto::digest::parse_hex32(l)?);
+        }
+        (leaves.len() as u64 == v.replay.len()).then_some((leaves, v.replay))
+    }
+
+    /// Record what was verified (a cache; see [`Verified`]).
+    pub(crate) fn save_verified(
+        &self,
+        vault_id: &str,
+        reference: &str,
+        leaves: &[Hash],
+        replay: Snapshot,
+    ) -> Result<()> {
+        let v = Verified {
+            leaves: leaves.iter().map(|l| hex(l)).collect(),
+            replay,
+        };
+        let bytes =
+            serde_json::to_vec(&v).map_err(|e| Error::io(format!("encoding state failed: {e}")))?;
+        self.replace(&self.case_file(vault_id, reference, "verified"), &bytes)
+    }
+
+    /// Write `bytes` to `path` through a private temporary file and a rename.
+    fn replace(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let parent = path.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(parent).map_err(|e| {
+            io_error(
+                format!("creating your state folder {}", parent.display()),
+                e,
+            )
+        })?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".sealroom-state-")
+            .tempfile_in(parent)
+            .map_err(|e| io_error(format!("writing in {}", parent.display()), e))?;
+        use std::io::Write;
+        tmp.write_all(bytes)
+            .and_then(|_| tmp.as_file().sync_all())
+            .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
+        tmp.persist(path)
+            .map_err(|e| io_error(format!("writing {}", path.display()), e.error))?;
+        let _ = crate::store::fsutil::sync_dir(parent);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_read_aloud_parse_back() {
+        let leaf = [0xab; 32];
+        let shown = format_fingerprint(&leaf);
+        assert_eq!(shown.split(' ').count(), 16);
+        assert_eq!(parse_fingerprint(&shown), Some(hex(&leaf)));
+        assert_eq!(
+            parse_fingerprint(&shown.to_uppercase().replace(' ', ":")),
+            Some(hex(&leaf))
+        );
+        assert_eq!(parse_fingerprint("abcd"), None);
+        assert_eq!(parse_fingerprint(&"g".repeat(64)), None);
+    }
+
+    #[test]
+    fn a_pin_round_trips_and_a_pin_for_another_case_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = MemberState::new(dir.path());
+        assert_eq!(state.pin("v1", "C-1").unwrap(), None);
+        let pin = Pin {
+            vault_id: "v1".into(),
+            log_verifier: "x+1+y".into(),
+            case: "C-1".into(),
+            charter_fingerprint: hex(&[1; 32]),
+            size: 3,
+            root: hex(&[2; 32]),
+        };
+        state.save_pin(&pin).unwrap();
+        assert_eq!(state.pin("v1", "C-1").unwrap(), Some(pin.clone()));
+        // A pin file moved under another case's name is not believed.
+        let other = state.case_file("v1", "C-2", "pin");
+        std::fs::copy(state.case_file("v1", "C-1", "pin"), &other).unwrap();
+        let err = state.pin("v1", "C-2").unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Integrity);
+    }
+}

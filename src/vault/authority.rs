@@ -1,0 +1,513 @@
+//! Where every decision comes from: a case loaded for one act is the replay of its
+//! verified signed statements, checked against the member's pin, with the vault's
+//! tables compared to it as caches.
+//!
+//! An act calls [`load_case`] inside its write transaction (so nothing it checks can
+//! change before it commits), decides from [`CaseContext::replay`], appends its
+//! statement with [`append_statement`] (which replays the new statement too, so the
+//! engine never records an act its own rules reject), commits, and then advances the
+//! member's pin with [`remember`].
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::{CaseContext, LogSigner, Member};
+use crate::case::policy::Role;
+use crate::crypto::digest::hex;
+use crate::error::{Error, Result};
+use crate::identity::Identity;
+use crate::log::checkpoint::{Checkpoint, LogVerifier};
+use crate::log::merkle::{self, Hash};
+use crate::log::receipt;
+use crate::log::replay::Replay;
+use crate::log::statement::{now, Act, SignedStatement, Statement, VERSION};
+use crate::member::{format_fingerprint, MemberState, Pin, SNAPSHOT_EVERY};
+
+/// Whether a case must have been joined (pinned) by the member for this command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Joined {
+    /// Acts and anything that releases confidential data: refused without a pin.
+    Required,
+    /// Public views (`case show`, `log`): checked against a pin if there is one.
+    IfPinned,
+}
+
+/// What the vault says about itself, for checking a case against a pin.
+#[derive(Clone)]
+pub(crate) struct VaultFacts {
+    pub vault_id: String,
+    pub log_verifier: LogVerifier,
+}
+
+/// The refusal for a member who has not joined a case.
+pub(crate) fn not_joined(reference: &str) -> Error {
+    Error::refused(format!(
+        "you have not joined case {reference} on this machine: ask the registrar for the case's charter fingerprint and run `sealroom case join {reference} --charter FINGERPRINT` (or `--trust-on-first-use` if you accept the risk)"
+    ))
+}
+
+/// Load case `reference` for one act: every statement verified (from the member's
+/// last verified point on), the log checked against the member's pin and the vault's
+/// latest signed checkpoint, and the `cases` and `members` rows compared with the
+/// replay. Call it inside the act's transaction.
+pub(crate) fn load_case(
+    conn: &Connection,
+    member: Option<&MemberState>,
+    vault: &VaultFacts,
+    reference: &str,
+    joined: Joined,
+) -> Result<CaseContext> {
+    // The member's own state first, before the transaction reads anything: a pin
+    // only ever records a committed log, so the view taken below includes it.
+    let pin = match member {
+        Some(m) => m.pin(&vault.vault_id, reference)?,
+        None => None,
+    };
+    // The pinned log key, not the vault's word for it.
+    let verifier = match &pin {
+        Some(p) => {
+            if p.log_verifier != vault.log_verifier.to_verifier_string() {
+                return Err(Error::integrity(format!(
+                    "the vault's log key is not the one you pinned when you joined case {reference}: the vault was replaced or its key changed; do not act in it"
+                )));
+            }
+            LogVerifier::parse(&p.log_verifier).map_err(|e| {
+                Error::integrity(format!("your pin of case {reference} is damaged: {e}"))
+            })?
+        }
+        None => vault.log_verifier.clone(),
+    };
+    let verified = match (member, &pin) {
+        (Some(m), Some(_)) => m.verified(&vault.vault_id, reference),
+        _ => None,
+    };
+    // Only now the database: its view is at least as new as the pin just read.
+    let row = conn
+        .query_row(
+            "SELECT id, title, policy, state, threshold, escrow_recipient FROM cases WHERE reference = ?1",
+            [reference],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or_else(|| {
+            Error::not_found(format!(
+                "there is no case `{reference}` in this vault; `sealroom case list` shows the cases"
+            ))
+        })?;
+    let case_id = row.0;
+    if pin.is_none() && joined == Joined::Required && member.is_some() {
+        return Err(not_joined(reference));
+    }
+
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, body, signature, leaf_hash FROM statements WHERE case_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([case_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            SignedStatement {
+                body: r.get(1)?,
+                signature: r.get(2)?,
+            },
+            r.get::<_, Vec<u8>>(3)?,
+        ))
+    })?;
+    let (mut leaves, mut replay, snapshot_len) = match verified {
+        Some((leaves, snap)) => {
+            let len = snap.len();
+            (leaves, Some(Replay::resume(snap)?), len)
+        }
+        None => (Vec::new(), None, 0),
+    };
+    let known = leaves.len() as u64;
+    let mut count: u64 = 0;
+    for found in rows {
+        let (seq, signed, stored_leaf) = found?;
+        let i = count;
+        if seq != i as i64 {
+            return Err(Error::integrity(format!(
+                "entry {i} of case {reference} is missing or out of place: an entry was deleted, reordered or inserted"
+            )));
+        }
+        let leaf = merkle::leaf_hash(&signed.entry());
+        if stored_leaf.as_slice() != leaf {
+            return Err(Error::integrity(format!(
+                "the statements row {i} of case {reference} is altered: its stored leaf hash does not match its contents"
+            )));
+        }
+        if i < known {
+            if leaves[i as usize] != leaf {
+                return Err(rewritten(reference, i));
+            }
+        } else {
+            match replay.as_mut() {
+                None => replay = Some(Replay::begin(reference, &signed)?),
+                Some(r) => r.push(&signed)?,
+            }
+            leaves.push(leaf);
+        }
+        count += 1;
+    }
+    drop(stmt);
+    if count < known {
+        return Err(truncated(reference, count, known));
+    }
+    let replay =
+        replay.ok_or_else(|| Error::integrity(format!("case {reference} has an empty log")))?;
+
+    if let Some(p) = &pin {
+        if count < p.size {
+            return Err(truncated(reference, count, p.size));
+        }
+        if hex(&leaves[0]) != p.charter_fingerprint {
+            return Err(Error::integrity(format!(
+                "entry 0 of case {reference} (its charter) is not the one you joined (fingerprint {}): the case was rewritten; do not act in it",
+                format_fingerprint(&leaves[0])
+            )));
+        }
+        if hex(&merkle::root(&leaves[..p.size as usize])) != p.root {
+            return Err(Error::integrity(format!(
+                "the log of case {reference} no longer extends the checkpoint you verified at size {}: an entry before it was rewritten; do not act in it",
+                p.size
+            )));
+        }
+    }
+    check_latest_checkpoint(
+        conn,
+        case_id,
+        reference,
+        &vault.vault_id,
+        &verifier,
+        &leaves,
+    )?;
+    check_case_row(reference, &replay, &row)?;
+    check_member_rows(conn, case_id, reference, &replay)?;
+
+    Ok(context(
+        case_id,
+        reference,
+        replay,
+        leaves,
+        pin.is_some(),
+        snapshot_len,
+    ))
+}
+
+/// A case context whose every field comes from `replay`.
+fn context(
+    case_id: i64,
+    reference: &str,
+    replay: Replay,
+    leaves: Vec<Hash>,
+    pinned: bool,
+    snapshot_len: u64,
+) -> CaseContext {
+    let members = replay
+        .members
+        .iter()
+        .map(|(role, card)| Member {
+            role: role.clone(),
+            card: card.clone(),
+        })
+        .collect();
+    let charter = &replay.charter;
+    CaseContext {
+        id: case_id,
+        reference: reference.to_owned(),
+        title: charter.title.clone(),
+        policy: charter.policy,
+        state: replay.state,
+        threshold: charter.threshold,
+        escrow_recipient: charter.escrow_recipient.clone(),
+        opened_at: replay.opened_at.clone(),
+        members,
+        pinned,
+        snapshot_len,
+        leaves,
+        replay,
+    }
+}
+
+fn rewritten(reference: &str, i: u64) -> Error {
+    Error::integrity(format!(
+        "entry {i} of case {reference} is not the one you verified before: the log was rewritten from there on; do not act in it"
+    ))
+}
+
+fn truncated(reference: &str, count: u64, verified: u64) -> Error {
+    Error::integrity(format!(
+        "the log of case {reference} was truncated: it holds {count} entries, but you verified {verified}; entry {count} onwards was removed"
+    ))
+}
+
+/// The vault's latest checkpoint must be signed by the (pinned) log key and commit to
+/// exactly the log that was replayed.
+fn check_latest_checkpoint(
+    conn: &Connection,
+    case_id: i64,
+    reference: &str,
+    vault_id: &str,
+    verifier: &LogVerifier,
+    leaves: &[Hash],
+) -> Result<()> {
+    let note: Option<(u64, String)> = conn
+        .query_row(
+            "SELECT size, note FROM checkpoints WHERE case_id = ?1 ORDER BY size DESC LIMIT 1",
+            [case_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let bad = |why: &str| {
+        Error::integrity(format!(
+            "the latest checkpoint of case {reference} {why}; do not act in it"
+        ))
+    };
+    let Some((size, note)) = note else {
+        return Err(bad("is missing"));
+    };
+    let checkpoint = verifier
+        .verify(&note)
+        .map_err(|_| bad("is not signed by the vault's log key"))?;
+    if checkpoint.origin != receipt::origin(vault_id, reference)
+        || checkpoint.size != size
+        || size != leaves.len() as u64
+        || checkpoint.root != merkle::root(leaves)
+    {
+        return Err(bad("does not commit to the log as stored"));
+    }
+    Ok(())
+}
+
+/// The `cases` row is a cache of the charter and of the log's state.
+fn check_case_row(
+    reference: &str,
+    replay: &Replay,
+    row: &(i64, Option<String>, String, String, i64, String),
+) -> Result<()> {
+    let c = &replay.charter;
+    let mismatch = if row.2 != c.policy.as_str() {
+        Some("policy")
+    } else if row.1 != c.title {
+        Some("title")
+    } else if row.4 != i64::from(c.threshold) {
+        Some("threshold")
+    } else if row.5 != c.escrow_recipient {
+        Some("escrow_recipient")
+    } else if row.3 != replay.state.as_str() {
+        Some("state")
+    } else {
+        None
+    };
+    match mismatch {
+        Some(column) => Err(Error::integrity(format!(
+            "the cases row of case {reference} was altered: its {column} differs from the signed log"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The `members` rows are a cache of the charter and the add-member statements.
+fn check_member_rows(
+    conn: &Connection,
+    case_id: i64,
+    reference: &str,
+    replay: &Replay,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT role, label, fingerprint, name, recipient, verifying_key, added_seq FROM members
+         WHERE case_id = ?1 ORDER BY added_seq, rowid",
+    )?;
+    let stored = stmt
+        .query_map([case_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, u64>(6)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let signed: Vec<_> = replay
+        .members
+        .iter()
+        .zip(&replay.member_seqs)
+        .map(|((role, card), seq)| {
+            (
+                role.kind().to_owned(),
+                match role {
+                    Role::Party(l) => l.clone(),
+                    _ => String::new(),
+                },
+                card.fingerprint().to_hex(),
+                card.name().to_owned(),
+                card.recipient().to_owned(),
+                card.verifying_key_b64(),
+                *seq,
+            )
+        })
+        .collect();
+    if stored != signed {
+        let at = stored
+            .iter()
+            .zip(&signed)
+            .position(|(a, b)| a != b)
+            .unwrap_or(stored.len().min(signed.len()));
+        return Err(Error::integrity(format!(
+            "the members rows of case {reference} were altered (row {} differs from the signed charter and add-member statements)",
+            at + 1
+        )));
+    }
+    Ok(())
+}
+
+/// Append a signed statement for `act` by `actor` to the case's log inside `tx`, and
+/// sign the new checkpoint. The statement is replayed onto `ctx` first: an act the
+/// case's rules would reject is never recorded. Returns its sequence number.
+pub(crate) fn append_statement(
+    tx: &Transaction<'_>,
+    signer: &LogSigner,
+    ctx: &mut CaseContext,
+    actor: &Identity,
+    act: Act,
+) -> Result<(u64, SignedStatement)> {
+    let seq = ctx.replay.len;
+    let statement = Statement {
+        v: VERSION,
+        case: ctx.reference.clone(),
+        seq,
+        at: now(),
+        actor: actor.fingerprint().to_hex(),
+        act,
+    };
+    let signed = SignedStatement::sign(&statement, actor)?;
+    ctx.replay.push(&signed).map_err(|e| {
+        Error::refused(format!(
+            "the case's rules do not allow this act now ({}); nothing was done",
+            e.message()
+        ))
+    })?;
+    write_entry(tx, signer, ctx, &signed)?;
+    Ok((seq, signed))
+}
+
+/// Record the charter statement of a case being opened (its context made with
+/// [`CaseContext::opening`]).
+pub(crate) fn record_first(
+    tx: &Transaction<'_>,
+    signer: &LogSigner,
+    ctx: &mut CaseContext,
+    signed: &SignedStatement,
+) -> Result<()> {
+    write_entry(tx, signer, ctx, signed)
+}
+
+/// Insert a statement already replayed onto `ctx` and the checkpoint after it.
+fn write_entry(
+    tx: &Transaction<'_>,
+    signer: &LogSigner,
+    ctx: &mut CaseContext,
+    signed: &SignedStatement,
+) -> Result<()> {
+    let statement = signed.statement()?;
+    let leaf = merkle::leaf_hash(&signed.entry());
+    ctx.leaves.push(leaf);
+    let unlogged = |e: rusqlite::Error| {
+        let reason = Error::from(e);
+        Error::io(format!(
+            "the case log could not be written, so the act was not done ({})",
+            reason.message()
+        ))
+    };
+    tx.execute(
+        "INSERT INTO statements (case_id, seq, act, actor, at, body, signature, leaf_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            ctx.id,
+            statement.seq,
+            statement.act.name(),
+            statement.actor,
+            statement.at,
+            signed.body,
+            signed.signature,
+            leaf.to_vec()
+        ],
+    )
+    .map_err(unlogged)?;
+    let checkpoint = Checkpoint::new(
+        receipt::origin(&signer.vault_id, &ctx.reference),
+        ctx.leaves.len() as u64,
+        merkle::root(&ctx.leaves),
+    )
+    .map_err(|e| Error::usage(format!("the case reference cannot name a log: {e}")))?;
+    let note = signer
+        .key
+        .sign(&checkpoint)
+        .map_err(|e| Error::io(format!("signing the checkpoint failed: {e}")))?;
+    tx.execute(
+        "INSERT INTO checkpoints (case_id, size, root, note) VALUES (?1, ?2, ?3, ?4)",
+        params![ctx.id, checkpoint.size, checkpoint.root.to_vec(), note.text],
+    )?;
+    Ok(())
+}
+
+/// After a commit (or a verified read-only look), move the member's pin forward to
+/// what was just verified, and write the verified state down now and then. A failure
+/// here changes nothing that happened: the next command verifies a longer tail.
+pub(crate) fn remember(member: Option<&MemberState>, vault: &VaultFacts, ctx: &CaseContext) {
+    let Some(m) = member else { return };
+    if !ctx.pinned {
+        return;
+    }
+    let _ = pin_now(m, vault, ctx);
+}
+
+/// Pin the case as `ctx` holds it (joining, or advancing an existing pin).
+pub(crate) fn pin_now(m: &MemberState, vault: &VaultFacts, ctx: &CaseContext) -> Result<Pin> {
+    let pin = Pin {
+        vault_id: vault.vault_id.clone(),
+        log_verifier: vault.log_verifier.to_verifier_string(),
+        case: ctx.reference.clone(),
+        charter_fingerprint: hex(&ctx.leaves[0]),
+        size: ctx.leaves.len() as u64,
+        root: hex(&merkle::root(&ctx.leaves)),
+    };
+    if ctx.replay.len >= ctx.snapshot_len + SNAPSHOT_EVERY || ctx.snapshot_len == 0 {
+        m.save_verified(
+            &vault.vault_id,
+            &ctx.reference,
+            &ctx.leaves,
+            ctx.replay.snapshot(),
+        )?;
+    }
+    m.save_pin(&pin)?;
+    Ok(pin)
+}
+
+impl CaseContext {
+    /// The context of a case being opened with the charter statement `signed`
+    /// (not yet recorded).
+    pub(crate) fn opening(
+        case_id: i64,
+        reference: &str,
+        signed: &SignedStatement,
+    ) -> Result<CaseContext> {
+        let replay = Replay::begin(reference, signed)?;
+        Ok(context(case_id, reference, replay, Vec::new(), false, 0))
+    }
+
+    /// The charter fingerprint, as people read it aloud.
+    pub(crate) fn charter_fingerprint(&self) -> String {
+        format_fingerprint(&self.leaves[0])
+    }
+}
