@@ -45,11 +45,12 @@ pub struct Pin {
     pub root: String,
 }
 
-/// The leaves and state a member verified up to some size (a cache: if it is lost or
-/// damaged, the client verifies the whole log again).
+/// The replayed state a member verified up to some size (a cache: if it is lost or
+/// damaged, the client verifies the whole log again), with the root of the log at that
+/// size, so it is used only on the history it was made from.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Verified {
-    pub leaves: Vec<String>,
+    pub root: String,
     pub replay: Snapshot,
 }
 
@@ -135,31 +136,58 @@ impl MemberState {
         self.replace(&self.case_file(&pin.vault_id, &pin.case, "pin"), &bytes)
     }
 
-    /// What this member verified of a case before, if it is still readable.
-    pub(crate) fn verified(
-        &self,
-        vault_id: &str,
-        reference: &str,
-    ) -> Option<(Vec<Hash>, Snapshot)> {
-        let bytes = std::fs::read(self.case_file(vault_id, reference, "verified")).ok()?;
-        let v: Verified = serde_json::from_slice(&bytes).ok()?;
-        let mut leaves = Vec::with_capacity(v.leaves.len());
-        for l in &v.leaves {
-            leaves.push(crate::crypto::digest::parse_hex32(l)?);
+    /// The leaf hash of every entry this member verified of a case, in order (none if
+    /// the file is missing; a damaged file is an error: it is how a rewrite is named).
+    pub(crate) fn leaves(&self, vault_id: &str, reference: &str) -> Result<Vec<Hash>> {
+        let path = self.case_file(vault_id, reference, "leaves");
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error(format!("reading {}", path.display()), e)),
+        };
+        if bytes.len() % 32 != 0 {
+            return Err(Error::integrity(format!(
+                "your record of case {reference}'s log ({}) is damaged; remove it to verify the log again from your pin",
+                path.display()
+            )));
         }
-        (leaves.len() as u64 == v.replay.len()).then_some((leaves, v.replay))
+        Ok(bytes
+            .chunks_exact(32)
+            .map(|c| <Hash>::try_from(c).unwrap_or_default())
+            .collect())
     }
 
-    /// Record what was verified (a cache; see [`Verified`]).
-    pub(crate) fn save_verified(
+    /// Record the leaf hashes verified (written with every pin).
+    pub(crate) fn save_leaves(
         &self,
         vault_id: &str,
         reference: &str,
         leaves: &[Hash],
+    ) -> Result<()> {
+        self.replace(
+            &self.case_file(vault_id, reference, "leaves"),
+            &leaves.concat(),
+        )
+    }
+
+    /// The replayed state this member wrote down before, if it is still readable:
+    /// the root of the log it was made from, and the state.
+    pub(crate) fn verified(&self, vault_id: &str, reference: &str) -> Option<(Hash, Snapshot)> {
+        let bytes = std::fs::read(self.case_file(vault_id, reference, "verified")).ok()?;
+        let v: Verified = serde_json::from_slice(&bytes).ok()?;
+        Some((crate::crypto::digest::parse_hex32(&v.root)?, v.replay))
+    }
+
+    /// Record a replayed state (a cache; see [`Verified`]).
+    pub(crate) fn save_verified(
+        &self,
+        vault_id: &str,
+        reference: &str,
+        root: &Hash,
         replay: Snapshot,
     ) -> Result<()> {
         let v = Verified {
-            leaves: leaves.iter().map(|l| hex(l)).collect(),
+            root: hex(root),
             replay,
         };
         let bytes =

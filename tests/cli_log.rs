@@ -721,9 +721,10 @@ fn tamper_f_a_forged_signature_is_caught_even_under_a_re_signed_checkpoint() {
     log_bad_at(&fx, 2);
     receipt_bad(&fx, &receipt_of(&fx, 2));
 
-    // Worse: the attacker also fixes the leaf hash, drops every checkpoint that covers
-    // the forged entry, and lets the vault sign a new one over the forged log by
-    // performing a real act. Only the statement's signature is left to catch it.
+    // Worse: the attacker also fixes the leaf hash and drops every checkpoint that
+    // covers the forged entry, hoping the next real act makes the vault sign a new one
+    // over the forged log. The members pinned the entry as it was: the act is refused
+    // before anything happens, naming the entry.
     let conn = db(&fx);
     conn.execute(
         "UPDATE statements SET leaf_hash = ?1 WHERE case_id = ?2 AND seq = 2",
@@ -737,13 +738,21 @@ fn tamper_f_a_forged_signature_is_caught_even_under_a_re_signed_checkpoint() {
     .unwrap();
     drop(conn);
     let receipt = fx.arg("after-forgery.json");
-    fx.ok_as("claimant", &["--receipt", &receipt, "read", CASE, "1"]);
+    let err = fx.fails_as("claimant", &["--receipt", &receipt, "read", CASE, "1"], 3);
+    assert!(err.contains("entry 2 of case"), "{err}");
+    assert!(
+        !Path::new(&receipt).exists(),
+        "a refused act wrote a receipt"
+    );
+    assert_eq!(statements(&fx), 7);
     let err = log_bad_at(&fx, 2);
     assert!(err.contains("signature"), "{err}");
-    // The receipts from before the forgery no longer agree with the vault.
+    // The receipts from before the forgery no longer agree with the vault; since no
+    // act re-signed a checkpoint over the forged log, the vault's log does not even
+    // match its own latest checkpoint, so an untouched entry's receipt fails too.
     receipt_bad(&fx, &receipt_of(&fx, 2));
     receipt_bad(&fx, &receipt_of(&fx, 6));
-    receipt_ok(&fx, &receipt_of(&fx, 1));
+    receipt_bad(&fx, &receipt_of(&fx, 1));
 }
 
 #[test]
@@ -780,6 +789,10 @@ fn tamper_g_a_truncated_log_fails_the_receipts_of_the_removed_entries() {
 #[test]
 fn tamper_h_a_log_rewritten_and_re_signed_by_the_vault_fails_the_old_receipt() {
     let fx = tamper_fixture();
+    let charter = parse_json(&fx.ok(&["--json", "case", "show", CASE]))["charter_fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let conn = db(&fx);
     let id = case_id(&conn);
     conn.execute(
@@ -793,12 +806,45 @@ fn tamper_h_a_log_rewritten_and_re_signed_by_the_vault_fails_the_old_receipt() {
     )
     .unwrap();
     drop(conn);
-    // A real act refills entry 6 (a different one: the mediator reads #1) and the
-    // vault signs a checkpoint of 7 entries again.
+    // On this machine the members pinned the 7-entry log: the truncation is refused
+    // at once, naming where the log was cut.
+    let err = fx.fails_as("mediator", &["read", CASE, "1"], 3);
+    assert!(
+        err.contains("truncated") && err.contains("entry 6"),
+        "{err}"
+    );
+    assert_eq!(statements(&fx), 6);
+    // A member on another machine, who joins only now, cannot see what was removed: a
+    // real act refills entry 6 (a different one: the mediator reads #1) and the vault
+    // signs a checkpoint of 7 entries again.
+    let elsewhere = fx.sandbox.join("elsewhere-state");
+    let on_other_machine = |args: &[&str]| {
+        let mut cmd = fx.sandbox.cmd();
+        cmd.env("XDG_STATE_HOME", &elsewhere)
+            .args(["--vault", &path_arg(&fx.vault)])
+            .args(args);
+        exec(&mut cmd)
+    };
+    let out = on_other_machine(&["case", "join", CASE, "--charter", &charter]);
+    expect_ok("join on another machine", &out);
     let replacement = fx.arg("replacement.json");
-    fx.ok_as("mediator", &["--receipt", &replacement, "read", CASE, "1"]);
+    let out = on_other_machine(&[
+        "-i",
+        &fx.id("mediator"),
+        "--receipt",
+        &replacement,
+        "read",
+        CASE,
+        "1",
+    ]);
+    expect_ok("read on another machine", &out);
     assert_eq!(statements(&fx), 7);
-    log_ok(&fx);
+    // The rewritten log verifies on its own (it is a consistent history)…
+    let out = on_other_machine(&["log", CASE, "--verify"]);
+    expect_ok("log --verify on another machine", &out);
+    // …but not against this machine's pin, nor against the receipt of the old entry 6.
+    let err = fx.fails(&["log", CASE, "--verify"], 3);
+    assert!(err.contains("rewritten"), "{err}");
     let err = receipt_bad(&fx, &receipt_of(&fx, 6));
     assert!(err.contains("rewritten"), "{err}");
     // Receipts from before the removed entry stay valid, as does the new one.

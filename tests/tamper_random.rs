@@ -125,6 +125,31 @@ fn checkpoint(db: &Path) {
 
 /// Put `bytes` back as the vault database, with no WAL or shared-memory file that
 /// could replay stale pages over it.
+/// Every file of a folder tree, with its bytes (a member's state folder is small).
+fn snapshot_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(snapshot_tree(&path));
+        } else {
+            out.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+/// Put a folder tree back as [`snapshot_tree`] saw it. A database restored from a
+/// backup is a rollback that every member's pin would refuse; the trials restore the
+/// members' state with it, as a member restoring both from one backup would.
+fn restore_tree(dir: &Path, files: &[(PathBuf, Vec<u8>)]) {
+    let _ = std::fs::remove_dir_all(dir);
+    for (path, bytes) in files {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+}
+
 fn restore_db(db: &Path, bytes: &[u8]) {
     for suffix in ["-wal", "-shm"] {
         let mut p = db.as_os_str().to_owned();
@@ -526,6 +551,8 @@ fn flipped_database_bytes_fail_cleanly_or_give_right_data_and_row_damage_is_repo
     let db = fx.vault.join("sealroom.db");
     checkpoint(&db);
     let pristine = std::fs::read(&db).unwrap();
+    let state_dir = fx.sandbox.state_dir();
+    let pristine_state = snapshot_tree(&state_dir);
     let pristine_dump = dump(&db).expect("dump the pristine database");
     let targets = value_targets(&db, &pristine);
     assert!(targets.len() > 50, "too few values located in the file");
@@ -572,6 +599,7 @@ fn flipped_database_bytes_fail_cleanly_or_give_right_data_and_row_damage_is_repo
         };
         assert_eq!(e.document, doc1);
         restore_db(&db, &pristine);
+        restore_tree(&state_dir, &pristine_state);
         e
     };
 
@@ -696,6 +724,7 @@ fn flipped_database_bytes_fail_cleanly_or_give_right_data_and_row_damage_is_repo
             }
         }
         restore_db(&db, &pristine);
+        restore_tree(&state_dir, &pristine_state);
         let _ = std::fs::remove_file(&target);
     }
 

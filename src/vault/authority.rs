@@ -76,9 +76,14 @@ pub(crate) fn load_case(
         }
         None => vault.log_verifier.clone(),
     };
-    let verified = match (member, &pin) {
-        (Some(m), Some(_)) => m.verified(&vault.vault_id, reference),
-        _ => None,
+    // What this member verified before: every leaf (to name a rewritten entry) and,
+    // now and then, the replayed state (to replay only what came since).
+    let (known, verified) = match (member, &pin) {
+        (Some(m), Some(_)) => (
+            m.leaves(&vault.vault_id, reference)?,
+            m.verified(&vault.vault_id, reference),
+        ),
+        _ => (Vec::new(), None),
     };
     // Only now the database: its view is at least as new as the pin just read.
     let row = conn
@@ -120,45 +125,45 @@ pub(crate) fn load_case(
             r.get::<_, Vec<u8>>(3)?,
         ))
     })?;
-    let (mut leaves, mut replay, snapshot_len) = match verified {
-        Some((leaves, snap)) => {
-            let len = snap.len();
-            (leaves, Some(Replay::resume(snap)?), len)
-        }
-        None => (Vec::new(), None, 0),
-    };
-    let known = leaves.len() as u64;
-    let mut count: u64 = 0;
-    for found in rows {
-        let (seq, signed, stored_leaf) = found?;
-        let i = count;
-        if seq != i as i64 {
+    let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(stmt);
+    let mut leaves: Vec<Hash> = Vec::with_capacity(rows.len() + 1);
+    for (i, (seq, signed, stored_leaf)) in rows.iter().enumerate() {
+        if *seq != i as i64 {
             return Err(Error::integrity(format!(
-                "entry {i} of case {reference} is missing or out of place: an entry was deleted, reordered or inserted"
+                "entry {i} of case {reference} is bad: it is missing or out of place: an entry was deleted, reordered or inserted"
             )));
         }
         let leaf = merkle::leaf_hash(&signed.entry());
         if stored_leaf.as_slice() != leaf {
             return Err(Error::integrity(format!(
-                "the statements row {i} of case {reference} is altered: its stored leaf hash does not match its contents"
+                "entry {i} of case {reference} is bad: its stored leaf hash does not match its contents (the statements row was altered)"
             )));
         }
-        if i < known {
-            if leaves[i as usize] != leaf {
-                return Err(rewritten(reference, i));
-            }
-        } else {
-            match replay.as_mut() {
-                None => replay = Some(Replay::begin(reference, &signed)?),
-                Some(r) => r.push(&signed)?,
-            }
-            leaves.push(leaf);
+        if known.get(i).is_some_and(|k| *k != leaf) {
+            return Err(rewritten(reference, i as u64));
         }
-        count += 1;
+        leaves.push(leaf);
     }
-    drop(stmt);
-    if count < known {
-        return Err(truncated(reference, count, known));
+    let count = leaves.len() as u64;
+    if count < known.len() as u64 {
+        return Err(truncated(reference, count, known.len() as u64));
+    }
+    // Resume from the state written down, if it was made from this very history.
+    let (mut replay, snapshot_len) = match verified {
+        Some((root, snap))
+            if snap.len() <= count && merkle::root(&leaves[..snap.len() as usize]) == root =>
+        {
+            let len = snap.len();
+            (Some(Replay::resume(snap)?), len)
+        }
+        _ => (None, 0),
+    };
+    for (_, signed, _) in rows.iter().skip(snapshot_len as usize) {
+        match replay.as_mut() {
+            None => replay = Some(Replay::begin(reference, signed)?),
+            Some(r) => r.push(signed)?,
+        }
     }
     let replay =
         replay.ok_or_else(|| Error::integrity(format!("case {reference} has an empty log")))?;
@@ -237,8 +242,13 @@ fn context(
 }
 
 fn rewritten(reference: &str, i: u64) -> Error {
+    if i == 0 {
+        return Error::integrity(format!(
+            "entry 0 of case {reference} is bad: it is not the charter you joined: the case was rewritten; do not act in it"
+        ));
+    }
     Error::integrity(format!(
-        "entry {i} of case {reference} is not the one you verified before: the log was rewritten from there on; do not act in it"
+        "entry {i} of case {reference} is bad: it is not the one you verified before: the log was rewritten from there on; do not act in it"
     ))
 }
 
@@ -486,10 +496,13 @@ pub(crate) fn pin_now(m: &MemberState, vault: &VaultFacts, ctx: &CaseContext) ->
         m.save_verified(
             &vault.vault_id,
             &ctx.reference,
-            &ctx.leaves,
+            &merkle::root(&ctx.leaves),
             ctx.replay.snapshot(),
         )?;
     }
+    // Leaves first, then the pin: a crash between leaves a pin older than the
+    // leaves, which is harmless (both are prefixes of one verified history).
+    m.save_leaves(&vault.vault_id, &ctx.reference, &ctx.leaves)?;
     m.save_pin(&pin)?;
     Ok(pin)
 }

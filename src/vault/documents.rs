@@ -404,10 +404,19 @@ impl Vault {
                 }
             )));
         }
+        let wrap = wrap_for(conn, ctx.id, num, &me)?;
         if !doc.readers.contains(&me) {
+            if wrap.is_some() {
+                // The log grants this reader nothing (or a revoke ended it): a wrap
+                // row for them was added or put back. Nothing is opened.
+                return Err(Error::integrity(format!(
+                    "the wraps row for you of #{num} of case {} is not granted by the signed log (it was added or revived after a revoke); nothing was opened; run `sealroom doctor`",
+                    ctx.reference
+                )));
+            }
             return Err(no_access(ctx, &row, doc));
         }
-        let wrap = wrap_for(conn, ctx.id, num, &me)?.ok_or_else(|| missing_wrap(ctx, num))?;
+        let wrap = wrap.ok_or_else(|| missing_wrap(ctx, num))?;
         check_wrap(ctx, doc, &me, &wrap)?;
         let key = unwrap_key(&wrap.wrap, actor, num)?;
         let (meta, meta_plain) = open_metadata(&row.meta, &key, num, &doc.commitment)?;
