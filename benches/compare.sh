@@ -69,7 +69,7 @@ fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sealroom-compare.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/id"
-export SEALROOM_VAULT="$WORK/vault" XDG_DATA_HOME="$WORK/xdg"
+export SEALROOM_VAULT="$WORK/vault" XDG_DATA_HOME="$WORK/xdg" XDG_STATE_HOME="$WORK/state"
 unset SEALROOM_IDENTITY SEALROOM_PASSPHRASE
 S="$SEALROOM"
 ID="$WORK/id"

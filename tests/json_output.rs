@@ -227,7 +227,7 @@ fn check_act(what: &str, v: &Value, act_fields: &[(&str, T)], case: &str, index:
     check_receipt(&format!("{what} receipt"), &v["receipt"], case, index, true);
 }
 
-const CASE_SUMMARY: [(&str, T); 9] = [
+const CASE_SUMMARY: [(&str, T); 10] = [
     ("case", T::Str),
     ("title", T::OptStr),
     ("state", T::Str),
@@ -237,6 +237,7 @@ const CASE_SUMMARY: [(&str, T); 9] = [
     ("opened_at", T::Str),
     ("documents", T::Int),
     ("members", T::Arr),
+    ("charter_fingerprint", T::Str),
 ];
 
 fn with(base: &[(&'static str, T)], extra: &[(&'static str, T)]) -> Vec<(&'static str, T)> {
@@ -483,10 +484,10 @@ fn a_whole_case_in_json() {
     );
     assert_eq!(int_of(&v, "statement"), 0);
     check_case_summary("case open", &fx, &v, "open", 0, &members);
-    let receipts_dir = fx.sandbox.join("xdg/sealroom/receipts");
+    let receipts_dir = fx.sandbox.state_dir().join("receipts");
     assert!(
         Path::new(str_of(&v["receipt"], "path")).starts_with(&receipts_dir),
-        "receipts go to $XDG_DATA_HOME/sealroom/receipts: {}",
+        "receipts go to $XDG_STATE_HOME/sealroom/receipts: {}",
         str_of(&v["receipt"], "path")
     );
 

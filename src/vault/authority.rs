@@ -206,6 +206,17 @@ pub(crate) fn load_case(
     ))
 }
 
+fn members_of(replay: &Replay) -> Vec<Member> {
+    replay
+        .members
+        .iter()
+        .map(|(role, card)| Member {
+            role: role.clone(),
+            card: card.clone(),
+        })
+        .collect()
+}
+
 /// A case context whose every field comes from `replay`.
 fn context(
     case_id: i64,
@@ -215,14 +226,7 @@ fn context(
     pinned: bool,
     snapshot_len: u64,
 ) -> CaseContext {
-    let members = replay
-        .members
-        .iter()
-        .map(|(role, card)| Member {
-            role: role.clone(),
-            card: card.clone(),
-        })
-        .collect();
+    let members = members_of(&replay);
     let charter = &replay.charter;
     CaseContext {
         id: case_id,
@@ -407,6 +411,11 @@ pub(crate) fn append_statement(
             e.message()
         ))
     })?;
+    // The copied fields follow the replay (an add-member, a close, a seal).
+    ctx.state = ctx.replay.state;
+    if ctx.members.len() != ctx.replay.members.len() {
+        ctx.members = members_of(&ctx.replay);
+    }
     write_entry(tx, signer, ctx, &signed)?;
     Ok((seq, signed))
 }
