@@ -16,7 +16,7 @@ use crate::crypto::digest::hex;
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::log::checkpoint::{Checkpoint, LogVerifier};
-use crate::log::merkle::{self, Hash};
+use crate::log::merkle::{self, Hash, RootBuilder};
 use crate::log::receipt;
 use crate::log::replay::Replay;
 use crate::log::statement::{now, Act, SignedStatement, Statement, VERSION};
@@ -112,34 +112,27 @@ pub(crate) fn load_case(
         return Err(not_joined(reference));
     }
 
+    // The stored leaf hashes first (32 bytes an entry): they name a rewritten or
+    // missing entry against what this member verified, without reading the bodies.
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, body, signature, leaf_hash FROM statements WHERE case_id = ?1 ORDER BY seq",
+        "SELECT seq, leaf_hash FROM statements WHERE case_id = ?1 ORDER BY seq",
     )?;
-    let rows = stmt.query_map([case_id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            SignedStatement {
-                body: r.get(1)?,
-                signature: r.get(2)?,
-            },
-            r.get::<_, Vec<u8>>(3)?,
-        ))
-    })?;
-    let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    let stored = stmt
+        .query_map([case_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     drop(stmt);
-    let mut leaves: Vec<Hash> = Vec::with_capacity(rows.len() + 1);
-    for (i, (seq, signed, stored_leaf)) in rows.iter().enumerate() {
+    let mut leaves: Vec<Hash> = Vec::with_capacity(stored.len() + 1);
+    for (i, (seq, leaf)) in stored.iter().enumerate() {
         if *seq != i as i64 {
             return Err(Error::integrity(format!(
                 "entry {i} of case {reference} is bad: it is missing or out of place: an entry was deleted, reordered or inserted"
             )));
         }
-        let leaf = merkle::leaf_hash(&signed.entry());
-        if stored_leaf.as_slice() != leaf {
-            return Err(Error::integrity(format!(
-                "entry {i} of case {reference} is bad: its stored leaf hash does not match its contents (the statements row was altered)"
-            )));
-        }
+        let leaf = <Hash>::try_from(leaf.as_slice()).map_err(|_| {
+            Error::integrity(format!(
+                "entry {i} of case {reference} is bad: its stored leaf hash is damaged"
+            ))
+        })?;
         if known.get(i).is_some_and(|k| *k != leaf) {
             return Err(rewritten(reference, i as u64));
         }
@@ -149,21 +142,66 @@ pub(crate) fn load_case(
     if count < known.len() as u64 {
         return Err(truncated(reference, count, known.len() as u64));
     }
-    // Resume from the state written down, if it was made from this very history.
+    // The roots this check needs (at the snapshot's size, at the pin's, and now) in one
+    // pass over the leaves.
+    let want: Vec<u64> = [verified.as_ref().map(|(_, s)| s.len()), pin.as_ref().map(|p| p.size)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut tree = RootBuilder::new();
+    let mut roots_at = std::collections::BTreeMap::new();
+    for leaf in &leaves {
+        tree.push(*leaf);
+        if want.contains(&tree.size()) {
+            roots_at.insert(tree.size(), tree.root());
+        }
+    }
+    // Resume from the state written down, if it was made from this very history; the
+    // bodies it covers are not read again (`log --verify` and `doctor` read them all).
     let (mut replay, snapshot_len) = match verified {
-        Some((root, snap))
-            if snap.len() <= count && merkle::root(&leaves[..snap.len() as usize]) == root =>
-        {
+        Some((root, snap)) if roots_at.get(&snap.len()) == Some(&root) => {
             let len = snap.len();
             (Some(Replay::resume(snap)?), len)
         }
         _ => (None, 0),
     };
-    for (_, signed, _) in rows.iter().skip(snapshot_len as usize) {
-        match replay.as_mut() {
-            None => replay = Some(Replay::begin(reference, signed)?),
-            Some(r) => r.push(signed)?,
+    // Every statement since: its contents must be its leaf, and it must replay.
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, body, signature FROM statements WHERE case_id = ?1 AND seq >= ?2 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map(params![case_id, snapshot_len], |r| {
+        Ok((
+            r.get::<_, u64>(0)?,
+            SignedStatement {
+                body: r.get(1)?,
+                signature: r.get(2)?,
+            },
+        ))
+    })?;
+    let mut next = snapshot_len;
+    for row in rows {
+        let (seq, signed) = row?;
+        if seq != next || seq >= count {
+            return Err(Error::integrity(format!(
+                "entry {next} of case {reference} is bad: the log changed while it was read"
+            )));
         }
+        if merkle::leaf_hash(&signed.entry()) != leaves[seq as usize] {
+            return Err(Error::integrity(format!(
+                "entry {seq} of case {reference} is bad: its stored leaf hash does not match its contents (the statements row was altered)"
+            )));
+        }
+        match replay.as_mut() {
+            None => replay = Some(Replay::begin(reference, &signed)?),
+            Some(r) => r.push(&signed)?,
+        }
+        next += 1;
+    }
+    drop(stmt);
+    if next != count {
+        return Err(Error::integrity(format!(
+            "entry {next} of case {reference} is bad: the log changed while it was read"
+        )));
     }
     let replay =
         replay.ok_or_else(|| Error::integrity(format!("case {reference} has an empty log")))?;
@@ -178,7 +216,7 @@ pub(crate) fn load_case(
                 format_fingerprint(&leaves[0])
             )));
         }
-        if hex(&merkle::root(&leaves[..p.size as usize])) != p.root {
+        if roots_at.get(&p.size).map(|r| hex(r)) != Some(p.root.clone()) {
             return Err(Error::integrity(format!(
                 "the log of case {reference} no longer extends the checkpoint you verified at size {}: an entry before it was rewritten; do not act in it",
                 p.size
@@ -191,7 +229,7 @@ pub(crate) fn load_case(
         reference,
         &vault.vault_id,
         &verifier,
-        &leaves,
+        &tree,
     )?;
     check_case_row(reference, &replay, &row)?;
     check_member_rows(conn, case_id, reference, &replay)?;
@@ -200,7 +238,7 @@ pub(crate) fn load_case(
         case_id,
         reference,
         replay,
-        leaves,
+        (leaves, tree),
         pin.is_some(),
         snapshot_len,
     ))
@@ -222,7 +260,7 @@ fn context(
     case_id: i64,
     reference: &str,
     replay: Replay,
-    leaves: Vec<Hash>,
+    (leaves, tree): (Vec<Hash>, RootBuilder),
     pinned: bool,
     snapshot_len: u64,
 ) -> CaseContext {
@@ -241,6 +279,7 @@ fn context(
         pinned,
         snapshot_len,
         leaves,
+        tree,
         replay,
     }
 }
@@ -270,7 +309,7 @@ fn check_latest_checkpoint(
     reference: &str,
     vault_id: &str,
     verifier: &LogVerifier,
-    leaves: &[Hash],
+    tree: &RootBuilder,
 ) -> Result<()> {
     let note: Option<(u64, String)> = conn
         .query_row(
@@ -292,8 +331,8 @@ fn check_latest_checkpoint(
         .map_err(|_| bad("is not signed by the vault's log key"))?;
     if checkpoint.origin != receipt::origin(vault_id, reference)
         || checkpoint.size != size
-        || size != leaves.len() as u64
-        || checkpoint.root != merkle::root(leaves)
+        || size != tree.size()
+        || checkpoint.root != tree.root()
     {
         return Err(bad("does not commit to the log as stored"));
     }
@@ -441,6 +480,7 @@ fn write_entry(
     let statement = signed.statement()?;
     let leaf = merkle::leaf_hash(&signed.entry());
     ctx.leaves.push(leaf);
+    ctx.tree.push(leaf);
     let unlogged = |e: rusqlite::Error| {
         let reason = Error::from(e);
         Error::io(format!(
@@ -465,8 +505,8 @@ fn write_entry(
     .map_err(unlogged)?;
     let checkpoint = Checkpoint::new(
         receipt::origin(&signer.vault_id, &ctx.reference),
-        ctx.leaves.len() as u64,
-        merkle::root(&ctx.leaves),
+        ctx.tree.size(),
+        ctx.tree.root(),
     )
     .map_err(|e| Error::usage(format!("the case reference cannot name a log: {e}")))?;
     let note = signer
@@ -498,14 +538,14 @@ pub(crate) fn pin_now(m: &MemberState, vault: &VaultFacts, ctx: &CaseContext) ->
         log_verifier: vault.log_verifier.to_verifier_string(),
         case: ctx.reference.clone(),
         charter_fingerprint: hex(&ctx.leaves[0]),
-        size: ctx.leaves.len() as u64,
-        root: hex(&merkle::root(&ctx.leaves)),
+        size: ctx.tree.size(),
+        root: hex(&ctx.tree.root()),
     };
     if ctx.replay.len >= ctx.snapshot_len + SNAPSHOT_EVERY || ctx.snapshot_len == 0 {
         m.save_verified(
             &vault.vault_id,
             &ctx.reference,
-            &merkle::root(&ctx.leaves),
+            &ctx.tree.root(),
             ctx.replay.snapshot(),
         )?;
     }
@@ -525,7 +565,14 @@ impl CaseContext {
         signed: &SignedStatement,
     ) -> Result<CaseContext> {
         let replay = Replay::begin(reference, signed)?;
-        Ok(context(case_id, reference, replay, Vec::new(), false, 0))
+        Ok(context(
+            case_id,
+            reference,
+            replay,
+            (Vec::new(), RootBuilder::new()),
+            false,
+            0,
+        ))
     }
 
     /// The charter fingerprint, as people read it aloud.

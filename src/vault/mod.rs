@@ -81,6 +81,8 @@ pub(crate) struct CaseContext {
     pub snapshot_len: u64,
     /// The leaf hash of every statement, verified.
     pub leaves: Vec<crate::log::merkle::Hash>,
+    /// The Merkle tree over `leaves`, for the root after each append.
+    pub tree: crate::log::merkle::RootBuilder,
     /// The case as its verified statements make it: the source of every decision.
     pub replay: crate::log::replay::Replay,
 }
