@@ -114,11 +114,12 @@ pub(crate) fn load_case(
 
     // The stored leaf hashes first (32 bytes an entry): they name a rewritten or
     // missing entry against what this member verified, without reading the bodies.
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq, leaf_hash FROM statements WHERE case_id = ?1 ORDER BY seq",
-    )?;
+    let mut stmt = conn
+        .prepare_cached("SELECT seq, leaf_hash FROM statements WHERE case_id = ?1 ORDER BY seq")?;
     let stored = stmt
-        .query_map([case_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?
+        .query_map([case_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     drop(stmt);
     let mut leaves: Vec<Hash> = Vec::with_capacity(stored.len() + 1);
@@ -144,10 +145,13 @@ pub(crate) fn load_case(
     }
     // The roots this check needs (at the snapshot's size, at the pin's, and now) in one
     // pass over the leaves.
-    let want: Vec<u64> = [verified.as_ref().map(|(_, s)| s.len()), pin.as_ref().map(|p| p.size)]
-        .into_iter()
-        .flatten()
-        .collect();
+    let want: Vec<u64> = [
+        verified.as_ref().map(|(_, s)| s.len()),
+        pin.as_ref().map(|p| p.size),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let mut tree = RootBuilder::new();
     let mut roots_at = std::collections::BTreeMap::new();
     for leaf in &leaves {
@@ -223,14 +227,7 @@ pub(crate) fn load_case(
             )));
         }
     }
-    check_latest_checkpoint(
-        conn,
-        case_id,
-        reference,
-        &vault.vault_id,
-        &verifier,
-        &tree,
-    )?;
+    check_latest_checkpoint(conn, case_id, reference, &vault.vault_id, &verifier, &tree)?;
     check_case_row(reference, &replay, &row)?;
     check_member_rows(conn, case_id, reference, &replay)?;
 
@@ -578,5 +575,151 @@ impl CaseContext {
     /// The charter fingerprint, as people read it aloud.
     pub(crate) fn charter_fingerprint(&self) -> String {
         format_fingerprint(&self.leaves[0])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::case::policy::{Category, Policy};
+    use crate::member::MemberState;
+    use crate::vault::{CaseSpec, DepositSpec, Joined, Vault};
+    use crate::{ErrorKind, Identity};
+
+    struct Case {
+        _dir: tempfile::TempDir,
+        vault: Vault,
+        claimant: Identity,
+        mediator: Identity,
+    }
+
+    /// A vault with member state, case C-1 opened (and so pinned) by its registrar.
+    fn case() -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        Vault::init(&dir.path().join("v")).unwrap();
+        let mut vault = Vault::open(&dir.path().join("v"))
+            .unwrap()
+            .with_member_state(MemberState::new(dir.path().join("state")));
+        let [registrar, mediator, claimant, respondent, archivist] =
+            ["R", "M", "C", "D", "A"].map(|n| Identity::generate(n).unwrap());
+        vault
+            .open_case(
+                &registrar,
+                CaseSpec {
+                    reference: "C-1".into(),
+                    title: None,
+                    policy: Policy::Consent,
+                    threshold: 1,
+                    mediators: vec![mediator.card()],
+                    parties: vec![
+                        ("claimant".into(), claimant.card()),
+                        ("respondent".into(), respondent.card()),
+                    ],
+                    archivist: archivist.card(),
+                    custodians: vec![],
+                },
+            )
+            .unwrap();
+        Case {
+            _dir: dir,
+            vault,
+            claimant,
+            mediator,
+        }
+    }
+
+    fn deposit(c: &mut Case, i: usize) -> u64 {
+        let spec = DepositSpec {
+            category: Category::Caucus,
+            title: Some(format!("doc {i}")),
+            file_name: "d.txt".into(),
+            confidential: false,
+            share_with_all: false,
+            as_party: None,
+        };
+        let body = format!("document {i}");
+        c.vault
+            .deposit(&c.claimant, "C-1", spec, body.as_bytes())
+            .unwrap()
+            .num
+    }
+
+    #[test]
+    fn a_resumed_replay_decides_like_a_full_one() {
+        let mut c = case();
+        // Past one snapshot interval, so later acts resume from a written-down state.
+        for i in 0..(super::SNAPSHOT_EVERY as usize + 5) {
+            deposit(&mut c, i);
+        }
+        let tx = c.vault.read_tx().unwrap();
+        let resumed = c.vault.load(&tx, "C-1", Joined::Required).unwrap();
+        drop(tx);
+        assert!(resumed.snapshot_len > 1, "no snapshot was used");
+        assert!(resumed.replay.statements.len() < resumed.replay.len as usize);
+        let full = crate::log::replay::replay("C-1", &c.vault.statements("C-1").unwrap()).unwrap();
+        assert_eq!(resumed.replay.len, full.len);
+        assert_eq!(resumed.replay.state, full.state);
+        assert_eq!(resumed.replay.consents, full.consents);
+        assert_eq!(resumed.replay.members, full.members);
+        for (num, doc) in &full.docs {
+            let r = &resumed.replay.docs[num];
+            assert_eq!(
+                (&r.readers, &r.wraps, &r.body, &r.commitment, r.body_seq),
+                (
+                    &doc.readers,
+                    &doc.wraps,
+                    &doc.body,
+                    &doc.commitment,
+                    doc.body_seq
+                )
+            );
+        }
+        // And acting from it still works.
+        let mut out = Vec::new();
+        c.vault.read(&c.mediator, "C-1", 3, &mut out).unwrap();
+        assert_eq!(out, b"document 2");
+    }
+
+    #[test]
+    fn a_snapshot_of_another_history_is_not_used() {
+        let mut c = case();
+        for i in 0..3 {
+            deposit(&mut c, i);
+        }
+        // The member's written-down state, swapped for one made from another case's
+        // history (same size): its root does not match, so the log is replayed in full.
+        let other = case();
+        let facts = c.vault.facts().unwrap();
+        let m = c.vault.member_state().unwrap().clone();
+        let o = other.vault.member_state().unwrap();
+        let (root, snap) = o
+            .verified(&other.vault.facts().unwrap().vault_id, "C-1")
+            .unwrap();
+        m.save_verified(&facts.vault_id, "C-1", &root, snap)
+            .unwrap();
+        let tx = c.vault.read_tx().unwrap();
+        let ctx = c.vault.load(&tx, "C-1", Joined::Required).unwrap();
+        assert_eq!(ctx.snapshot_len, 0);
+        assert_eq!(ctx.replay.docs.len(), 3);
+    }
+
+    #[test]
+    fn without_member_state_nothing_is_pinned_and_every_act_replays_in_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = case();
+        deposit(&mut c, 0);
+        // A library user without a state folder: no join needed, full replay.
+        let bare = Vault::open(c.vault.root()).unwrap();
+        let tx = bare.read_tx().unwrap();
+        let ctx = bare.load(&tx, "C-1", Joined::Required).unwrap();
+        assert!(!ctx.pinned);
+        assert_eq!(ctx.snapshot_len, 0);
+        drop(tx);
+        // A member state that has not joined: refused, naming the way to join.
+        let other = Vault::open(c.vault.root())
+            .unwrap()
+            .with_member_state(MemberState::new(dir.path()));
+        let err = other.list(&c.claimant, "C-1").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Refused);
+        assert!(err.message().contains("case join C-1"), "{}", err.message());
     }
 }
