@@ -984,3 +984,22 @@ fn acts_fail_closed_without_the_log_key() {
     assert_eq!(std::fs::read(&target).unwrap(), b"the brief".to_vec());
     log_ok(&fx);
 }
+
+#[test]
+fn a_receipt_named_bare_is_found_in_the_receipts_folder_or_the_old_one() {
+    let fx = Fixture::new();
+    let open = receipt_of(&fx, 0);
+    let name = open.file_name().unwrap().to_string_lossy().into_owned();
+    // In today's folder ($XDG_STATE_HOME/sealroom/receipts).
+    let out = fx.ok(&["receipt", "verify", &name]);
+    assert!(out.starts_with("OK: entry 0 (open"), "{out}");
+    // Moved to where receipts were kept before ($XDG_DATA_HOME/sealroom/receipts).
+    let old = fx.sandbox.default_vault().join("receipts");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::rename(&open, old.join(&name)).unwrap();
+    let out = fx.ok(&["receipt", "verify", &name]);
+    assert!(out.starts_with("OK: entry 0 (open"), "{out}");
+    // A name found nowhere is "not found", naming what was looked for.
+    let err = fx.fails(&["receipt", "verify", "no-such-receipt.json"], 4);
+    assert!(err.contains("no-such-receipt.json"), "{err}");
+}

@@ -388,7 +388,7 @@ pub enum ReceiptCommand {
     /// Check a receipt: its inclusion proof and checkpoint signature, and that the
     /// vault's current log still contains it, unrewritten (consistency proof).
     #[command(
-        after_help = "Example:\n  sealroom receipt verify ~/.local/share/sealroom/receipts/….json --vault /srv/sealroom"
+        after_help = "Example:\n  sealroom receipt verify ~/.local/state/sealroom/receipts/….json --vault /srv/sealroom\n\nA bare file name not in the current folder is looked for in your receipts folder\n($XDG_STATE_HOME/sealroom/receipts), then in the one used before it\n($XDG_DATA_HOME/sealroom/receipts)."
     )]
     Verify {
         /// The receipt file.

@@ -42,6 +42,7 @@ pub(super) fn receipt(ctx: &Context, cmd: ReceiptCommand) -> Result<()> {
             file: receipt,
             offline,
         } => {
+            let receipt = find_receipt(receipt);
             let text = std::fs::read_to_string(&receipt)
                 .map_err(|e| io_error(format!("reading {}", receipt.display()), e))?;
             let r = Receipt::parse(&text)?;
@@ -91,4 +92,24 @@ pub(super) fn receipt(ctx: &Context, cmd: ReceiptCommand) -> Result<()> {
             }
         }
     }
+}
+
+/// A receipt given by its bare file name is looked for in the receipts folder
+/// (`$XDG_STATE_HOME/sealroom/receipts`), then where receipts were kept before that
+/// (`$XDG_DATA_HOME/sealroom/receipts`), when no such file is in the current folder.
+fn find_receipt(given: std::path::PathBuf) -> std::path::PathBuf {
+    let bare = given.components().count() == 1;
+    if given.exists() || !bare {
+        return given;
+    }
+    let folders = [
+        super::default_state_dir().map(|d| d.join(crate::member::RECEIPTS_DIR)),
+        super::default_vault_dir().map(|d| d.join(crate::vault::RECEIPTS_DIR)),
+    ];
+    folders
+        .into_iter()
+        .flatten()
+        .map(|dir| dir.join(&given))
+        .find(|p| p.is_file())
+        .unwrap_or(given)
 }
