@@ -174,7 +174,7 @@ impl MemberState {
     /// the root of the log it was made from, and the state.
     pub(crate) fn verified(&self, vault_id: &str, reference: &str) -> Option<(Hash, Snapshot)> {
         let bytes = std::fs::read(self.case_file(vault_id, reference, "verified")).ok()?;
-        let v: Verified = serde_json::from_slice(&bytes).ok()?;
+        let v: Verified = postcard::from_bytes(&bytes).ok()?;
         Some((crate::crypto::digest::parse_hex32(&v.root)?, v.replay))
     }
 
@@ -190,8 +190,8 @@ impl MemberState {
             root: hex(root),
             replay,
         };
-        let bytes =
-            serde_json::to_vec(&v).map_err(|e| Error::io(format!("encoding state failed: {e}")))?;
+        let bytes = postcard::to_stdvec(&v)
+            .map_err(|e| Error::io(format!("encoding state failed: {e}")))?;
         self.replace(&self.case_file(vault_id, reference, "verified"), &bytes)
     }
 

@@ -459,15 +459,24 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
 /// some size can resume from there instead of checking every statement again. It is
 /// the member's own record (kept in their state folder, never in a vault): whoever
 /// can write it could make the member believe anything, exactly as with their pins.
+///
+/// Its encoding is not self-describing (postcard, see `src/member.rs`), so the parts
+/// whose serde form skips fields (the charter and member records) are kept as JSON.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Snapshot {
-    reference: String,
+    /// [`SnapshotHead`] as JSON.
+    head: String,
     len: u64,
+    docs: Vec<SnapshotDoc>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SnapshotHead {
+    reference: String,
     opened_at: String,
     charter: Charter,
     members: Vec<(MemberRecord, u64)>,
     state: String,
-    docs: Vec<SnapshotDoc>,
     consents: Vec<(u64, String, u64)>,
 }
 
@@ -504,9 +513,8 @@ impl Snapshot {
 impl Replay {
     /// The state to write down (without the statements themselves).
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
+        let head = SnapshotHead {
             reference: self.reference.clone(),
-            len: self.len,
             opened_at: self.opened_at.clone(),
             charter: self.charter.clone(),
             members: self
@@ -516,6 +524,15 @@ impl Replay {
                 .map(|((role, card), seq)| (MemberRecord::new(role, card), *seq))
                 .collect(),
             state: self.state.as_str().to_owned(),
+            consents: self
+                .consents
+                .iter()
+                .map(|((num, to), seq)| (*num, to.clone(), *seq))
+                .collect(),
+        };
+        Snapshot {
+            head: serde_json::to_string(&head).unwrap_or_default(),
+            len: self.len,
             docs: self
                 .docs
                 .values()
@@ -535,20 +552,17 @@ impl Replay {
                     deposited_at: d.deposited_at.clone(),
                 })
                 .collect(),
-            consents: self
-                .consents
-                .iter()
-                .map(|((num, to), seq)| (*num, to.clone(), *seq))
-                .collect(),
         }
     }
 
     /// Resume from a snapshot; [`Replay::push`] then continues with statement
     /// `snapshot.len()`.
     pub fn resume(snapshot: Snapshot) -> Result<Replay> {
-        let mut members = Vec::with_capacity(snapshot.members.len());
-        let mut member_seqs = Vec::with_capacity(snapshot.members.len());
-        for (record, seq) in &snapshot.members {
+        let head: SnapshotHead = serde_json::from_str(&snapshot.head)
+            .map_err(|_| Error::integrity("a written-down case state is damaged"))?;
+        let mut members = Vec::with_capacity(head.members.len());
+        let mut member_seqs = Vec::with_capacity(head.members.len());
+        for (record, seq) in &head.members {
             members.push((record.role()?, record.card()?));
             member_seqs.push(*seq);
         }
@@ -560,7 +574,7 @@ impl Replay {
                     d.num,
                     ReplayDoc {
                         facts: DocumentFacts {
-                            case: snapshot.reference.clone(),
+                            case: head.reference.clone(),
                             num: d.num,
                             owner: Owner::parse(&d.owner),
                             category: d.category,
@@ -580,15 +594,15 @@ impl Replay {
             })
             .collect();
         Ok(Replay {
-            reference: snapshot.reference,
+            reference: head.reference,
             len: snapshot.len,
-            opened_at: snapshot.opened_at,
-            charter: snapshot.charter,
+            opened_at: head.opened_at,
+            charter: head.charter,
             members,
             member_seqs,
-            state: CaseState::parse(&snapshot.state)?,
+            state: CaseState::parse(&head.state)?,
             docs,
-            consents: snapshot
+            consents: head
                 .consents
                 .into_iter()
                 .map(|(num, to, seq)| ((num, to), seq))

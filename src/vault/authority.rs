@@ -56,6 +56,20 @@ pub(crate) fn load_case(
     reference: &str,
     joined: Joined,
 ) -> Result<CaseContext> {
+    load_case_from(conn, member, vault, reference, joined, None)
+}
+
+/// [`load_case`], starting from a context this command verified a moment ago (e.g.
+/// for an early refusal, before its transaction): only what came since is replayed,
+/// and the log must extend what that context verified.
+pub(crate) fn load_case_from(
+    conn: &Connection,
+    member: Option<&MemberState>,
+    vault: &VaultFacts,
+    reference: &str,
+    joined: Joined,
+    prior: Option<CaseContext>,
+) -> Result<CaseContext> {
     // The member's own state first, before the transaction reads anything: a pin
     // only ever records a committed log, so the view taken below includes it.
     let pin = match member {
@@ -78,12 +92,18 @@ pub(crate) fn load_case(
     };
     // What this member verified before: every leaf (to name a rewritten entry) and,
     // now and then, the replayed state (to replay only what came since).
-    let (known, verified) = match (member, &pin) {
-        (Some(m), Some(_)) => (
+    let (known, verified, prior) = match (prior, member, &pin) {
+        (Some(p), _, _) if p.reference == reference => (Vec::new(), None, Some(p)),
+        (_, Some(m), Some(_)) => (
             m.leaves(&vault.vault_id, reference)?,
             m.verified(&vault.vault_id, reference),
+            None,
         ),
-        _ => (Vec::new(), None),
+        _ => (Vec::new(), None, None),
+    };
+    let known: Vec<Hash> = match &prior {
+        Some(p) => p.leaves.clone(),
+        None => known,
     };
     // Only now the database: its view is at least as new as the pin just read.
     let row = conn
@@ -160,11 +180,19 @@ pub(crate) fn load_case(
             roots_at.insert(tree.size(), tree.root());
         }
     }
-    // Resume from the state written down, if it was made from this very history; the
-    // bodies it covers are not read again (`log --verify` and `doctor` read them all).
-    let (mut replay, snapshot_len) = match verified {
-        Some((root, snap)) if roots_at.get(&snap.len()) == Some(&root) => {
+    // Resume from the state written down, if it was made from this very history (or
+    // from the one this command verified a moment ago); the bodies it covers are not
+    // read again (`log --verify` and `doctor` read them all).
+    let mut file_snapshot_len = 0;
+    let (mut replay, snapshot_len) = match (prior, verified) {
+        (Some(p), _) => {
+            file_snapshot_len = p.snapshot_len;
+            let len = p.replay.len;
+            (Some(p.replay), len)
+        }
+        (None, Some((root, snap))) if roots_at.get(&snap.len()) == Some(&root) => {
             let len = snap.len();
+            file_snapshot_len = len;
             (Some(Replay::resume(snap)?), len)
         }
         _ => (None, 0),
@@ -237,7 +265,7 @@ pub(crate) fn load_case(
         replay,
         (leaves, tree),
         pin.is_some(),
-        snapshot_len,
+        file_snapshot_len,
     ))
 }
 

@@ -164,14 +164,16 @@ impl Vault {
             ));
         }
         // A first look, so that a refused depositor is told before the body is
-        // encrypted; everything is decided again under the lock below.
-        {
+        // encrypted; everything is decided again under the lock below, from this
+        // context plus whatever was logged in between.
+        let first_look = {
             let tx = self.read_tx()?;
             let ctx = self.load(&tx, reference, Joined::Required)?;
             let roles = ctx.member_roles(actor)?;
             policy::deposit_owner(&roles, spec.category, spec.as_party.as_deref())?;
             policy::check_open_for_deposit(ctx.state)?;
-        }
+            ctx
+        };
 
         let key = DocumentKey::generate();
         let recipient = key.recipient();
@@ -196,7 +198,7 @@ impl Vault {
             let meta_ct = body::seal_small(&meta, &recipient)?;
             let signer = self.log_signer()?;
             let tx = self.write_tx()?;
-            let mut ctx = self.load(&tx, reference, Joined::Required)?;
+            let mut ctx = self.load_from(&tx, reference, Joined::Required, first_look)?;
             let roles = ctx.member_roles(actor)?;
             let owner = policy::deposit_owner(&roles, spec.category, spec.as_party.as_deref())?;
             policy::check_open_for_deposit(ctx.state)?;

@@ -363,6 +363,25 @@ impl Vault {
         )
     }
 
+    /// [`Vault::load`] from a context this command loaded a moment ago (see
+    /// [`authority::load_case_from`]).
+    pub(crate) fn load_from(
+        &self,
+        conn: &Connection,
+        reference: &str,
+        joined: Joined,
+        prior: CaseContext,
+    ) -> Result<CaseContext> {
+        authority::load_case_from(
+            conn,
+            self.member.as_ref(),
+            &self.facts()?,
+            reference,
+            joined,
+            Some(prior),
+        )
+    }
+
     /// Advance the member's pin to what `ctx` verified (after a commit).
     pub(crate) fn remember(&self, ctx: &CaseContext) {
         if let Ok(facts) = self.facts() {
