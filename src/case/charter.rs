@@ -168,6 +168,11 @@ impl Charter {
                 )));
             }
         }
+        let mut placed: Vec<(Role, String, String)> = Vec::new();
+        for (m, (role, fpr)) in self.members.iter().zip(&roles) {
+            crate::case::policy::check_new_member(&placed, role, &fpr.to_hex(), &m.name)?;
+            placed.push((role.clone(), fpr.to_hex(), m.name.clone()));
+        }
         age_recipient(&self.escrow_recipient)?;
         let holders: std::collections::BTreeSet<String> = roles
             .iter()

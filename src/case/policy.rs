@@ -393,6 +393,66 @@ pub fn check_may_close(roles: &[Role], state: CaseState) -> Result<()> {
     Ok(())
 }
 
+/// How a place in a case reads in a sentence: "a member of the claimant party", "a
+/// mediator".
+fn place(role: &Role) -> String {
+    match role {
+        Role::Party(l) => format!("a member of the {l} party"),
+        Role::Registrar => "the registrar".to_owned(),
+        Role::Archivist => "the archivist".to_owned(),
+        other => format!("a {}", other.kind()),
+    }
+}
+
+/// Whether `who` (a card fingerprint, hex) may take `role` next to the members the
+/// case already has (`existing`: role, fingerprint, name): one identity belongs to at
+/// most one party, and a mediator, the archivist or a custodian is never also a party
+/// (they would read, or could pass on, what the other side must not see). The
+/// registrar may hold any other role the institution allows. The refusal names both
+/// places the card would appear.
+pub fn check_new_member(
+    existing: &[(Role, String, String)],
+    role: &Role,
+    who: &str,
+    name: &str,
+) -> Result<()> {
+    let neutral = |r: &Role| matches!(r, Role::Mediator | Role::Archivist | Role::Custodian);
+    for (held, fpr, _) in existing {
+        if fpr != who || held == role {
+            continue;
+        }
+        let clash = match (held, role) {
+            (Role::Party(a), Role::Party(b)) => a != b,
+            (Role::Party(_), r) | (r, Role::Party(_)) => neutral(r),
+            _ => false,
+        };
+        if clash {
+            let why = if matches!((held, role), (Role::Party(_), Role::Party(_))) {
+                "one identity belongs to at most one party"
+            } else {
+                "a mediator, the archivist or a custodian cannot also be a party"
+            };
+            return Err(Error::refused(format!(
+                "{name} ({}) cannot be both {} and {}: {why}",
+                short_fingerprint(who),
+                place(held),
+                place(role)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The first 20 hex digits of a fingerprint in groups of four, as cards show it.
+fn short_fingerprint(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(4)
+        .take(5)
+        .map(|c| String::from_utf8_lossy(c).to_uppercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Who may add members: the registrar, while the case is open.
 pub fn check_may_add_member(roles: &[Role], state: CaseState) -> Result<()> {
     if !roles.contains(&Role::Registrar) {
@@ -619,6 +679,48 @@ mod tests {
 
     fn labels() -> BTreeSet<String> {
         ["claimant", "respondent"].map(String::from).into()
+    }
+
+    #[test]
+    fn one_identity_belongs_to_at_most_one_party_and_neutrals_to_none() {
+        let ana = "ab".repeat(32);
+        let party = |l: &str| Role::Party(l.into());
+        let has = |role: Role| vec![(role, ana.clone(), "Ana".to_owned())];
+        // Every pair of roles for one card, and whether the rules allow it.
+        let cases = [
+            (party("claimant"), party("respondent"), false),
+            (party("claimant"), party("claimant"), true),
+            (Role::Mediator, party("claimant"), false),
+            (party("claimant"), Role::Mediator, false),
+            (Role::Archivist, party("respondent"), false),
+            (Role::Custodian, party("respondent"), false),
+            (party("respondent"), Role::Custodian, false),
+            (Role::Registrar, party("claimant"), true),
+            (party("claimant"), Role::Registrar, true),
+            (Role::Archivist, Role::Custodian, true),
+            (Role::Mediator, Role::Custodian, true),
+            (Role::Registrar, Role::Mediator, true),
+        ];
+        for (held, new, allowed) in cases {
+            let got = check_new_member(&has(held.clone()), &new, &ana, "Ana");
+            assert_eq!(got.is_ok(), allowed, "{held} then {new}: {got:?}");
+            if let Err(e) = got {
+                assert_eq!(e.kind(), crate::ErrorKind::Refused);
+                // Both places are named.
+                assert!(e.message().contains(&place(&held)), "{}", e.message());
+                assert!(e.message().contains(&place(&new)), "{}", e.message());
+                assert!(e.message().contains("ABAB ABAB"), "{}", e.message());
+            }
+        }
+        // Another card is never in the way.
+        let other = "cd".repeat(32);
+        assert!(check_new_member(
+            &has(party("claimant")),
+            &party("respondent"),
+            &other,
+            "Chen"
+        )
+        .is_ok());
     }
 
     #[test]

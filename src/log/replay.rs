@@ -97,6 +97,14 @@ impl Replay {
             .collect()
     }
 
+    /// Every member as (role, fingerprint, name), for [`policy::check_new_member`].
+    pub fn placed(&self) -> Vec<(Role, String, String)> {
+        self.members
+            .iter()
+            .map(|(r, c)| (r.clone(), c.fingerprint().to_hex(), c.name().to_owned()))
+            .collect()
+    }
+
     /// The fingerprints of everyone in `audience`.
     pub fn fingerprints_in(&self, audience: &Audience) -> BTreeSet<String> {
         self.members
@@ -232,7 +240,15 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
                     "it adds a role that can only be named in the charter",
                 ));
             }
-            r.members.push((role, member.card()?));
+            let card = member.card()?;
+            policy::check_new_member(
+                &r.placed(),
+                &role,
+                &card.fingerprint().to_hex(),
+                card.name(),
+            )
+            .map_err(not_allowed)?;
+            r.members.push((role, card));
             r.member_seqs.push(seq);
         }
         Act::Close {} => {

@@ -242,6 +242,12 @@ impl Vault {
                 role
             )));
         }
+        policy::check_new_member(
+            &ctx.replay.placed(),
+            &role,
+            &card.fingerprint().to_hex(),
+            card.name(),
+        )?;
         let record = MemberRecord::new(&role, card);
         let (seq, _) = append_statement(
             &tx,
