@@ -45,10 +45,7 @@ fn case_open_refuses_one_card_in_two_parties_or_a_neutral_who_is_also_a_party() 
     // The mediator also counsel for a party.
     let err = fx.fails_as(
         "registrar",
-        &open_args(
-            &fx,
-            &base("mediator", "respondent", "mediator", "archivist"),
-        ),
+        &open_args(&base("mediator", "respondent", "mediator", "archivist")),
         1,
     );
     assert!(
