@@ -362,10 +362,15 @@ fn consent_policy_mediator_discloses_a_caucus_only_after_the_owner_party_consent
     let entry = listed(&fx, CASE, "respondent", num).expect("the respondent lists it");
     assert_eq!(entry["title"], "Our real limit", "{entry}");
     assert_eq!(entry["category"], "caucus", "{entry}");
-    let readers = entry["readers"].as_str().expect("readers");
+    let readers: Vec<&str> = entry["readers"]
+        .as_array()
+        .expect("readers")
+        .iter()
+        .filter_map(|m| m["label"].as_str())
+        .collect();
     assert!(
-        readers.contains("respondent") && readers.contains("claimant"),
-        "{readers}"
+        readers.contains(&"respondent") && readers.contains(&"claimant"),
+        "{readers:?}"
     );
     let text = fx.ok_as("respondent", &["list", CASE]);
     assert!(text.contains("Our real limit"), "{text}");
@@ -960,7 +965,11 @@ fn revoke_removes_access_withdraws_consent_and_rekey_replaces_the_blob() {
     // A consent with no access yet: revoking (without --rekey) withdraws just the consent.
     fx.ok_as("claimant", &["consent", CASE, &n, "--to", "respondent"]);
     let out = fx.ok_as("mediator", &["revoke", CASE, &n, "--from", "respondent"]);
-    assert!(out.contains("withdrawn"), "{out}");
+    assert!(out.contains("Withdrew the consent"), "{out}");
+    assert!(
+        out.contains("No member of the respondent party held access"),
+        "{out}"
+    );
     assert!(out.contains("cannot be unread"), "{out}");
     let err = refused(&fx, CASE, Some("mediator"), &disclose, 1);
     assert!(err.contains("sealroom consent"), "{err}");
@@ -1249,17 +1258,32 @@ fn closed_case_still_allows_consent_disclose_revoke_and_export() {
         &body,
     );
     let (key, recipient) = outside_recipient();
-    fx.ok_as(
-        "respondent",
-        &[
-            "export",
-            CASE,
-            &n,
-            "--recipient",
-            &recipient,
-            "-o",
-            &fx.arg("late.age"),
-        ],
+    // Export is disclosure outside the case: the receiving party may not pass the
+    // claimant's caucus on; the owner may.
+    let export = |who: &str| {
+        fx.run_as(
+            who,
+            &[
+                "export",
+                CASE,
+                &n,
+                "--recipient",
+                &recipient,
+                "-o",
+                &fx.arg("late.age"),
+            ],
+        )
+    };
+    let err = expect_failure(
+        "the respondent exports the claimant's caucus",
+        &export("respondent"),
+        1,
+    );
+    assert!(err.contains("claimant party"), "{err}");
+    assert!(!fx.sandbox.join("late.age").exists());
+    expect_ok(
+        "the claimant exports its caucus after close",
+        &export("claimant"),
     );
     let exported = std::fs::read(fx.sandbox.join("late.age")).unwrap();
     assert_same_bytes(

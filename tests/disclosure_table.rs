@@ -1,5 +1,6 @@
 //! The disclosure rules of DESIGN.md, cell by cell: policy × category × actor × act
-//! (consent, disclose, revoke, export). Each cell asserts the answer and the state
+//! (consent, disclose, revoke, export, the last with and without the owner's consent
+//! to `external`). Each cell asserts the answer and the state
 //! after it: a refused act writes no statement and creates or removes no wrap.
 //!
 //! The expectations below restate DESIGN.md's rules directly; they do not call the
@@ -198,7 +199,10 @@ fn disclose_cells_without_and_with_consent() {
                             || (actor == Actor::Mediator
                                 && (with_consent || !needs_consent(policy, kind))));
                     let already = reads_on_deposit(kind, Actor::OtherParty);
-                    check(&cell, res, allowed);
+                    // When the respondent can already read it, a reader is told so
+                    // (nothing changes) rather than refused for a basis it need not have.
+                    let moot = already && reads_on_deposit(kind, actor);
+                    check(&cell, res, allowed || moot);
                     let after = state(&w, num);
                     let wrote = allowed && !already;
                     assert_eq!(after.0, before.0 + usize::from(wrote), "{cell}: statements");
@@ -262,37 +266,91 @@ fn revoke_cells() {
 }
 
 #[test]
-fn export_cells() {
+fn export_cells_without_and_with_consent() {
     let outside = age::x25519::Identity::generate();
     for policy in [Policy::Consent, Policy::Discretion] {
         for kind in KINDS {
             // A fresh case per kind keeps each listing short.
             let mut w = world(policy);
             for actor in ACTORS {
-                let num = deposit(&mut w, kind);
-                let cell = format!("{policy:?} × {kind:?} × {actor:?} × export");
-                let before = state(&w, num);
-                let mut out = Vec::new();
-                let res =
-                    w.vault
-                        .export(&who(&w, actor), CASE, num, &outside.to_public(), &mut out);
-                let allowed = reads_on_deposit(kind, actor);
-                check(&cell, res, allowed);
-                let after = state(&w, num);
-                assert_eq!(
-                    after.0,
-                    before.0 + usize::from(allowed),
-                    "{cell}: statements"
-                );
-                if allowed {
-                    let plain = sealroom::crypto::body::open_small(&out, &outside)
-                        .unwrap()
-                        .unwrap();
-                    assert_eq!(plain.as_slice(), b"the document", "{cell}: export contents");
-                } else {
-                    assert!(out.is_empty(), "{cell}: bytes released on refusal");
+                for with_consent in [false, true] {
+                    if with_consent && kind.0 == Category::MediatorNote {
+                        continue; // nobody can consent to a mediator note
+                    }
+                    let num = deposit(&mut w, kind);
+                    if with_consent {
+                        w.vault.consent(&w.claimant, CASE, num, "external").unwrap();
+                    }
+                    let cell = format!(
+                        "{policy:?} × {kind:?} × {actor:?} × export (consent to external: {with_consent})"
+                    );
+                    let before = state(&w, num);
+                    let mut out = Vec::new();
+                    let res =
+                        w.vault
+                            .export(&who(&w, actor), CASE, num, &outside.to_public(), &mut out);
+                    // Export is disclosure outside the case (DESIGN.md, issue 13): the
+                    // owner party may; a mediator as for a disclosure (consent where one
+                    // would be needed); a mediator note only by its author (the
+                    // mediator who deposited it); nobody else.
+                    let allowed = match kind.0 {
+                        Category::MediatorNote => actor == Actor::Mediator,
+                        _ => {
+                            owner_member(actor)
+                                || (actor == Actor::Mediator
+                                    && (with_consent || !needs_consent(policy, kind)))
+                        }
+                    };
+                    check(&cell, res, allowed);
+                    let after = state(&w, num);
+                    assert_eq!(
+                        after.0,
+                        before.0 + usize::from(allowed),
+                        "{cell}: statements"
+                    );
+                    if allowed {
+                        let plain = sealroom::crypto::body::open_small(&out, &outside)
+                            .unwrap()
+                            .unwrap();
+                        assert_eq!(plain.as_slice(), b"the document", "{cell}: export contents");
+                    } else {
+                        assert!(out.is_empty(), "{cell}: bytes released on refusal");
+                    }
                 }
             }
         }
     }
+}
+
+#[test]
+fn a_consent_to_export_is_withdrawn_by_revoke_from_external() {
+    let outside = age::x25519::Identity::generate();
+    let mut w = world(Policy::Consent);
+    let num = deposit(&mut w, Kind(Category::Caucus, false));
+    w.vault.consent(&w.claimant, CASE, num, "external").unwrap();
+    let revoked = w
+        .vault
+        .revoke(&w.claimant, CASE, num, "external", false)
+        .unwrap();
+    assert!(revoked.consent_withdrawn && revoked.removed.is_empty());
+    let before = state(&w, num);
+    let err = w
+        .vault
+        .export(
+            &w.mediator,
+            CASE,
+            num,
+            &outside.to_public(),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Refused);
+    assert!(err.message().contains("--to external"), "{}", err.message());
+    assert_eq!(state(&w, num), before);
+    // "external" names no party: it cannot receive a disclosure, nor be a label.
+    let err = w
+        .vault
+        .disclose(&w.claimant, CASE, num, "external")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Usage);
 }

@@ -240,6 +240,37 @@ const CASE_SUMMARY: [(&str, T); 10] = [
     ("charter_fingerprint", T::Str),
 ];
 
+/// The `readers` array (one object per member and role: `role`, `label` for party
+/// members, `name`, `fingerprint`) said as the text output says it.
+fn readers_sentence(v: &Value) -> String {
+    let mut groups = BTreeSet::new();
+    for m in v
+        .as_array()
+        .unwrap_or_else(|| panic!("readers is not an array: {v}"))
+    {
+        let obj = fields(
+            "a reader",
+            m,
+            if m.get("label").is_some() {
+                &[
+                    ("role", T::Str),
+                    ("label", T::Str),
+                    ("name", T::Str),
+                    ("fingerprint", T::Str),
+                ][..]
+            } else {
+                &[("role", T::Str), ("name", T::Str), ("fingerprint", T::Str)][..]
+            },
+        );
+        groups.insert(match (obj["role"].as_str().unwrap(), obj.get("label")) {
+            ("party", Some(l)) => format!("the {} party", l.as_str().unwrap()),
+            ("mediator", _) => "the mediators".to_owned(),
+            (role, _) => format!("the {role}"),
+        });
+    }
+    groups.into_iter().collect::<Vec<_>>().join(", ")
+}
+
 fn with(base: &[(&'static str, T)], extra: &[(&'static str, T)]) -> Vec<(&'static str, T)> {
     base.iter().chain(extra).copied().collect()
 }
@@ -296,7 +327,7 @@ const DOCUMENT_VIEW: [(&str, T); 11] = [
     ("size", T::Int),
     ("depositor", T::Str),
     ("deposited_at", T::Str),
-    ("readers", T::Str),
+    ("readers", T::Arr),
 ];
 
 /// (num, owner, category, title, file name, media type, size, depositor, readers)
@@ -325,7 +356,7 @@ fn check_document(what: &str, v: &Value, d: Doc) {
     assert_eq!(int_of(v, "size"), size, "{what}");
     assert_eq!(str_of(v, "depositor"), depositor, "{what}");
     assert!(is_timestamp(str_of(v, "deposited_at")), "{what}");
-    assert_eq!(str_of(v, "readers"), readers, "{what}");
+    assert_eq!(readers_sentence(&v["readers"]), readers, "{what}");
 }
 
 const CARD: [(&str, T); 5] = [
@@ -514,7 +545,7 @@ fn a_whole_case_in_json() {
         ("size", T::Int),
         ("blob_sha256", T::Str),
         ("encoding", T::Str),
-        ("readers", T::Str),
+        ("readers", T::Arr),
         ("statement", T::Int),
     ];
     let deposits = [
@@ -576,7 +607,7 @@ fn a_whole_case_in_json() {
             "{what}: encoding {}",
             str_of(&v, "encoding")
         );
-        assert_eq!(str_of(&v, "readers"), *readers, "{what}");
+        assert_eq!(readers_sentence(&v["readers"]), *readers, "{what}");
         assert_eq!(int_of(&v, "statement"), num, "{what}");
         if num == 1 {
             first_receipt = v["receipt"].clone();
@@ -703,7 +734,7 @@ fn a_whole_case_in_json() {
         ("new_readers", T::Arr),
         ("basis", T::Str),
         ("statement", T::OptInt),
-        ("readers", T::Str),
+        ("readers", T::Arr),
     ];
     let all_three = "the claimant party, the mediators, the respondent party";
     let v = json(
@@ -716,7 +747,7 @@ fn a_whole_case_in_json() {
     assert_eq!(v["new_readers"], serde_json::json!([fx.name("respondent")]));
     assert_eq!(str_of(&v, "basis"), "consent");
     assert_eq!(int_of(&v, "statement"), 7);
-    assert_eq!(str_of(&v, "readers"), all_three);
+    assert_eq!(readers_sentence(&v["readers"]), all_three);
     let v = json(
         Some("mediator"),
         &["disclose", CASE, "2", "--to", "respondent"],
@@ -724,7 +755,7 @@ fn a_whole_case_in_json() {
     fields("disclose again", &v, &DISCLOSED);
     assert_eq!(v["new_readers"], serde_json::json!([]));
     assert!(v["statement"].is_null(), "nothing granted, no statement");
-    assert_eq!(str_of(&v, "readers"), all_three);
+    assert_eq!(readers_sentence(&v["readers"]), all_three);
 
     // revoke --rekey
     let v = json(
@@ -741,7 +772,7 @@ fn a_whole_case_in_json() {
             ("rekeyed", T::Bool),
             ("consent_withdrawn", T::Bool),
             ("statement", T::Int),
-            ("readers", T::Str),
+            ("readers", T::Arr),
         ],
         CASE,
         8,
@@ -752,7 +783,10 @@ fn a_whole_case_in_json() {
     assert_eq!(v["rekeyed"], true);
     assert_eq!(v["consent_withdrawn"], true);
     assert_eq!(int_of(&v, "statement"), 8);
-    assert_eq!(str_of(&v, "readers"), "the claimant party, the mediators");
+    assert_eq!(
+        readers_sentence(&v["readers"]),
+        "the claimant party, the mediators"
+    );
 
     // export
     let court = fx.add_person("court", "Court Clerk");

@@ -147,9 +147,12 @@ fn refusals_name_who_can_read() {
 #[test]
 fn deposit_rights_by_role() {
     let mut w = World::new(1, 1);
-    let cases: [(&str, Category, bool); 9] = [
+    let cases: [(&str, Category, bool); 11] = [
         ("mediator", Category::MediatorNote, true),
         ("mediator", Category::Procedural, true),
+        // The mediator tables draft settlement terms to every party.
+        ("mediator", Category::Settlement, true),
+        ("registrar", Category::Settlement, false),
         ("mediator", Category::Brief, false),
         ("mediator", Category::Caucus, false),
         ("claimant", Category::MediatorNote, false),
@@ -183,5 +186,32 @@ fn deposit_rights_by_role() {
     let blobs = std::fs::read_dir(w.vault_dir().join("blobs"))
         .unwrap()
         .count();
-    assert_eq!(blobs, 4, "refused deposits left blobs behind");
+    assert_eq!(blobs, 5, "refused deposits left blobs behind");
+}
+
+#[test]
+fn a_mediators_draft_settlement_reaches_every_party_and_the_archivist() {
+    let mut w = World::new(1, 1);
+    let d = w
+        .vault
+        .deposit(
+            &w.mediator,
+            CASE,
+            spec(Category::Settlement, "Draft terms"),
+            &b"terms"[..],
+        )
+        .unwrap();
+    assert_eq!(d.owner, "mediators");
+    for reader in [&w.claimant, &w.respondent, &w.mediator, &w.archivist] {
+        let mut out = Vec::new();
+        w.vault.read(reader, CASE, d.num, &mut out).unwrap();
+        assert_eq!(out, b"terms");
+    }
+    let err = w
+        .vault
+        .read(&w.outsider, CASE, d.num, &mut Vec::new())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Refused);
+    // The log verifies: the replay applies the same rule.
+    w.vault.verify_log(CASE).unwrap();
 }

@@ -234,7 +234,18 @@ impl fmt::Display for Audience {
 }
 
 /// Labels a party may not take, because they name other owners or reserved readers.
-pub const RESERVED_LABELS: [&str; 5] = ["mediators", "registrar", "archivist", "escrow", "all"];
+pub const RESERVED_LABELS: [&str; 6] = [
+    "mediators",
+    "registrar",
+    "archivist",
+    "escrow",
+    "all",
+    EXTERNAL,
+];
+
+/// What a consent names to let a document leave the case by `export` (never a party's
+/// label).
+pub const EXTERNAL: &str = "external";
 
 /// Check a party label: short, lower-case letters, digits and `-`, not reserved.
 pub fn check_label(label: &str) -> Result<()> {
@@ -261,7 +272,8 @@ pub fn check_label(label: &str) -> Result<()> {
 ///
 /// Party members deposit anything but mediator notes, owned by their party
 /// (`as_party` chooses when a person belongs to several). Mediators deposit only
-/// `mediator-note` and `procedural`; the registrar only `procedural`.
+/// `mediator-note`, `procedural` and `settlement` (tabling draft terms to every party);
+/// the registrar only `procedural`.
 pub fn deposit_owner(roles: &[Role], category: Category, as_party: Option<&str>) -> Result<Owner> {
     if roles.is_empty() {
         return Err(Error::refused(
@@ -299,10 +311,10 @@ pub fn deposit_owner(roles: &[Role], category: Category, as_party: Option<&str>)
             "you are a member of several parties ({}); say which with --as-party LABEL",
             parties.join(", ")
         ))),
-        Category::Procedural if is_mediator => Ok(Owner::Mediators),
+        Category::Procedural | Category::Settlement if is_mediator => Ok(Owner::Mediators),
         Category::Procedural if is_registrar => Ok(Owner::Registrar),
         _ if is_mediator => Err(Error::refused(format!(
-            "a mediator may deposit only mediator-note and procedural documents, not {category}"
+            "a mediator may deposit only mediator-note, procedural and settlement documents, not {category}"
         ))),
         _ if is_registrar => Err(Error::refused(format!(
             "the registrar may deposit only procedural documents, not {category}"
@@ -545,6 +557,15 @@ fn check_other_party(
     Ok(())
 }
 
+/// Whether `to` can receive `doc` at all: a party of the case other than its owner.
+pub fn check_disclosure_target(
+    doc: &DocumentFacts,
+    to: &str,
+    party_labels: &BTreeSet<String>,
+) -> Result<()> {
+    check_other_party(doc, to, party_labels, "disclosure")
+}
+
 /// Who may consent to disclosing `doc` to party `to`: members of the owner party.
 pub fn check_may_consent(
     roles: &[Role],
@@ -552,7 +573,9 @@ pub fn check_may_consent(
     to: &str,
     party_labels: &BTreeSet<String>,
 ) -> Result<()> {
-    check_other_party(doc, to, party_labels, "consent")?;
+    if to != EXTERNAL {
+        check_other_party(doc, to, party_labels, "consent")?;
+    }
     match &doc.owner {
         Owner::Party(owner) if roles.contains(&Role::Party(owner.clone())) => Ok(()),
         Owner::Party(owner) => Err(Error::refused(format!(
@@ -612,15 +635,70 @@ pub fn disclosure_basis(
     )))
 }
 
+/// Decide whether `roles` may export `doc` out of the case (a standard age file to an
+/// outside recipient). Export is disclosure to someone outside: the owner party's
+/// members may; a mediator needs the owner's signed consent `--to external` exactly
+/// where a disclosure to a party would need it (under `discretion`, the mediator
+/// decides, except for caucus and confidential documents); a mediator-note leaves
+/// the case only by the mediator who wrote it (`is_author`); nobody else exports.
+pub fn export_basis(
+    roles: &[Role],
+    doc: &DocumentFacts,
+    policy: Policy,
+    has_consent: bool,
+    is_author: bool,
+) -> Result<DisclosureBasis> {
+    if doc.category == Category::MediatorNote {
+        return if is_author && roles.contains(&Role::Mediator) {
+            Ok(DisclosureBasis::Owner)
+        } else {
+            Err(Error::refused(format!(
+                "#{} is a mediator-note: only the mediator who wrote it may export it",
+                doc.num
+            )))
+        };
+    }
+    if doc.owned_by(roles) {
+        return Ok(DisclosureBasis::Owner);
+    }
+    if !roles.contains(&Role::Mediator) {
+        return Err(Error::refused(format!(
+            "exporting #{} takes it out of the case, which only a member of the {} party or a mediator may do",
+            doc.num,
+            doc.owner.label()
+        )));
+    }
+    if !doc.needs_consent(policy) {
+        return Ok(DisclosureBasis::Discretion);
+    }
+    if has_consent {
+        return Ok(DisclosureBasis::Consent);
+    }
+    let owner = doc.owner.label();
+    let why = match (doc.category, doc.confidential, policy) {
+        (Category::Caucus, _, _) => "caucus documents always need it".to_owned(),
+        (_, true, _) => "it was deposited as confidential".to_owned(),
+        _ => "the case's policy is consent".to_owned(),
+    };
+    Err(Error::refused(format!(
+        "the {owner} party has not consented to #{num} leaving the case ({why}); a {owner} member can run `sealroom consent {case} {num} --to {EXTERNAL}`",
+        num = doc.num,
+        case = doc.case
+    )))
+}
+
 /// Who may revoke a party's access to `doc`: a member of the owner party or a mediator,
-/// and never from the owner party itself.
+/// and never from the owner party itself. `from` may also be [`EXTERNAL`]: that
+/// withdraws a consent to export.
 pub fn check_may_revoke(
     roles: &[Role],
     doc: &DocumentFacts,
     from: &str,
     party_labels: &BTreeSet<String>,
 ) -> Result<()> {
-    check_other_party(doc, from, party_labels, "revocation")?;
+    if from != EXTERNAL {
+        check_other_party(doc, from, party_labels, "revocation")?;
+    }
     let owner_member = matches!(doc.owner, Owner::Party(_)) && doc.owned_by(roles);
     if owner_member || roles.contains(&Role::Mediator) {
         Ok(())

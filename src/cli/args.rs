@@ -146,12 +146,15 @@ is not text is not written to a terminal unless you add --force."
         force: bool,
     },
 
-    /// Consent, as a member of the owner party, to a document going to another party.
+    /// Consent, as a member of the owner party, to a document going to another party
+    /// (or, with `--to external`, leaving the case by export).
     #[command(
-        after_help = "Example:\n  sealroom consent IOMed-2026-014 4 --to respondent -i ana.id\n\n\
+        after_help = "Examples:\n  sealroom consent IOMed-2026-014 4 --to respondent -i ana.id\n  \
+sealroom consent IOMed-2026-014 4 --to external -i ana.id       (a mediator may export it)\n\n\
 Consent is per document and per receiving party. It lets a mediator disclose the document\n\
 to that party (under the consent policy, and for caucus or confidential documents under any\n\
-policy). A later `revoke --from` that party withdraws it."
+policy); `--to external` lets a mediator export it out of the case on the same terms. A\n\
+later `revoke --from` that party (or `--from external`) withdraws it."
     )]
     Consent {
         /// Case reference.
@@ -160,7 +163,7 @@ policy). A later `revoke --from` that party withdraws it."
         /// Document number, `4` or `#4`.
         #[arg(value_name = "NUM")]
         num: String,
-        /// The party the document may go to.
+        /// The party the document may go to, or `external` for an export.
         #[arg(long, value_name = "LABEL")]
         to: String,
     },
@@ -200,7 +203,7 @@ the document is re-encrypted under a new key, so a copy of an old key wrap opens
         /// Document number, `4` or `#4`.
         #[arg(value_name = "NUM")]
         num: String,
-        /// The party whose access is removed.
+        /// The party whose access is removed (`external`: withdraw a consent to export).
         #[arg(long, value_name = "LABEL")]
         from: String,
         /// Also re-encrypt the document under a new key for those who keep access.
@@ -208,12 +211,17 @@ the document is re-encrypted under a new key, so a copy of an old key wrap opens
         rekey: bool,
     },
 
-    /// Export a document you can read as a standard age file for an outside recipient.
+    /// Export a document as a standard age file for an outside recipient (its owner
+    /// party, or a mediator as the case's rules allow).
     #[command(
         after_help = "Example:\n  sealroom export IOMed-2026-014 4 --recipient age1... -o brief.pdf.age -i ana.id\n  \
 age -d -i court.key brief.pdf.age > brief.pdf\n\n\
 The file holds the original bytes (not compressed), encrypted with age to the recipient.\n\
-Each export is a signed act in the case log that names the recipient."
+Each export is a signed act in the case log that names the recipient. Export is\n\
+disclosure outside the case: members of the owner party may export its documents; a\n\
+mediator needs the owner's consent (`sealroom consent REF NUM --to external`) wherever a\n\
+disclosure to a party would need it; a mediator-note is exported only by its author;\n\
+nobody else exports."
     )]
     Export {
         /// Case reference.

@@ -14,18 +14,24 @@ pub(super) fn consent(ctx: &Context, reference: &str, num: &str, to: &str) -> Re
     let mut vault = ctx.open_vault()?;
     let c = vault.consent(&actor, reference, num, to)?;
     let seq = c.new.then_some(c.statement);
-    ctx.emit_act(&vault, reference, seq, &c, || {
-        if c.new {
-            format!(
-                "Consented to disclosing #{num} of {reference} to the {to} party (statement {}).\nA mediator may now disclose it to them; `sealroom revoke {reference} {num} --from {to}` withdraws it.\n",
-                c.statement
-            )
-        } else {
-            format!(
-                "#{num} of {reference} already has your party's consent to go to the {to} party (statement {}); nothing changed.\n",
-                c.statement
-            )
-        }
+    let external = to == crate::case::policy::EXTERNAL;
+    ctx.emit_act(&vault, reference, seq, &c, || match (c.new, external) {
+        (true, false) => format!(
+            "Consented to disclosing #{num} of {reference} to the {to} party (statement {}).\nA mediator may now disclose it to them; `sealroom revoke {reference} {num} --from {to}` withdraws it.\n",
+            c.statement
+        ),
+        (true, true) => format!(
+            "Consented to #{num} of {reference} leaving the case by export (statement {}).\nA mediator may now export it; `sealroom revoke {reference} {num} --from external` withdraws it.\n",
+            c.statement
+        ),
+        (false, false) => format!(
+            "#{num} of {reference} already has your party's consent to go to the {to} party (statement {}); nothing changed.\n",
+            c.statement
+        ),
+        (false, true) => format!(
+            "#{num} of {reference} already has your party's consent to leave the case by export (statement {}); nothing changed.\n",
+            c.statement
+        ),
     })
 }
 
@@ -59,17 +65,27 @@ pub(super) fn revoke(
     let actor = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
     let r = vault.revoke(&actor, reference, num, from, rekey)?;
+    let external = from == crate::case::policy::EXTERNAL;
     ctx.emit_act(&vault, reference, Some(r.statement), &r, || {
-        let mut s = if r.removed.is_empty() {
-            format!("The {from} party had no access to #{num}.\n")
-        } else {
-            format!(
+        let mut s = String::new();
+        if !r.removed.is_empty() {
+            s.push_str(&format!(
                 "Removed the {from} party's access to #{num} of {reference} ({}).\n",
                 r.removed.join(", ")
-            )
-        };
-        if r.consent_withdrawn {
-            s.push_str(&format!("The consent to disclose #{num} to the {from} party is withdrawn.\n"));
+            ));
+        } else if !external {
+            s.push_str(&format!(
+                "No member of the {from} party held access to #{num} of {reference}.\n"
+            ));
+        }
+        if r.consent_withdrawn && external {
+            s.push_str(&format!(
+                "Withdrew the consent for #{num} to leave the case by export.\n"
+            ));
+        } else if r.consent_withdrawn {
+            s.push_str(&format!(
+                "Withdrew the consent for #{num} to be disclosed to the {from} party.\n"
+            ));
         }
         if r.rekeyed {
             s.push_str("Re-encrypted the document under a new key: copies of old key wraps no longer open it.\n");

@@ -332,6 +332,17 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
             }
             if matches!(s.act, Act::Export { .. }) {
                 policy::check_live(r.state).map_err(not_allowed)?;
+                let has_consent = r
+                    .consents
+                    .contains_key(&(*num, policy::EXTERNAL.to_owned()));
+                policy::export_basis(
+                    &roles,
+                    &doc.facts,
+                    r.charter.policy,
+                    has_consent,
+                    doc.depositor == s.actor,
+                )
+                .map_err(not_allowed)?;
             }
         }
         Act::Consent { num, to } => {

@@ -47,7 +47,7 @@ pub struct Disclosed {
     /// The disclosure statement, if anything was granted.
     pub statement: Option<u64>,
     /// Who can read it now.
-    pub readers: String,
+    pub readers: super::Readers,
 }
 
 /// The outcome of a revocation.
@@ -66,7 +66,7 @@ pub struct Revoked {
     /// The revocation statement.
     pub statement: u64,
     /// Who can read it now.
-    pub readers: String,
+    pub readers: super::Readers,
 }
 
 /// The outcome of an export.
@@ -223,6 +223,7 @@ impl Vault {
             readers: current,
             ..
         } = self.subject(&tx, &ctx, actor, num)?;
+        policy::check_disclosure_target(&facts, to, &ctx.party_labels())?;
         let consent = consents_in_force(&tx, &ctx, num)?.get(to).copied();
         let basis = policy::disclosure_basis(
             &roles,
@@ -231,28 +232,38 @@ impl Vault {
             ctx.policy,
             consent.is_some(),
             &ctx.party_labels(),
-        )?;
-        let doc = self.open_document(&tx, actor, &ctx, num)?;
+        );
         let new_readers: Vec<Card> = ctx
             .cards_in(&Audience::Party(to.to_owned()))
             .into_iter()
             .filter(|c| !current.contains(&c.fingerprint().to_hex()))
             .collect();
-        let basis_name = match basis {
+        let basis_name = |b: &DisclosureBasis| match b {
             DisclosureBasis::Owner => "owner",
             DisclosureBasis::Consent => "consent",
             DisclosureBasis::Discretion => "discretion",
         };
         if new_readers.is_empty() {
+            // Nothing to grant: say so, whether or not this actor could have granted it
+            // (a refusal about consent would contradict what the owner is told).
+            let basis = match &basis {
+                Ok(b) => basis_name(b),
+                Err(e) if e.kind() == crate::ErrorKind::Refused => "none",
+                Err(_) => return Err(basis.unwrap_err()),
+            };
+            self.open_document(&tx, actor, &ctx, num)?;
             return Ok(Disclosed {
                 num,
                 to: to.to_owned(),
                 new_readers: vec![],
-                basis: basis_name.to_owned(),
+                basis: basis.to_owned(),
                 statement: None,
-                readers: ctx.describe_readers(&current),
+                readers: ctx.readers_of(&current),
             });
         }
+        let basis = basis?;
+        let basis_name = basis_name(&basis);
+        let doc = self.open_document(&tx, actor, &ctx, num)?;
         let mut wraps = Vec::with_capacity(new_readers.len());
         for card in &new_readers {
             wraps.push((
@@ -294,7 +305,7 @@ impl Vault {
             new_readers: names(&ctx, &fingerprints),
             basis: basis_name.to_owned(),
             statement: Some(seq),
-            readers: ctx.describe_readers(&now),
+            readers: ctx.readers_of(&now),
         })
     }
 
@@ -433,7 +444,7 @@ impl Vault {
             rekeyed: rekey,
             consent_withdrawn: consent.is_some(),
             statement: seq,
-            readers: ctx.describe_readers(&now),
+            readers: ctx.readers_of(&now),
         })
     }
 
@@ -504,7 +515,9 @@ impl Vault {
     }
 
     /// Export `num` as a standard age file (the original bytes, uncompressed) to an
-    /// outside age recipient. Any current reader may; the export is recorded first.
+    /// outside age recipient, as [`policy::export_basis`] allows (the owner party, or a
+    /// mediator with the owner's consent `--to external` where a disclosure would need
+    /// it); the export is recorded first.
     pub fn export(
         &mut self,
         actor: &Identity,
@@ -516,9 +529,21 @@ impl Vault {
         let signer = self.log_signer()?;
         let tx = self.write_tx()?;
         let mut ctx = self.load(&tx, reference, Joined::Required)?;
-        ctx.member_roles(actor)?;
+        let roles = ctx.member_roles(actor)?;
         policy::check_live(ctx.state)?;
         let doc = self.open_document(&tx, actor, &ctx, num)?;
+        // Export is disclosure to someone outside the case.
+        let consent = consents_in_force(&tx, &ctx, num)?
+            .get(policy::EXTERNAL)
+            .copied();
+        let depositor = &ctx.replay.docs[&num].depositor;
+        policy::export_basis(
+            &roles,
+            &doc.facts,
+            ctx.policy,
+            consent.is_some(),
+            *depositor == actor.fingerprint().to_hex(),
+        )?;
         let (seq, _) = append_statement(
             &tx,
             &signer,

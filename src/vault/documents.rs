@@ -65,7 +65,7 @@ pub struct Deposited {
     /// Body encoding chosen.
     pub encoding: String,
     /// Who can read it now.
-    pub readers: String,
+    pub readers: super::Readers,
     /// Log position of the deposit statement.
     pub statement: u64,
 }
@@ -278,7 +278,7 @@ impl Vault {
             }
             tx.commit()?;
             self.remember(&ctx);
-            Ok((num, seq, owner, ctx.describe_readers(&reader_fprs)))
+            Ok((num, seq, owner, ctx.readers_of(&reader_fprs)))
         })();
         let (num, seq, owner, readers) = match result {
             Ok(v) => v,

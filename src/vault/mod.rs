@@ -54,6 +54,29 @@ pub struct Vault {
     facts: std::sync::OnceLock<VaultFacts>,
 }
 
+/// Who can read a document now: in JSON, one object per member and role
+/// (`{role, label, name, fingerprint}`, as `case show` lists members); for people, a
+/// sentence ("the claimant party, the mediators").
+#[derive(Clone, Debug)]
+pub struct Readers {
+    /// The members.
+    pub members: Vec<MemberView>,
+    /// The sentence.
+    pub text: String,
+}
+
+impl serde::Serialize for Readers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.members.serialize(s)
+    }
+}
+
+impl std::fmt::Display for Readers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// One member of a case, as loaded from the database.
 #[derive(Clone, Debug)]
 pub struct Member {
@@ -140,6 +163,29 @@ impl CaseContext {
             .iter()
             .find(|m| m.card.fingerprint().to_hex() == who)
             .map(|m| &m.card)
+    }
+
+    /// Who a set of readers (fingerprints) is: each member holding a wrap, and the same
+    /// as a sentence for people.
+    pub fn readers_of(&self, readers: &[String]) -> Readers {
+        let members = self
+            .members
+            .iter()
+            .filter(|m| readers.contains(&m.card.fingerprint().to_hex()))
+            .map(|m| MemberView {
+                role: m.role.kind().to_owned(),
+                label: match &m.role {
+                    Role::Party(l) => Some(l.clone()),
+                    _ => None,
+                },
+                name: m.card.name().to_owned(),
+                fingerprint: m.card.fingerprint().short(),
+            })
+            .collect();
+        Readers {
+            members,
+            text: self.describe_readers(readers),
+        }
     }
 
     /// A person-readable description of who a set of readers is ("the claimant party,

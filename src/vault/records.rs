@@ -143,7 +143,7 @@ pub struct DocumentView {
     /// When.
     pub deposited_at: String,
     /// Who can read it now, as groups ("the claimant party, the mediators").
-    pub readers: String,
+    pub readers: super::Readers,
 }
 
 /// Load one document row, or say it does not exist.
@@ -306,7 +306,7 @@ pub(crate) fn view_with(
             .map(|c| c.name().to_owned())
             .unwrap_or_else(|| "(unknown)".to_owned()),
         deposited_at: row.deposited_at.clone(),
-        readers: ctx.describe_readers(readers),
+        readers: ctx.readers_of(readers),
     }
 }
 
