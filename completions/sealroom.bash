@@ -46,6 +46,9 @@ _sealroom() {
             sealroom,export)
                 cmd="sealroom__subcmd__export"
                 ;;
+            sealroom,grant)
+                cmd="sealroom__subcmd__grant"
+                ;;
             sealroom,help)
                 cmd="sealroom__subcmd__help"
                 ;;
@@ -69,6 +72,9 @@ _sealroom() {
                 ;;
             sealroom,receipt)
                 cmd="sealroom__subcmd__receipt"
+                ;;
+            sealroom,rekey)
+                cmd="sealroom__subcmd__rekey"
                 ;;
             sealroom,revoke)
                 cmd="sealroom__subcmd__revoke"
@@ -130,6 +136,12 @@ _sealroom() {
             sealroom__subcmd__case,open)
                 cmd="sealroom__subcmd__case__subcmd__open"
                 ;;
+            sealroom__subcmd__case,remove-member)
+                cmd="sealroom__subcmd__case__subcmd__remove__subcmd__member"
+                ;;
+            sealroom__subcmd__case,replace-member)
+                cmd="sealroom__subcmd__case__subcmd__replace__subcmd__member"
+                ;;
             sealroom__subcmd__case,show)
                 cmd="sealroom__subcmd__case__subcmd__show"
                 ;;
@@ -150,6 +162,12 @@ _sealroom() {
                 ;;
             sealroom__subcmd__case__subcmd__help,open)
                 cmd="sealroom__subcmd__case__subcmd__help__subcmd__open"
+                ;;
+            sealroom__subcmd__case__subcmd__help,remove-member)
+                cmd="sealroom__subcmd__case__subcmd__help__subcmd__remove__subcmd__member"
+                ;;
+            sealroom__subcmd__case__subcmd__help,replace-member)
+                cmd="sealroom__subcmd__case__subcmd__help__subcmd__replace__subcmd__member"
                 ;;
             sealroom__subcmd__case__subcmd__help,show)
                 cmd="sealroom__subcmd__case__subcmd__help__subcmd__show"
@@ -184,6 +202,9 @@ _sealroom() {
             sealroom__subcmd__help,export)
                 cmd="sealroom__subcmd__help__subcmd__export"
                 ;;
+            sealroom__subcmd__help,grant)
+                cmd="sealroom__subcmd__help__subcmd__grant"
+                ;;
             sealroom__subcmd__help,help)
                 cmd="sealroom__subcmd__help__subcmd__help"
                 ;;
@@ -207,6 +228,9 @@ _sealroom() {
                 ;;
             sealroom__subcmd__help,receipt)
                 cmd="sealroom__subcmd__help__subcmd__receipt"
+                ;;
+            sealroom__subcmd__help,rekey)
+                cmd="sealroom__subcmd__help__subcmd__rekey"
                 ;;
             sealroom__subcmd__help,revoke)
                 cmd="sealroom__subcmd__help__subcmd__revoke"
@@ -244,6 +268,12 @@ _sealroom() {
             sealroom__subcmd__help__subcmd__case,open)
                 cmd="sealroom__subcmd__help__subcmd__case__subcmd__open"
                 ;;
+            sealroom__subcmd__help__subcmd__case,remove-member)
+                cmd="sealroom__subcmd__help__subcmd__case__subcmd__remove__subcmd__member"
+                ;;
+            sealroom__subcmd__help__subcmd__case,replace-member)
+                cmd="sealroom__subcmd__help__subcmd__case__subcmd__replace__subcmd__member"
+                ;;
             sealroom__subcmd__help__subcmd__case,show)
                 cmd="sealroom__subcmd__help__subcmd__case__subcmd__show"
                 ;;
@@ -278,7 +308,7 @@ _sealroom() {
 
     case "${cmd}" in
         sealroom)
-            opts="-i -v -h -V --vault --identity --json --receipt --verbose --help --version init keygen card case deposit list read consent disclose revoke export seal archive log receipt doctor completions man demo help"
+            opts="-i -v -h -V --vault --identity --json --receipt --verbose --help --version init keygen card case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -656,7 +686,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help open show list join add-member close help"
+            opts="-i -v -h --vault --identity --json --receipt --verbose --help open show list join add-member remove-member replace-member close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -754,7 +784,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__help)
-            opts="open show list join add-member close help"
+            opts="open show list join add-member remove-member replace-member close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -838,6 +868,34 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__help__subcmd__open)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__case__subcmd__help__subcmd__remove__subcmd__member)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__case__subcmd__help__subcmd__replace__subcmd__member)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -961,6 +1019,82 @@ _sealroom() {
                     return 0
                     ;;
                 --title)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__case__subcmd__remove__subcmd__member)
+            opts="-i -v -h --party --mediator --rekey --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --party)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mediator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__case__subcmd__replace__subcmd__member)
+            opts="-i -v -h --old --new --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --old)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --new)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1263,8 +1397,42 @@ _sealroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealroom__subcmd__grant)
+            opts="-i -v -h --to-member --all --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to-member)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealroom__subcmd__help)
-            opts="init keygen card case deposit list read consent disclose revoke export seal archive log receipt doctor completions man demo help"
+            opts="init keygen card case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1376,7 +1544,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help__subcmd__case)
-            opts="open show list join add-member close"
+            opts="open show list join add-member remove-member replace-member close"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1446,6 +1614,34 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help__subcmd__case__subcmd__open)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__help__subcmd__case__subcmd__remove__subcmd__member)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__help__subcmd__case__subcmd__replace__subcmd__member)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1558,6 +1754,20 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__help__subcmd__grant)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1700,6 +1910,20 @@ _sealroom() {
         sealroom__subcmd__help__subcmd__receipt__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__help__subcmd__rekey)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2066,6 +2290,36 @@ _sealroom() {
         sealroom__subcmd__receipt__subcmd__verify)
             opts="-i -v -h --offline --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__rekey)
+            opts="-i -v -h --all --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

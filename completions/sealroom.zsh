@@ -180,6 +180,39 @@ _arguments "${_arguments_options[@]}" : \
 ':reference -- Case reference:_default' \
 && ret=0
 ;;
+(remove-member)
+_arguments "${_arguments_options[@]}" : \
+'--party=[The party member to remove\: LABEL=CARD]:LABEL=CARD:_default' \
+'--mediator=[The mediator to remove (their card)]:CARD:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--rekey[Also re-encrypt the documents they could read (those you can read) away from their key]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+&& ret=0
+;;
+(replace-member)
+_arguments "${_arguments_options[@]}" : \
+'--old=[The card of the identity to replace]:CARD:_files' \
+'--new=[The card of the new identity]:CARD:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+&& ret=0
+;;
 (close)
 _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
@@ -223,6 +256,14 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (add-member)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(remove-member)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(replace-member)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -296,7 +337,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (consent)
 _arguments "${_arguments_options[@]}" : \
-'--to=[The party the document may go to]:LABEL:_default' \
+'--to=[The party the document may go to, or \`external\` for an export]:LABEL:_default' \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
@@ -328,7 +369,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (revoke)
 _arguments "${_arguments_options[@]}" : \
-'--from=[The party whose access is removed]:LABEL:_default' \
+'--from=[The party whose access is removed (\`external\`\: withdraw a consent to export)]:LABEL:_default' \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
@@ -359,6 +400,39 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 ':reference -- Case reference:_default' \
 ':num -- Document number, `4` or `#4`:_default' \
+&& ret=0
+;;
+(grant)
+_arguments "${_arguments_options[@]}" : \
+'--to-member=[The member'\''s card]:CARD:_files' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--all[Every document you can read that they are entitled to]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+'*::nums -- Document numbers, `4` or `#4`:_default' \
+&& ret=0
+;;
+(rekey)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--all[Every document you can read that a removed member could read]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+'*::nums -- Document numbers, `4` or `#4`:_default' \
 && ret=0
 ;;
 (seal)
@@ -734,6 +808,14 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(remove-member)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(replace-member)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (close)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -767,6 +849,14 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (export)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(grant)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(rekey)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -877,10 +967,12 @@ _sealroom_commands() {
 'deposit:Deposit a document in a case; prints its number \`#N\`' \
 'list:List the documents of a case you can read, titles decrypted' \
 'read:Read a document\: checks the depositor'\''s signature and the body'\''s hash' \
-'consent:Consent, as a member of the owner party, to a document going to another party' \
+'consent:Consent, as a member of the owner party, to a document going to another party (or, with \`--to external\`, leaving the case by export)' \
 'disclose:Give every member of a party access to a document, as the case'\''s rules allow' \
 'revoke:Remove a party'\''s access to a document (an owner-party member or a mediator)' \
-'export:Export a document you can read as a standard age file for an outside recipient' \
+'export:Export a document as a standard age file for an outside recipient (its owner party, or a mediator as the case'\''s rules allow)' \
+'grant:Give one member access to documents they are entitled to (a current reader)\: later co-counsel, a replacement identity, a newcomer to a party that was disclosed a document' \
+'rekey:Re-encrypt documents under new keys for their readers who are still members, so keys kept by removed members open nothing current (a current reader)' \
 'seal:Seal a closed case into one archive file (the archivist)' \
 'archive:Verify, show, release, open and destroy sealed archives' \
 'log:Show a case'\''s history; with --verify, check the whole log' \
@@ -985,6 +1077,8 @@ _sealroom__subcmd__case_commands() {
 'list:List the cases in the vault' \
 'join:Join a case\: check its charter against the fingerprint the registrar gave you, and pin it on this machine' \
 'add-member:Add a party member or a mediator (registrar only)' \
+'remove-member:Remove a party member or a mediator (registrar only)\: no new wraps, grants or acts for them from now on' \
+'replace-member:Replace a lost or compromised identity by a new one in the same role (registrar only)' \
 'close:Close a case\: no new deposits; reading still works (mediator or registrar)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -1008,6 +1102,8 @@ _sealroom__subcmd__case__subcmd__help_commands() {
 'list:List the cases in the vault' \
 'join:Join a case\: check its charter against the fingerprint the registrar gave you, and pin it on this machine' \
 'add-member:Add a party member or a mediator (registrar only)' \
+'remove-member:Remove a party member or a mediator (registrar only)\: no new wraps, grants or acts for them from now on' \
+'replace-member:Replace a lost or compromised identity by a new one in the same role (registrar only)' \
 'close:Close a case\: no new deposits; reading still works (mediator or registrar)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -1043,6 +1139,16 @@ _sealroom__subcmd__case__subcmd__help__subcmd__open_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom case help open commands' commands "$@"
 }
+(( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__remove-member_commands] )) ||
+_sealroom__subcmd__case__subcmd__help__subcmd__remove-member_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case help remove-member commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__replace-member_commands] )) ||
+_sealroom__subcmd__case__subcmd__help__subcmd__replace-member_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case help replace-member commands' commands "$@"
+}
 (( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__show_commands] )) ||
 _sealroom__subcmd__case__subcmd__help__subcmd__show_commands() {
     local commands; commands=()
@@ -1062,6 +1168,16 @@ _sealroom__subcmd__case__subcmd__list_commands() {
 _sealroom__subcmd__case__subcmd__open_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom case open commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__remove-member_commands] )) ||
+_sealroom__subcmd__case__subcmd__remove-member_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case remove-member commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__replace-member_commands] )) ||
+_sealroom__subcmd__case__subcmd__replace-member_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case replace-member commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__case__subcmd__show_commands] )) ||
 _sealroom__subcmd__case__subcmd__show_commands() {
@@ -1103,6 +1219,11 @@ _sealroom__subcmd__export_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom export commands' commands "$@"
 }
+(( $+functions[_sealroom__subcmd__grant_commands] )) ||
+_sealroom__subcmd__grant_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom grant commands' commands "$@"
+}
 (( $+functions[_sealroom__subcmd__help_commands] )) ||
 _sealroom__subcmd__help_commands() {
     local commands; commands=(
@@ -1113,10 +1234,12 @@ _sealroom__subcmd__help_commands() {
 'deposit:Deposit a document in a case; prints its number \`#N\`' \
 'list:List the documents of a case you can read, titles decrypted' \
 'read:Read a document\: checks the depositor'\''s signature and the body'\''s hash' \
-'consent:Consent, as a member of the owner party, to a document going to another party' \
+'consent:Consent, as a member of the owner party, to a document going to another party (or, with \`--to external\`, leaving the case by export)' \
 'disclose:Give every member of a party access to a document, as the case'\''s rules allow' \
 'revoke:Remove a party'\''s access to a document (an owner-party member or a mediator)' \
-'export:Export a document you can read as a standard age file for an outside recipient' \
+'export:Export a document as a standard age file for an outside recipient (its owner party, or a mediator as the case'\''s rules allow)' \
+'grant:Give one member access to documents they are entitled to (a current reader)\: later co-counsel, a replacement identity, a newcomer to a party that was disclosed a document' \
+'rekey:Re-encrypt documents under new keys for their readers who are still members, so keys kept by removed members open nothing current (a current reader)' \
 'seal:Seal a closed case into one archive file (the archivist)' \
 'archive:Verify, show, release, open and destroy sealed archives' \
 'log:Show a case'\''s history; with --verify, check the whole log' \
@@ -1178,6 +1301,8 @@ _sealroom__subcmd__help__subcmd__case_commands() {
 'list:List the cases in the vault' \
 'join:Join a case\: check its charter against the fingerprint the registrar gave you, and pin it on this machine' \
 'add-member:Add a party member or a mediator (registrar only)' \
+'remove-member:Remove a party member or a mediator (registrar only)\: no new wraps, grants or acts for them from now on' \
+'replace-member:Replace a lost or compromised identity by a new one in the same role (registrar only)' \
 'close:Close a case\: no new deposits; reading still works (mediator or registrar)' \
     )
     _describe -t commands 'sealroom help case commands' commands "$@"
@@ -1206,6 +1331,16 @@ _sealroom__subcmd__help__subcmd__case__subcmd__list_commands() {
 _sealroom__subcmd__help__subcmd__case__subcmd__open_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom help case open commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__case__subcmd__remove-member_commands] )) ||
+_sealroom__subcmd__help__subcmd__case__subcmd__remove-member_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help case remove-member commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__case__subcmd__replace-member_commands] )) ||
+_sealroom__subcmd__help__subcmd__case__subcmd__replace-member_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help case replace-member commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__help__subcmd__case__subcmd__show_commands] )) ||
 _sealroom__subcmd__help__subcmd__case__subcmd__show_commands() {
@@ -1246,6 +1381,11 @@ _sealroom__subcmd__help__subcmd__doctor_commands() {
 _sealroom__subcmd__help__subcmd__export_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom help export commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__grant_commands] )) ||
+_sealroom__subcmd__help__subcmd__grant_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help grant commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__help__subcmd__help_commands] )) ||
 _sealroom__subcmd__help__subcmd__help_commands() {
@@ -1299,6 +1439,11 @@ _sealroom__subcmd__help__subcmd__receipt__subcmd__get_commands() {
 _sealroom__subcmd__help__subcmd__receipt__subcmd__verify_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom help receipt verify commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__rekey_commands] )) ||
+_sealroom__subcmd__help__subcmd__rekey_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help rekey commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__help__subcmd__revoke_commands] )) ||
 _sealroom__subcmd__help__subcmd__revoke_commands() {
@@ -1382,6 +1527,11 @@ _sealroom__subcmd__receipt__subcmd__help__subcmd__verify_commands() {
 _sealroom__subcmd__receipt__subcmd__verify_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom receipt verify commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__rekey_commands] )) ||
+_sealroom__subcmd__rekey_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom rekey commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__revoke_commands] )) ||
 _sealroom__subcmd__revoke_commands() {

@@ -465,6 +465,17 @@ fn short_fingerprint(hex: &str) -> String {
         .join(" ")
 }
 
+/// Who may remove or replace members: the registrar, while the case is live (open or
+/// closed: a lost or compromised identity must be replaceable until the seal).
+pub fn check_may_change_members(roles: &[Role], state: CaseState) -> Result<()> {
+    if !roles.contains(&Role::Registrar) {
+        return Err(Error::refused(
+            "only the case's registrar may remove or replace members",
+        ));
+    }
+    check_live(state)
+}
+
 /// Who may add members: the registrar, while the case is open.
 pub fn check_may_add_member(roles: &[Role], state: CaseState) -> Result<()> {
     if !roles.contains(&Role::Registrar) {

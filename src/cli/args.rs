@@ -238,6 +238,60 @@ nobody else exports."
         output: PathBuf,
     },
 
+    /// Give one member access to documents they are entitled to (a current reader):
+    /// later co-counsel, a replacement identity, a newcomer to a party that was
+    /// disclosed a document.
+    #[command(
+        after_help = "Examples:\n  sealroom grant IOMed-2026-014 2 4 --to-member dana.card -i ana.id\n  \
+sealroom grant IOMed-2026-014 --all --to-member dana.card -i ana.id\n\n\
+A member is entitled to their own party's documents, to documents disclosed to their\n\
+party, and to what their role reads by the category table; anything else needs a\n\
+disclosure (and consent where the rules ask). --all grants every document you can read\n\
+that they are entitled to and cannot read yet. Each grant is a signed act in the log."
+    )]
+    Grant {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Document numbers, `4` or `#4`.
+        #[arg(
+            value_name = "NUM",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
+        nums: Vec<String>,
+        /// The member's card.
+        #[arg(long, value_name = "CARD")]
+        to_member: PathBuf,
+        /// Every document you can read that they are entitled to.
+        #[arg(long)]
+        all: bool,
+    },
+
+    /// Re-encrypt documents under new keys for their readers who are still members, so
+    /// keys kept by removed members open nothing current (a current reader).
+    #[command(
+        after_help = "Examples:\n  sealroom rekey IOMed-2026-014 --all -i mediator.id\n  \
+sealroom rekey IOMed-2026-014 3 -i ana.id\n\n\
+--all re-keys every document you can read that a removed member could read. What was\n\
+already read cannot be unread."
+    )]
+    Rekey {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Document numbers, `4` or `#4`.
+        #[arg(
+            value_name = "NUM",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
+        nums: Vec<String>,
+        /// Every document you can read that a removed member could read.
+        #[arg(long)]
+        all: bool,
+    },
+
     /// Seal a closed case into one archive file (the archivist).
     #[command(
         after_help = "Example:\n  sealroom seal IOMed-2026-014 --retain-until 2036-12-31 -o IOMed-2026-014.sealed -i archivist.id\n\n\
@@ -506,6 +560,38 @@ vault: read it out on the phone, or send it signed)."
         after_help = "Example:\n  sealroom case add-member IOMed-2026-014 --party respondent=dana.card -i registrar.id"
     )]
     AddMember(AddMemberArgs),
+    /// Remove a party member or a mediator (registrar only): no new wraps, grants or
+    /// acts for them from now on.
+    #[command(
+        after_help = "Examples:\n  sealroom case remove-member IOMed-2026-014 --party respondent=chen.card -i registrar.id\n  \
+sealroom case remove-member IOMed-2026-014 --mediator m2.card --rekey -i registrar.id\n\n\
+The removed member keeps the keys of what they could read: the command lists those\n\
+documents. --rekey re-encrypts the ones you can read away from their key; any current\n\
+reader re-keys the rest with `sealroom rekey REF --all`. The last member of a party and\n\
+the last mediator cannot be removed: replace them (`case replace-member`)."
+    )]
+    RemoveMember(RemoveMemberArgs),
+    /// Replace a lost or compromised identity by a new one in the same role (registrar
+    /// only).
+    #[command(
+        after_help = "Example:\n  sealroom case replace-member IOMed-2026-014 --old ana-lost.card --new ana-2027.card -i registrar.id\n\n\
+The new card gets the old one's role and party. What the old identity could read reaches\n\
+the new one by grants: this command grants the documents you can read yourself and\n\
+lists the rest; a member of the same party (or a mediator) then runs\n\
+`sealroom grant REF --all --to-member NEW.card`, and any reader runs\n\
+`sealroom rekey REF --all` so the old key opens nothing current."
+    )]
+    ReplaceMember {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// The card of the identity to replace.
+        #[arg(long, value_name = "CARD")]
+        old: PathBuf,
+        /// The card of the new identity.
+        #[arg(long, value_name = "CARD")]
+        new: PathBuf,
+    },
     /// Close a case: no new deposits; reading still works (mediator or registrar).
     #[command(
         after_help = "Example:\n  sealroom case close IOMed-2026-014 -i mediator.id\n\nThe archivist can then seal it (sealroom seal)."
@@ -529,6 +615,24 @@ pub struct AddMemberArgs {
     /// A new mediator's card.
     #[arg(long, value_name = "CARD")]
     pub mediator: Option<PathBuf>,
+}
+
+/// Arguments of `case remove-member`.
+#[derive(Debug, Args)]
+pub struct RemoveMemberArgs {
+    /// Case reference.
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// The party member to remove: LABEL=CARD.
+    #[arg(long, value_name = "LABEL=CARD")]
+    pub party: Option<String>,
+    /// The mediator to remove (their card).
+    #[arg(long, value_name = "CARD")]
+    pub mediator: Option<PathBuf>,
+    /// Also re-encrypt the documents they could read (those you can read) away from
+    /// their key.
+    #[arg(long)]
+    pub rekey: bool,
 }
 
 /// `--policy` values.

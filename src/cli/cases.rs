@@ -163,6 +163,66 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
                 )
             })
         }
+        CaseCommand::RemoveMember(args) => {
+            let (role, card) = match (&args.party, &args.mediator) {
+                (Some(p), None) => {
+                    let (label, card) = party_arg(p)?;
+                    (Role::Party(label), card)
+                }
+                (None, Some(m)) => (Role::Mediator, load_card(m)?),
+                _ => {
+                    return Err(Error::usage(
+                        "give exactly one of --party LABEL=CARD or --mediator CARD",
+                    ))
+                }
+            };
+            let actor = ctx.identity()?;
+            let mut vault = ctx.open_vault()?;
+            let change =
+                vault.remove_member(&actor, &args.reference, role.clone(), &card, args.rekey)?;
+            ctx.emit_act(&vault, &args.reference, Some(change.statement), &change, || {
+                let mut s = format!(
+                    "Removed {} ({}) from case {} as {role}: from now on they get no new documents and may not act.\n",
+                    card.name(),
+                    card.fingerprint(),
+                    args.reference
+                );
+                s.push_str(&member_change_text(&change, &args.reference));
+                s
+            })
+        }
+        CaseCommand::ReplaceMember {
+            reference,
+            old,
+            new,
+        } => {
+            let (old, new) = (load_card(&old)?, load_card(&new)?);
+            let actor = ctx.identity()?;
+            let mut vault = ctx.open_vault()?;
+            let change = vault.replace_member(&actor, &reference, &old, &new)?;
+            ctx.emit_act(&vault, &reference, Some(change.statement), &change, || {
+                let mut s = format!(
+                    "Replaced {} by {} ({}) in case {reference}, in the same role.\n",
+                    old.name(),
+                    new.name(),
+                    new.fingerprint()
+                );
+                if !change.granted.is_empty() {
+                    s.push_str(&format!(
+                        "Granted {} to {} (documents you can read).\n",
+                        nums_text(&change.granted),
+                        new.name()
+                    ));
+                }
+                s.push_str(&member_change_text(&change, &reference));
+                if !change.pending.is_empty() {
+                    s.push_str(&format!(
+                        "A member of the same party or a mediator grants the rest: `sealroom grant {reference} --all --to-member NEW.card`.\n"
+                    ));
+                }
+                s
+            })
+        }
         CaseCommand::Close { reference } => {
             let actor = ctx.identity()?;
             let mut vault = ctx.open_vault()?;
@@ -204,4 +264,100 @@ fn show_text(c: &CaseSummary) -> String {
         ));
     }
     s
+}
+
+fn nums_text(nums: &[u64]) -> String {
+    nums.iter()
+        .map(|n| format!("#{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a removal or replacement leaves to do, said once.
+fn member_change_text(c: &crate::vault::MemberChange, reference: &str) -> String {
+    let mut s = String::new();
+    if c.could_read.is_empty() {
+        s.push_str("They could read no live document.\n");
+        return s;
+    }
+    s.push_str(&format!(
+        "They still hold the keys of {}, which they could read.\n",
+        nums_text(&c.could_read)
+    ));
+    if !c.rekeyed.is_empty() {
+        s.push_str(&format!(
+            "Re-encrypted {} under new keys: their old keys open nothing current.\n",
+            nums_text(&c.rekeyed)
+        ));
+    }
+    let unkeyed: Vec<u64> = c
+        .could_read
+        .iter()
+        .copied()
+        .filter(|n| !c.rekeyed.contains(n))
+        .collect();
+    if !unkeyed.is_empty() {
+        s.push_str(&format!(
+            "Not yet re-keyed: {}; a current reader runs `sealroom rekey {reference} --all`. What was already read cannot be unread.\n",
+            nums_text(&unkeyed)
+        ));
+    }
+    s
+}
+
+fn parse_nums(nums: &[String]) -> Result<Vec<u64>> {
+    nums.iter().map(|n| crate::vault::parse_num(n)).collect()
+}
+
+pub(super) fn grant(
+    ctx: &Context,
+    reference: &str,
+    nums: &[String],
+    all: bool,
+    to: &std::path::Path,
+) -> Result<()> {
+    let nums = parse_nums(nums)?;
+    let to = load_card(to)?;
+    let actor = ctx.identity()?;
+    let mut vault = ctx.open_vault()?;
+    let g = vault.grant(&actor, reference, (!all).then_some(nums.as_slice()), &to)?;
+    let last = g.granted.last().map(|(_, seq)| *seq);
+    ctx.emit_act(&vault, reference, last, &g, || {
+        if g.granted.is_empty() {
+            return format!(
+                "{} can already read every document you can read that they are entitled to; nothing changed.\n",
+                to.name()
+            );
+        }
+        let nums: Vec<u64> = g.granted.iter().map(|(n, _)| *n).collect();
+        format!(
+            "Granted {} of {reference} to {} ({} statement(s) in the log).\n",
+            nums_text(&nums),
+            to.name(),
+            g.granted.len()
+        )
+    })
+}
+
+pub(super) fn rekey(ctx: &Context, reference: &str, nums: &[String], all: bool) -> Result<()> {
+    let nums = parse_nums(nums)?;
+    let actor = ctx.identity()?;
+    let mut vault = ctx.open_vault()?;
+    let r = vault.rekey(&actor, reference, (!all).then_some(nums.as_slice()))?;
+    let last = r.rekeyed.last().map(|(_, seq)| *seq);
+    ctx.emit_act(&vault, reference, last, &r, || {
+        if r.rekeyed.is_empty() {
+            return "No document you can read was readable by a removed member; nothing changed.\n".to_owned();
+        }
+        let nums: Vec<u64> = r.rekeyed.iter().map(|(n, _)| *n).collect();
+        format!(
+            "Re-encrypted {} of {reference} under new keys{}.\nWhat was already read cannot be unread.\n",
+            nums_text(&nums),
+            if r.dropped.is_empty() {
+                String::new()
+            } else {
+                format!(": {} removed member(s) can no longer open them", r.dropped.len())
+            }
+        )
+    })
 }

@@ -307,6 +307,17 @@ pub fn run(cli: Cli) -> Result<()> {
             recipient,
             output,
         } => disclosure::export(&ctx, &reference, &num, &recipient, &output),
+        Command::Grant {
+            reference,
+            nums,
+            to_member,
+            all,
+        } => cases::grant(&ctx, &reference, &nums, all, &to_member),
+        Command::Rekey {
+            reference,
+            nums,
+            all,
+        } => cases::rekey(&ctx, &reference, &nums, all),
         Command::Seal {
             reference,
             retain_until,

@@ -32,6 +32,8 @@ pub struct BodyBinding {
 pub struct ReplayDoc {
     /// Public facts.
     pub facts: DocumentFacts,
+    /// Deposited with `--share-with-all` (readable by every party).
+    pub share_with_all: bool,
     /// Fingerprints (hex) entitled to a wrap now.
     pub readers: BTreeSet<String>,
     /// The signed binding of the current body.
@@ -103,6 +105,52 @@ impl Replay {
             .iter()
             .map(|(r, c)| (r.clone(), c.fingerprint().to_hex(), c.name().to_owned()))
             .collect()
+    }
+
+    /// The position of `record` among the members, if it is one a registrar may remove
+    /// or replace: a party member or a mediator.
+    fn member_to_change(&self, record: &MemberRecord) -> Result<usize> {
+        let (role, card) = (record.role()?, record.card()?);
+        let pos = self
+            .members
+            .iter()
+            .position(|(r, c)| *r == role && *c == card)
+            .ok_or_else(|| {
+                Error::integrity("it concerns someone who is not a member in that role")
+            })?;
+        if !matches!(role, Role::Party(_) | Role::Mediator) {
+            return Err(Error::integrity(
+                "it changes a role that only the charter names",
+            ));
+        }
+        Ok(pos)
+    }
+
+    /// Whether a member holding `roles` (fingerprint `who`) is entitled to document
+    /// `num` now: by the category table for their role (their own party's documents,
+    /// what every party or their role reads), or because the document was disclosed
+    /// to their party (another member of it reads it).
+    pub fn entitled(&self, num: u64, roles: &[Role], who: &str) -> Result<bool> {
+        let doc = self
+            .docs
+            .get(&num)
+            .ok_or_else(|| Error::integrity("it concerns a document never deposited"))?;
+        let by_table = policy::readers_on_deposit(
+            doc.facts.category,
+            &doc.facts.owner,
+            doc.share_with_all,
+            &self.labels(),
+        )
+        .iter()
+        .any(|a| policy::in_audience(roles, a));
+        let by_disclosure = roles.iter().any(|role| {
+            matches!(role, Role::Party(_))
+                && doc
+                    .readers
+                    .iter()
+                    .any(|f| f != who && self.roles_of(f).contains(role))
+        });
+        Ok(by_table || by_disclosure)
     }
 
     /// The fingerprints of everyone in `audience`.
@@ -251,6 +299,112 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
             r.members.push((role, card));
             r.member_seqs.push(seq);
         }
+        Act::RemoveMember { member } => {
+            policy::check_may_change_members(&roles, r.state).map_err(not_allowed)?;
+            let pos = r.member_to_change(member)?;
+            let role = &r.members[pos].0;
+            if r.members.iter().filter(|(held, _)| held == role).count() < 2 {
+                return Err(Error::integrity(
+                    "it removes the last member of a party or the last mediator (replace them instead)",
+                ));
+            }
+            r.members.remove(pos);
+            r.member_seqs.remove(pos);
+        }
+        Act::ReplaceMember { old, new } => {
+            policy::check_may_change_members(&roles, r.state).map_err(not_allowed)?;
+            let pos = r.member_to_change(old)?;
+            let (role, card) = (new.role()?, new.card()?);
+            if role != r.members[pos].0 {
+                return Err(Error::integrity(
+                    "it replaces a member by someone in another role",
+                ));
+            }
+            let (gone_role, gone_card) = r.members.remove(pos);
+            r.member_seqs.remove(pos);
+            let fpr = card.fingerprint().to_hex();
+            if r.roles_of(&fpr).contains(&role) || card == gone_card {
+                return Err(Error::integrity(
+                    "it replaces a member by someone already in that role",
+                ));
+            }
+            policy::check_new_member(&r.placed(), &gone_role, &fpr, card.name())
+                .map_err(not_allowed)?;
+            r.members.push((role, card));
+            r.member_seqs.push(seq);
+        }
+        Act::Grant(g) => {
+            policy::check_live(r.state).map_err(not_allowed)?;
+            let grantee_roles = r.roles_of(&g.to);
+            let entitled = r.entitled(g.num, &grantee_roles, &g.to)?;
+            let doc = r.docs.get_mut(&g.num).ok_or_else(unknown)?;
+            if !doc.readers.contains(&s.actor) {
+                return Err(Error::integrity(
+                    "its actor could not read the document to pass it on",
+                ));
+            }
+            if grantee_roles.is_empty() {
+                return Err(Error::integrity(
+                    "it gives access to someone who is not a member",
+                ));
+            }
+            if doc.readers.contains(&g.to) {
+                return Err(Error::integrity("it gives access to someone who had it"));
+            }
+            if !entitled {
+                return Err(Error::integrity(
+                    "it gives access to a member the rules do not entitle to the document",
+                ));
+            }
+            doc.readers.insert(g.to.clone());
+            doc.wraps.insert(g.to.clone(), g.wrap.clone());
+        }
+        Act::Rekey(k) => {
+            policy::check_live(r.state).map_err(not_allowed)?;
+            let members: BTreeSet<String> = r
+                .members
+                .iter()
+                .map(|(_, c)| c.fingerprint().to_hex())
+                .collect();
+            let doc = r.docs.get_mut(&k.num).ok_or_else(unknown)?;
+            if !doc.readers.contains(&s.actor) {
+                return Err(Error::integrity(
+                    "it re-keys a document its actor could not read",
+                ));
+            }
+            let dropped: BTreeSet<String> = doc.readers.difference(&members).cloned().collect();
+            let named: BTreeSet<String> = k.dropped.iter().cloned().collect();
+            let kept: BTreeSet<String> = doc.readers.intersection(&members).cloned().collect();
+            let rewrapped: BTreeSet<String> = k.rekey.readers.iter().cloned().collect();
+            if named != dropped || rewrapped != kept {
+                return Err(Error::integrity(
+                    "its readers are not the document's readers who are still members",
+                ));
+            }
+            if k.rekey.wraps.len() != k.rekey.readers.len()
+                || k.rekey.escrow_wrap.is_some() != doc.facts.category.escrowed()
+            {
+                return Err(Error::integrity("its wraps do not match its readers"));
+            }
+            doc.readers = kept;
+            doc.wraps = k
+                .rekey
+                .readers
+                .iter()
+                .cloned()
+                .zip(k.rekey.wraps.iter().cloned())
+                .collect();
+            if let Some(e) = &k.rekey.escrow_wrap {
+                doc.wraps.insert(ESCROW.to_owned(), e.clone());
+            }
+            doc.body = BodyBinding {
+                encoding: k.rekey.encoding.clone(),
+                blob_sha256: k.rekey.blob_sha256.clone(),
+                blob_size: k.rekey.blob_size,
+                meta_sha256: k.rekey.meta_sha256.clone(),
+            };
+            doc.body_seq = seq;
+        }
         Act::Close {} => {
             policy::check_may_close(&roles, r.state).map_err(not_allowed)?;
             r.state = CaseState::Closed;
@@ -306,6 +460,7 @@ fn apply(r: &mut Replay, s: &Statement, seq: u64) -> Result<()> {
                         category: d.category,
                         confidential: d.confidential,
                     },
+                    share_with_all: d.share_with_all,
                     readers: named,
                     body: BodyBinding {
                         encoding: d.encoding.clone(),
@@ -510,6 +665,7 @@ struct SnapshotHead {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct SnapshotDoc {
     num: u64,
+    share_with_all: bool,
     owner: String,
     category: Category,
     confidential: bool,
@@ -565,6 +721,7 @@ impl Replay {
                 .values()
                 .map(|d| SnapshotDoc {
                     num: d.facts.num,
+                    share_with_all: d.share_with_all,
                     owner: d.facts.owner.label().to_owned(),
                     category: d.facts.category,
                     confidential: d.facts.confidential,
@@ -607,6 +764,7 @@ impl Replay {
                             category: d.category,
                             confidential: d.confidential,
                         },
+                        share_with_all: d.share_with_all,
                         readers: d.readers,
                         body: d.body,
                         body_seq: d.body_seq,

@@ -77,6 +77,26 @@ pub enum Act {
     },
     /// The case was closed.
     Close {},
+    /// A member was removed (by a registrar): from this entry on they get no new
+    /// wraps or grants and may not act.
+    RemoveMember {
+        /// The member removed, in the role they held.
+        member: MemberRecord,
+    },
+    /// A member's identity was replaced by a new one in the same role (by a
+    /// registrar): the old is removed, the new added.
+    ReplaceMember {
+        /// The identity removed.
+        old: MemberRecord,
+        /// The identity added, in the same role.
+        new: MemberRecord,
+    },
+    /// A current reader gave one member a wrap of a document the member is entitled to
+    /// (their own party's, or one disclosed to their party, or one their role reads).
+    Grant(Grant),
+    /// A current reader re-encrypted a document under a new key for its readers who
+    /// are still members, dropping those who are not.
+    Rekey(Rekeying),
     /// The archivist sealed the closed case into an archive.
     Seal(Seal),
     /// The archivist destroyed the archive's key material after retention ended.
@@ -115,6 +135,28 @@ pub struct Disclosure {
     pub wraps: Vec<String>,
     /// The consent statement relied on, where one was needed.
     pub consent: Option<u64>,
+}
+
+/// What a grant statement gives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// Case number.
+    pub num: u64,
+    /// The member's fingerprint (hex).
+    pub to: String,
+    /// SHA-256 (hex) of the member's new wrap.
+    pub wrap: String,
+}
+
+/// What a rekey statement drops, and the new body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rekeying {
+    /// Case number.
+    pub num: u64,
+    /// Fingerprints of the readers dropped (no longer members).
+    pub dropped: Vec<String>,
+    /// The new body and wraps.
+    pub rekey: Rekey,
 }
 
 /// What a revocation statement removes, and the new body when re-keyed.
@@ -170,6 +212,11 @@ impl Act {
                 "escrow" => k.escrow_wrap.as_deref(),
                 _ => find(&k.readers, &k.wraps, reader),
             }),
+            Act::Rekey(r) if r.num == num => match reader {
+                "escrow" => r.rekey.escrow_wrap.as_deref(),
+                _ => find(&r.rekey.readers, &r.rekey.wraps, reader),
+            },
+            Act::Grant(g) if g.num == num && g.to == reader => Some(g.wrap.as_str()),
             _ => None,
         }
     }
@@ -186,6 +233,10 @@ impl Act {
             Act::Revoke(_) => "revoke",
             Act::Export { .. } => "export",
             Act::Close {} => "close",
+            Act::RemoveMember { .. } => "remove-member",
+            Act::ReplaceMember { .. } => "replace-member",
+            Act::Grant(_) => "grant",
+            Act::Rekey(_) => "rekey",
             Act::Seal(_) => "seal",
             Act::Destroy(_) => "destroy",
         }

@@ -375,7 +375,7 @@ impl Vault {
     }
 }
 
-fn insert_member(
+pub(super) fn insert_member(
     tx: &rusqlite::Transaction<'_>,
     case_id: i64,
     m: &MemberRecord,

@@ -356,9 +356,11 @@ impl Vault {
                 "the {from} party cannot read #{num}, so there is nothing to revoke (add --rekey to re-encrypt it anyway)"
             )));
         }
+        // Readers who are no longer members (removed from the case) lose their wrap
+        // with any re-keying too.
         let kept: Vec<String> = current
             .iter()
-            .filter(|r| !removed.contains(r))
+            .filter(|r| !removed.contains(r) && ctx.card_of(r).is_some())
             .cloned()
             .collect();
 
@@ -450,7 +452,7 @@ impl Vault {
 
     /// Re-encrypt document `num` under a fresh key, wrapped for `kept` and escrow.
     /// The new blob is durable when this returns; the caller commits or removes it.
-    fn rekey_body(
+    pub(super) fn rekey_body(
         &self,
         conn: &Connection,
         actor: &Identity,
@@ -577,8 +579,8 @@ impl Vault {
 }
 
 /// A re-encrypted body waiting for its transaction.
-struct NewBody {
-    statement: Rekey,
-    meta: Vec<u8>,
-    wraps: Vec<(String, Vec<u8>)>,
+pub(super) struct NewBody {
+    pub(super) statement: Rekey,
+    pub(super) meta: Vec<u8>,
+    pub(super) wraps: Vec<(String, Vec<u8>)>,
 }

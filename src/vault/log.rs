@@ -95,6 +95,13 @@ fn statement_rows(vault: &Vault, case_id: i64) -> Result<Vec<(u64, SignedStateme
     Ok(rows)
 }
 
+fn label_of(m: &crate::case::charter::MemberRecord) -> String {
+    m.label
+        .as_ref()
+        .map(|l| format!(" {l}"))
+        .unwrap_or_default()
+}
+
 fn describe(act: &Act) -> (Option<u64>, String) {
     match act {
         Act::Open { charter } => (
@@ -157,6 +164,30 @@ fn describe(act: &Act) -> (Option<u64>, String) {
             ),
         ),
         Act::Export { num, recipient } => (Some(*num), format!("to {recipient}")),
+        Act::RemoveMember { member } => (
+            None,
+            format!(
+                "removed {} ({}{})",
+                member.name,
+                member.role,
+                label_of(member)
+            ),
+        ),
+        Act::ReplaceMember { old, new } => (
+            None,
+            format!(
+                "replaced {} by {} ({}{})",
+                old.name,
+                new.name,
+                new.role,
+                label_of(new)
+            ),
+        ),
+        Act::Grant(g) => (Some(g.num), "to one member".to_owned()),
+        Act::Rekey(k) => (
+            Some(k.num),
+            format!("re-keyed, {} former member(s) dropped", k.dropped.len()),
+        ),
         Act::Close {} => (None, String::new()),
         Act::Seal(seal) => (
             None,

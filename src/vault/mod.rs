@@ -10,6 +10,7 @@ mod disclosure;
 mod doctor;
 mod documents;
 mod log;
+mod membership;
 pub(crate) mod records;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ pub use disclosure::{Consented, Disclosed, Exported, Revoked};
 pub use doctor::{unhealthy, DoctorReport, Finding};
 pub use documents::{parse_num, DepositSpec, Deposited, Listing, ReadOutcome};
 pub use log::{LogLine, LogReport, ReceiptReport};
+pub use membership::{Granted, MemberChange, Rekeyed};
 pub use records::DocumentView;
 
 /// The folder inside the default data folder where receipts were kept before they
