@@ -409,7 +409,69 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         },
     )?;
 
-    n.say("\n9. The mediator closes the case: reading goes on, deposits stop.")?;
+    n.say("\n9. Membership changes: co-counsel joins late, loses a laptop, and leaves.")?;
+    let ben = Identity::generate("Ben Adeyemi (for Claimant Ltd)")?;
+    vault.add_member(
+        &registrar,
+        REFERENCE,
+        crate::case::policy::Role::Party("claimant".into()),
+        &ben.card(),
+    )?;
+    let granted = vault.grant(&claimant, REFERENCE, None, &ben.card());
+    let mut got = Vec::new();
+    n.check(
+        "co-counsel added later is granted the claimant's earlier documents by the claimant",
+        granted
+            .and_then(|g| {
+                vault.read(&ben, REFERENCE, 1, &mut got)?;
+                Ok(g)
+            })
+            .map(|g| format!("{} grant(s), one signed statement each", g.granted.len()))
+            .map_err(|e| e.message().to_owned()),
+    )?;
+    let ben2 = Identity::generate("Ben Adeyemi (new laptop)")?;
+    let replaced = vault
+        .replace_member(&registrar, REFERENCE, &ben.card(), &ben2.card())
+        .and_then(|_| vault.grant(&claimant, REFERENCE, None, &ben2.card()))
+        .and_then(|_| vault.rekey(&claimant, REFERENCE, None));
+    n.check(
+        "his identity is replaced; the claimant grants the new one and re-keys away from the old",
+        match replaced {
+            Ok(r) => match vault.read(&ben, REFERENCE, 1, &mut Vec::new()) {
+                Err(e) if e.kind() == ErrorKind::Refused => Ok(format!(
+                    "{} document(s) re-keyed; the old identity is refused",
+                    r.rekeyed.len()
+                )),
+                _ => Err("the old identity could still act".to_owned()),
+            },
+            Err(e) => Err(e.message().to_owned()),
+        },
+    )?;
+    let removed = vault
+        .remove_member(
+            &registrar,
+            REFERENCE,
+            crate::case::policy::Role::Party("claimant".into()),
+            &ben2.card(),
+            false,
+        )
+        .and_then(|change| {
+            vault.rekey(&mediator, REFERENCE, None)?;
+            Ok(change)
+        });
+    n.check(
+        "he leaves the case: removed by the registrar, his documents re-keyed by the mediator",
+        match removed {
+            Ok(change) => expect_refusal(
+                vault.read(&ben2, REFERENCE, 1, &mut Vec::new()),
+                ErrorKind::Refused,
+            )
+            .map(|_| format!("he could read {} document(s)", change.could_read.len())),
+            Err(e) => Err(e.message().to_owned()),
+        },
+    )?;
+
+    n.say("\n10. The mediator closes the case: reading goes on, deposits stop.")?;
     vault.close_case(&mediator, REFERENCE)?;
     n.check(
         "a deposit after closing is refused",
@@ -431,7 +493,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
             .map_err(|e| e.message().to_owned()),
     )?;
 
-    n.say("\n10. Every act is a signed statement in the case log, a leaf of its Merkle tree.")?;
+    n.say("\n11. Every act is a signed statement in the case log, a leaf of its Merkle tree.")?;
     let checked = vault.verify_log(REFERENCE);
     n.check(
         "the whole log verifies: signatures, every act's authority, every wrap, the Merkle root",
@@ -455,7 +517,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
             .map_err(|e| e.message().to_owned()),
     )?;
 
-    n.say("\n11. The archivist seals the case; two of three custodians open the archive.")?;
+    n.say("\n12. The archivist seals the case; two of three custodians open the archive.")?;
     let archive = dir.join(format!("{REFERENCE}.sealed"));
     let sealed = vault.seal(&archivist, REFERENCE, "2036-12-31", &archive)?;
     let verified = std::fs::File::open(&archive)

@@ -1,6 +1,7 @@
 //! The disclosure rules of DESIGN.md, cell by cell: policy × category × actor × act
 //! (consent, disclose, revoke, export, the last with and without the owner's consent
-//! to `external`). Each cell asserts the answer and the state
+//! to `external`), and the membership acts: grant (to a later member of either party)
+//! and remove or replace a member (the registrar only). Each cell asserts the answer and the state
 //! after it: a refused act writes no statement and creates or removes no wrap.
 //!
 //! The expectations below restate DESIGN.md's rules directly; they do not call the
@@ -353,4 +354,83 @@ fn a_consent_to_export_is_withdrawn_by_revoke_from_external() {
         .disclose(&w.claimant, CASE, num, "external")
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Usage);
+}
+
+#[test]
+fn grant_cells_to_a_later_member_of_each_party() {
+    use sealroom::case::policy::Role;
+    for kind in KINDS {
+        let mut w = world(Policy::Consent);
+        for actor in ACTORS {
+            for own_party in [true, false] {
+                // The document first, then the newcomer: deposits before they joined
+                // are not theirs until someone grants them.
+                let num = deposit(&mut w, kind);
+                let label = if own_party { "claimant" } else { "respondent" };
+                let newcomer = Identity::generate(&format!("later {label} member")).unwrap();
+                w.vault
+                    .add_member(
+                        &w.registrar,
+                        CASE,
+                        Role::Party(label.into()),
+                        &newcomer.card(),
+                    )
+                    .unwrap();
+                let cell = format!("{kind:?} × {actor:?} × grant to a later {label} member");
+                assert!(
+                    w.vault.read(&newcomer, CASE, num, &mut Vec::new()).is_err(),
+                    "{cell}: the newcomer reads before any grant"
+                );
+                let before = w.vault.statements(CASE).unwrap().len();
+                let res = w
+                    .vault
+                    .grant(&who(&w, actor), CASE, Some(&[num]), &newcomer.card());
+                // Any current reader may grant what the newcomer is entitled to: their
+                // own party's documents (not a mediator note), and what every party
+                // reads (settlement, procedural).
+                let entitled = match kind.0 {
+                    Category::MediatorNote => false,
+                    Category::Settlement | Category::Procedural => true,
+                    _ => own_party,
+                };
+                let allowed = entitled && reads_on_deposit(kind, actor);
+                check(&cell, res, allowed);
+                let after = w.vault.statements(CASE).unwrap().len();
+                assert_eq!(after, before + usize::from(allowed), "{cell}: statements");
+                let reads = w.vault.read(&newcomer, CASE, num, &mut Vec::new()).is_ok();
+                assert_eq!(reads, allowed, "{cell}: newcomer access");
+            }
+        }
+    }
+}
+
+#[test]
+fn only_the_registrar_removes_or_replaces_members() {
+    use sealroom::case::policy::Role;
+    for actor in ACTORS {
+        let mut w = world(Policy::Consent);
+        let cell = format!("{actor:?} × remove-member / replace-member");
+        let before = w.vault.statements(CASE).unwrap().len();
+        let removed = w.vault.remove_member(
+            &who(&w, actor),
+            CASE,
+            Role::Party("claimant".into()),
+            &w.co_counsel.card(),
+            false,
+        );
+        check(&cell, removed.map(|_| ()), actor == Actor::Registrar);
+        let fresh = Identity::generate("Replacement").unwrap();
+        let replaced =
+            w.vault
+                .replace_member(&who(&w, actor), CASE, &w.respondent.card(), &fresh.card());
+        check(&cell, replaced.map(|_| ()), actor == Actor::Registrar);
+        let after = w.vault.statements(CASE).unwrap().len();
+        let expected = if actor == Actor::Registrar { 2 } else { 0 };
+        // A replacement may add grants of what the registrar reads (none here).
+        assert!(after >= before + expected, "{cell}: statements");
+        if actor != Actor::Registrar {
+            assert_eq!(after, before, "{cell}: a refusal wrote a statement");
+        }
+        w.vault.verify_log(CASE).unwrap();
+    }
 }
