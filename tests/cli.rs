@@ -1047,15 +1047,20 @@ fn outsider_cannot_deposit() {
 }
 
 #[test]
-fn mediator_deposits_only_mediator_notes_and_procedural_documents() {
+fn mediator_deposits_only_mediator_notes_procedural_and_settlement_documents() {
     let (fx, file) = fixture_with_a_document();
-    for cat in ["brief", "caucus", "evidence", "settlement"] {
+    for cat in ["brief", "caucus", "evidence"] {
         let err = refused_deposit(&fx, "mediator", &[CASE, &file, "--category", cat], 1);
         assert!(err.contains("mediator"), "{err}");
     }
     let note = fx.deposit("mediator", &file, &["--category", "mediator-note"]);
     let order = fx.deposit("mediator", &file, &["--category", "procedural"]);
-    assert_eq!((note, order), (2, 3));
+    // Draft settlement terms, tabled to every party.
+    let terms = fx.deposit("mediator", &file, &["--category", "settlement"]);
+    assert_eq!((note, order, terms), (2, 3, 4));
+    for who in ["claimant", "respondent", "archivist"] {
+        fx.read_stdout(who, terms);
+    }
 }
 
 #[test]

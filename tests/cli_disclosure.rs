@@ -1306,3 +1306,67 @@ fn closed_case_still_allows_consent_disclose_revoke_and_export() {
     let file = fx.write("in/after.txt", b"too late");
     fx.fails_as("claimant", &["deposit", CASE, &file], 1);
 }
+
+#[test]
+fn a_mediator_exports_a_caucus_only_with_the_owners_consent_to_external() {
+    let fx = Fixture::new();
+    let body = b"Caucus: we could live with 3.9m.\n".to_vec();
+    let num = fx.deposit_bytes("claimant", "c.txt", &body, &["--category", "caucus"]);
+    let n = num.to_string();
+    let (key, recipient) = outside_recipient();
+    let out = fx.sandbox.join("court.age");
+    let export = |who: &str| {
+        fx.run_as(
+            who,
+            &[
+                "export",
+                CASE,
+                &n,
+                "--recipient",
+                &recipient,
+                "-o",
+                &path_arg(&out),
+            ],
+        )
+    };
+    let err = expect_failure(
+        "the mediator exports without consent",
+        &export("mediator"),
+        1,
+    );
+    assert!(
+        err.contains(&format!("sealroom consent {CASE} {n} --to external")),
+        "{err}"
+    );
+    assert!(!out.exists());
+    // "external" is no party: a disclosure to it is a usage error.
+    let err = expect_failure(
+        "disclose to external",
+        &fx.run_as("mediator", &["disclose", CASE, &n, "--to", "external"]),
+        2,
+    );
+    assert!(err.contains("no party `external`"), "{err}");
+    let said = fx.ok_as("claimant", &["consent", CASE, &n, "--to", "external"]);
+    assert!(said.contains("leaving the case by export"), "{said}");
+    expect_ok("the mediator exports with consent", &export("mediator"));
+    let exported = std::fs::read(&out).unwrap();
+    assert_same_bytes(
+        "the mediator's export",
+        &age_decrypt(&exported, &key).expect("the recipient opens the export"),
+        &body,
+    );
+    std::fs::remove_file(&out).unwrap();
+    // Withdrawn: refused again.
+    let said = fx.ok_as("claimant", &["revoke", CASE, &n, "--from", "external"]);
+    assert!(
+        said.contains("Withdrew the consent for #1 to leave the case"),
+        "{said}"
+    );
+    expect_failure(
+        "the mediator exports after withdrawal",
+        &export("mediator"),
+        1,
+    );
+    assert!(!out.exists());
+    fx.ok(&["log", CASE, "--verify"]);
+}

@@ -449,3 +449,55 @@ fn fingerprint_of(fx: &Fixture, who: &str) -> String {
     let card = sealroom::Card::parse(&card).unwrap();
     card.fingerprint().to_hex()
 }
+
+#[test]
+fn membership_changes_in_json() {
+    let fx = Fixture::new();
+    let caucus = fx.deposit_bytes("claimant", "c.txt", b"x", &["--category", "caucus"]);
+    fx.add_person("dana", "Dana Kim");
+    fx.ok_as(
+        "registrar",
+        &[
+            "case",
+            "add-member",
+            CASE,
+            "--party",
+            &format!("claimant={}", fx.card("dana")),
+        ],
+    );
+    let g = parse_json(&fx.ok_as(
+        "claimant",
+        &[
+            "--json",
+            "grant",
+            CASE,
+            "--all",
+            "--to-member",
+            &fx.card("dana"),
+        ],
+    ));
+    assert_eq!(g["case"], CASE);
+    assert_eq!(g["to"]["label"], "claimant");
+    assert_eq!(g["to"]["name"], "Dana Kim");
+    assert_eq!(g["granted"][0][0], caucus);
+    assert!(g["receipt"].is_object(), "{g}");
+    let r = parse_json(&fx.ok_as(
+        "registrar",
+        &[
+            "--json",
+            "case",
+            "remove-member",
+            CASE,
+            "--party",
+            &format!("claimant={}", fx.card("dana")),
+        ],
+    ));
+    assert_eq!(r["removed"]["name"], "Dana Kim");
+    assert_eq!(r["could_read"], serde_json::json!([caucus]));
+    assert_eq!(r["pending"], serde_json::json!([caucus]));
+    assert_eq!(r["rekeyed"], serde_json::json!([]));
+    assert!(r.get("added").is_none(), "{r}");
+    let k = parse_json(&fx.ok_as("mediator", &["--json", "rekey", CASE, "--all"]));
+    assert_eq!(k["rekeyed"][0][0], caucus);
+    assert_eq!(k["dropped"].as_array().unwrap().len(), 1);
+}
