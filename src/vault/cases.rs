@@ -46,6 +46,21 @@ pub struct MemberView {
     pub fingerprint: String,
 }
 
+impl MemberView {
+    /// The view of `card` in `role`.
+    pub fn of(role: &Role, card: &Card) -> MemberView {
+        MemberView {
+            role: role.kind().to_owned(),
+            label: match role {
+                Role::Party(l) => Some(l.clone()),
+                _ => None,
+            },
+            name: card.name().to_owned(),
+            fingerprint: card.fingerprint().short(),
+        }
+    }
+}
+
 /// A case, for display.
 #[derive(Clone, Debug, Serialize)]
 pub struct CaseSummary {
@@ -349,15 +364,7 @@ impl Vault {
             members: ctx
                 .members
                 .iter()
-                .map(|m| MemberView {
-                    role: m.role.kind().to_owned(),
-                    label: match &m.role {
-                        Role::Party(l) => Some(l.clone()),
-                        _ => None,
-                    },
-                    name: m.card.name().to_owned(),
-                    fingerprint: m.card.fingerprint().short(),
-                })
+                .map(|m| MemberView::of(&m.role, &m.card))
                 .collect(),
             charter_fingerprint: ctx.charter_fingerprint(),
         })

@@ -395,31 +395,7 @@ impl Vault {
                         )?;
                     }
                 }
-                Some(body) => {
-                    tx.execute(
-                        "UPDATE documents SET encoding = ?3, blob = ?4, blob_size = ?5, meta = ?6, body_seq = ?7
-                         WHERE case_id = ?1 AND num = ?2",
-                        params![
-                            ctx.id,
-                            num,
-                            body.statement.encoding,
-                            body.statement.blob_sha256,
-                            body.statement.blob_size,
-                            body.meta,
-                            seq
-                        ],
-                    )?;
-                    tx.execute(
-                        "DELETE FROM wraps WHERE case_id = ?1 AND num = ?2",
-                        params![ctx.id, num],
-                    )?;
-                    for (reader, wrap) in &body.wraps {
-                        tx.execute(
-                            "INSERT INTO wraps (case_id, num, reader, wrap, grant_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-                            params![ctx.id, num, reader, wrap, seq],
-                        )?;
-                    }
-                }
+                Some(body) => store_new_body(&tx, ctx.id, num, body, seq)?,
             }
             tx.commit()?;
             Ok(seq)
@@ -579,6 +555,41 @@ impl Vault {
 }
 
 /// A re-encrypted body waiting for its transaction.
+/// Record a re-encrypted body (written by statement `seq`) in the caches: the document
+/// row's body columns, and its wraps replaced by the new ones.
+pub(super) fn store_new_body(
+    tx: &rusqlite::Transaction<'_>,
+    case_id: i64,
+    num: u64,
+    body: &NewBody,
+    seq: u64,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE documents SET encoding = ?3, blob = ?4, blob_size = ?5, meta = ?6, body_seq = ?7
+         WHERE case_id = ?1 AND num = ?2",
+        params![
+            case_id,
+            num,
+            body.statement.encoding,
+            body.statement.blob_sha256,
+            body.statement.blob_size,
+            body.meta,
+            seq
+        ],
+    )?;
+    tx.execute(
+        "DELETE FROM wraps WHERE case_id = ?1 AND num = ?2",
+        params![case_id, num],
+    )?;
+    for (reader, wrap) in &body.wraps {
+        tx.execute(
+            "INSERT INTO wraps (case_id, num, reader, wrap, grant_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![case_id, num, reader, wrap, seq],
+        )?;
+    }
+    Ok(())
+}
+
 pub(super) struct NewBody {
     pub(super) statement: Rekey,
     pub(super) meta: Vec<u8>,

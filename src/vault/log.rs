@@ -438,7 +438,7 @@ impl Vault {
         }
 
         self.check_checkpoint_signatures(ctx.id, reference)?;
-        self.check_members(&ctx, replayed)?;
+        // The `cases` and `members` rows were compared with the replay by `load_case`.
         self.check_escrow_shares(&ctx, replayed)?;
         self.check_statement_columns(&ctx, replayed)?;
         self.check_consents(&ctx, replayed)?;
@@ -584,54 +584,6 @@ impl Vault {
                     "the checkpoint of case {reference} at size {size} is not validly signed by the vault's log key"
                 )));
             }
-        }
-        Ok(())
-    }
-
-    /// The members table holds exactly the people the charter and add-member statements name.
-    fn check_members(&self, ctx: &super::CaseContext, replayed: &replay::Replay) -> Result<()> {
-        let mut stmt = self.conn.prepare(
-            "SELECT role, label, fingerprint, name, recipient, verifying_key, added_seq FROM members WHERE case_id = ?1",
-        )?;
-        let mut stored = stmt
-            .query_map([ctx.id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, u64>(6)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut logged: Vec<_> = replayed
-            .members
-            .iter()
-            .zip(&replayed.member_seqs)
-            .map(|((role, card), seq)| {
-                (
-                    role.kind().to_owned(),
-                    match role {
-                        crate::case::policy::Role::Party(l) => l.clone(),
-                        _ => String::new(),
-                    },
-                    card.fingerprint().to_hex(),
-                    card.name().to_owned(),
-                    card.recipient().to_owned(),
-                    card.verifying_key_b64(),
-                    *seq,
-                )
-            })
-            .collect();
-        stored.sort();
-        logged.sort();
-        if stored != logged {
-            return Err(Error::integrity(format!(
-                "the members of case {} differ from those its charter and log name (the members table was altered)",
-                ctx.reference
-            )));
         }
         Ok(())
     }

@@ -64,15 +64,7 @@ pub struct Rekeyed {
 }
 
 fn view(role: &Role, card: &Card) -> MemberView {
-    MemberView {
-        role: role.kind().to_owned(),
-        label: match role {
-            Role::Party(l) => Some(l.clone()),
-            _ => None,
-        },
-        name: card.name().to_owned(),
-        fingerprint: card.fingerprint().short(),
-    }
+    MemberView::of(role, card)
 }
 
 /// The live documents `who` can read now.
@@ -421,29 +413,7 @@ impl Vault {
                         rekey: body.statement.clone(),
                     }),
                 )?;
-                tx.execute(
-                    "UPDATE documents SET encoding = ?3, blob = ?4, blob_size = ?5, meta = ?6, body_seq = ?7
-                     WHERE case_id = ?1 AND num = ?2",
-                    params![
-                        ctx.id,
-                        num,
-                        body.statement.encoding,
-                        body.statement.blob_sha256,
-                        body.statement.blob_size,
-                        body.meta,
-                        seq
-                    ],
-                )?;
-                tx.execute(
-                    "DELETE FROM wraps WHERE case_id = ?1 AND num = ?2",
-                    params![ctx.id, num],
-                )?;
-                for (reader, wrap) in &body.wraps {
-                    tx.execute(
-                        "INSERT INTO wraps (case_id, num, reader, wrap, grant_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![ctx.id, num, reader, wrap, seq],
-                    )?;
-                }
+                super::disclosure::store_new_body(&tx, ctx.id, num, &body, seq)?;
                 old_blobs.push(old_blob);
                 dropped_all.extend(dropped);
                 rekeyed.push((num, seq));

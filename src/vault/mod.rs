@@ -174,15 +174,7 @@ impl CaseContext {
             .members
             .iter()
             .filter(|m| readers.contains(&m.card.fingerprint().to_hex()))
-            .map(|m| MemberView {
-                role: m.role.kind().to_owned(),
-                label: match &m.role {
-                    Role::Party(l) => Some(l.clone()),
-                    _ => None,
-                },
-                name: m.card.name().to_owned(),
-                fingerprint: m.card.fingerprint().short(),
-            })
+            .map(|m| MemberView::of(&m.role, &m.card))
             .collect();
         Readers {
             members,
