@@ -197,11 +197,16 @@ impl Identity {
         passphrase: impl FnOnce() -> Result<SecretString>,
     ) -> Result<Self> {
         if bytes.starts_with(AGE_MAGIC) {
+            // Bounded before any work: one scrypt stanza, a capped work factor, and
+            // the memory it needs within what this process may use.
+            let factor = crate::crypto::header::scrypt_work_factor(bytes)?;
+            check_memory_for_scrypt(factor)?;
             let pass = passphrase()?;
             let decryptor = age::Decryptor::new_buffered(bytes).map_err(|_| {
                 Error::usage("the identity file is damaged or is not a sealroom identity")
             })?;
-            let scrypt = age::scrypt::Identity::new(pass);
+            let mut scrypt = age::scrypt::Identity::new(pass);
+            scrypt.set_max_work_factor(crate::crypto::header::MAX_SCRYPT_WORK_FACTOR);
             let mut reader = decryptor
                 .decrypt(std::iter::once(&scrypt as &dyn age::Identity))
                 .map_err(|err| match err {
@@ -247,7 +252,15 @@ impl Identity {
         match passphrase {
             None => Ok(Zeroizing::new(text.as_bytes().to_vec())),
             Some(pass) => {
-                let encryptor = age::Encryptor::with_user_passphrase(pass);
+                // age's standard work factor (2^18, 256 MiB, about a second), not the
+                // age crate's calibration to this machine, which other machines may
+                // find too costly to open.
+                let mut recipient = age::scrypt::Recipient::new(pass);
+                recipient.set_work_factor(IDENTITY_WORK_FACTOR);
+                let encryptor = age::Encryptor::with_recipients(std::iter::once(
+                    &recipient as &dyn age::Recipient,
+                ))
+                .map_err(|_| Error::io("could not set up passphrase encryption"))?;
                 let mut out = Vec::new();
                 let mut writer = encryptor
                     .wrap_output(&mut out)
@@ -404,6 +417,34 @@ impl fmt::Debug for Card {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Card({} {})", self.name, self.fingerprint)
     }
+}
+
+/// The scrypt work factor of new passphrase-protected identities: age's standard.
+pub const IDENTITY_WORK_FACTOR: u8 = 18;
+
+/// Refuse, with one sentence and exit 6, a passphrase whose scrypt work would need more
+/// memory than this process may use (`ulimit -v`): the allocation would otherwise abort
+/// the process.
+fn check_memory_for_scrypt(factor: u8) -> Result<()> {
+    // scrypt with r = 8 uses 128 * r * N bytes.
+    let needed: u64 = 1024u64 << factor;
+    #[cfg(target_os = "linux")]
+    {
+        let limit = rustix::process::getrlimit(rustix::process::Resource::As);
+        if let Some(max) = limit.current {
+            // What the rest of sealroom needs beside it, generously.
+            let headroom = 64 << 20;
+            if needed.saturating_add(headroom) > max {
+                return Err(Error::io(format!(
+                    "opening this identity's passphrase needs {} MiB of memory, but this process may use only {} MiB (ulimit -v); raise the limit or re-encrypt the identity with a lower work factor",
+                    needed >> 20,
+                    max >> 20
+                )));
+            }
+        }
+    }
+    let _ = needed;
+    Ok(())
 }
 
 #[cfg(test)]

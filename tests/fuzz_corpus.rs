@@ -508,6 +508,32 @@ mod seeds {
             .as_slice(),
         );
         write(out, "body", "wrap-plaintext.txt", &wrap_plain);
+        super::write_bombs(out, &zstd_body);
         Ok(())
     }
+}
+
+/// The hostile bodies of issue 14, as seeds: a stanza bomb (a real body with 2,000
+/// extra X25519 stanzas, which need no key to make) and a decompression bomb (64 MiB of
+/// zeros, zstd-compressed, under the fixed document key).
+fn write_bombs(out: &Path, real_body: &[u8]) {
+    let version = b"age-encryption.org/v1\n".len();
+    let stanza = "-> X25519 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+    let mut bomb = real_body[..version].to_vec();
+    bomb.extend(stanza.repeat(2000).bytes());
+    bomb.extend_from_slice(&real_body[version..]);
+    fs::write(out.join("body").join("stanza-bomb.age"), bomb).unwrap();
+    let zeros = zstd::bulk::compress(&vec![0u8; 64 << 20], 1).unwrap();
+    let sealed =
+        sealroom::crypto::body::seal_small(&zeros, &fuzzing::document_key().to_public()).unwrap();
+    fs::write(out.join("body").join("decompression-bomb.age"), sealed).unwrap();
+}
+
+/// Write only the bomb seeds into `fuzz/seeds/body` (they need no case).
+#[test]
+#[ignore = "writes into fuzz/seeds; run by hand"]
+fn write_bomb_seeds() {
+    let seeds = fuzz_dir().join("seeds");
+    let real = fs::read(seeds.join("body").join("zstd.age")).unwrap();
+    write_bombs(&seeds, &real);
 }

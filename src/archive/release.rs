@@ -134,6 +134,7 @@ pub fn release(
         .ok_or_else(|| {
             Error::not_found("this archive no longer holds your share (it was destroyed?)")
         })?;
+    crate::crypto::header::check_own(wrapped, "X25519", "your stored share")?;
     let text = open_small(wrapped, custodian.decryption_key())?
         .ok_or_else(|| Error::wrong_key("your identity does not open the share stored for you"))?;
     let text =
@@ -300,6 +301,11 @@ pub fn open(path: &Path, releases: &[Release], requester: &Identity, out: &Path)
                 custodian.name()
             ))
         })?;
+        crate::crypto::header::check_own(
+            &sealed,
+            "X25519",
+            &format!("the share released by {}", custodian.name()),
+        )?;
         let text = open_small(&sealed, requester.decryption_key())?.ok_or_else(|| {
             Error::wrong_key("your identity does not open a share made out to you")
         })?;

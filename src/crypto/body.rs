@@ -275,6 +275,19 @@ pub fn open(
     encoding: Encoding,
     output: impl Write,
 ) -> Result<OpenedBody> {
+    open_limited(blob, document_key, encoding, output, u64::MAX)
+}
+
+/// [`open`], writing at most `max_plain` bytes: a body that decrypts (or decompresses)
+/// to more than its depositor signed is stopped there with an integrity error, so a
+/// decompression bomb under the document key writes no more than the signed size.
+pub fn open_limited(
+    blob: impl Read,
+    document_key: &age::x25519::Identity,
+    encoding: Encoding,
+    output: impl Write,
+    max_plain: u64,
+) -> Result<OpenedBody> {
     let mut blob = blob;
     let mut output = output;
     // Grown as the blob is read (not zero-filled to 1 MiB first): a small blob costs
@@ -286,9 +299,16 @@ pub fn open(
         .map_err(|e| io_error("reading the document's ciphertext", e))?;
     if first.len() < CHUNK_LEN {
         // The whole blob is in memory: not worth a thread.
-        open_serial(&first, document_key, encoding, &mut output)
+        open_serial(&first, document_key, encoding, &mut output, max_plain)
     } else {
-        open_pipelined(&mut blob, first, document_key, encoding, &mut output)
+        open_pipelined(
+            &mut blob,
+            first,
+            document_key,
+            encoding,
+            &mut output,
+            max_plain,
+        )
     }
 }
 
@@ -298,9 +318,10 @@ fn open_serial(
     document_key: &age::x25519::Identity,
     encoding: Encoding,
     output: &mut dyn Write,
+    max_plain: u64,
 ) -> Result<OpenedBody> {
     let reader = decrypt(blob, document_key)?;
-    let mut out = CountingWriter(output, 0);
+    let mut out = CountingWriter(output, 0, max_plain);
     match encoding {
         Encoding::Zstd => {
             let mut z = zstd::Decoder::new(reader)
@@ -312,19 +333,45 @@ fn open_serial(
             copy_out(&mut reader, &mut out)?;
         }
     }
-    out.flush()
-        .map_err(|e| io_error("writing the document", e))?;
+    out.flush().map_err(output_error)?;
     Ok(OpenedBody {
         blob_sha256: sha256(blob),
         plain_size: out.1,
     })
 }
 
-/// Counts what passes through to a writer.
-struct CountingWriter<W>(W, u64);
+/// Counts what passes through to a writer, and refuses to pass more than a limit.
+struct CountingWriter<W>(W, u64, u64);
+
+/// The plaintext went past the size its depositor signed.
+#[derive(Debug)]
+struct OverSigned;
+
+impl std::fmt::Display for OverSigned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the plaintext is longer than its signed size")
+    }
+}
+
+impl std::error::Error for OverSigned {}
+
+/// The error for a failed write of the plaintext: an integrity failure when it was
+/// [`OverSigned`], else the output's own error.
+fn output_error(e: io::Error) -> Error {
+    if e.get_ref().is_some_and(|inner| inner.is::<OverSigned>()) {
+        Error::integrity(
+            "the document decrypts to more bytes than its depositor signed (it was replaced, perhaps by a decompression bomb); stopped at the signed size",
+        )
+    } else {
+        io_error("writing the document", e)
+    }
+}
 
 impl<W: Write> Write for CountingWriter<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.1.saturating_add(data.len() as u64) > self.2 {
+            return Err(io::Error::other(OverSigned));
+        }
         let n = self.0.write(data)?;
         self.1 += n as u64;
         Ok(n)
@@ -359,8 +406,9 @@ fn open_pipelined(
     document_key: &age::x25519::Identity,
     encoding: Encoding,
     output: &mut dyn Write,
+    max_plain: u64,
 ) -> Result<OpenedBody> {
-    let mut output = CountingWriter(output, 0);
+    let mut output = CountingWriter(output, 0, max_plain);
     let mut blob = HashingReader::new(blob);
     blob.include(&first);
     thread::scope(|s| {
@@ -409,11 +457,7 @@ fn open_pipelined(
             "reading the document's ciphertext",
             "writing the document",
         )
-        .and_then(|()| {
-            output
-                .flush()
-                .map_err(|e| io_error("writing the document", e))
-        });
+        .and_then(|()| output.flush().map_err(output_error));
         for worker in workers {
             join(worker);
         }
@@ -510,9 +554,7 @@ fn copy_out(input: &mut impl Read, output: &mut impl Write) -> Result<()> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(stream_error(e)),
         };
-        output
-            .write_all(&buf[..n])
-            .map_err(|e| io_error("writing the document", e))?;
+        output.write_all(&buf[..n]).map_err(output_error)?;
     }
 }
 
@@ -639,7 +681,13 @@ fn drive(
             Event::Free(buf) => spare.push(buf),
             Event::Out(buf) => {
                 for part in buf.chunks(WRITE_LEN) {
-                    output.write_all(part).map_err(|e| io_error(writing, e))?;
+                    output.write_all(part).map_err(|e| {
+                        if e.get_ref().is_some_and(|inner| inner.is::<OverSigned>()) {
+                            output_error(e)
+                        } else {
+                            io_error(writing, e)
+                        }
+                    })?;
                 }
                 let _ = recycle.send(buf);
             }
@@ -1020,7 +1068,7 @@ mod tests {
         assert!(zstd::bulk::decompress(&compressed, data.len()).unwrap() == data);
         // And the serial path opens what the pipeline sealed.
         let mut out = Vec::new();
-        open_serial(&blob, &key, Encoding::Zstd, &mut out).unwrap();
+        open_serial(&blob, &key, Encoding::Zstd, &mut out, u64::MAX).unwrap();
         assert!(out == data);
     }
 

@@ -1,9 +1,11 @@
 //! Cryptographic building blocks, each a thin layer over age, ring or vsss-rs:
-//! hashing, document bodies, document-key wraps, and the escrow key's shares.
+//! hashing, document bodies, document-key wraps, the escrow key's shares, and the
+//! bounds every age header sealroom reads for itself must keep.
 //!
 //! Nothing here invents a primitive; the modules only choose, combine and check.
 
 pub mod body;
 pub mod digest;
 pub mod escrow;
+pub mod header;
 pub mod wrap;

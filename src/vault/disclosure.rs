@@ -439,12 +439,14 @@ impl Vault {
         let doc = self.open_document(conn, actor, ctx, num)?;
         let key = DocumentKey::generate();
         let recipient = key.recipient();
-        let old_blob = self.blobs.open(&doc.blob_sha256)?;
+        let old_blob = self.checked_blob(&doc)?;
         let plaintext = body::decrypting_reader(
             std::io::BufReader::with_capacity(256 * 1024, old_blob),
             doc.key.identity(),
             doc.encoding,
         )?;
+        // One byte past the signed size is enough to refuse a body that grew.
+        let plaintext = std::io::Read::take(plaintext, doc.meta.size.saturating_add(1));
         let (blob, sealed) = self
             .blobs
             .write(|out| body::seal(plaintext, &recipient, out))?;

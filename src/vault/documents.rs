@@ -430,6 +430,7 @@ impl Vault {
             meta_plain,
             encoding: body::Encoding::parse(&doc.body.encoding)?,
             blob_sha256: doc.body.blob_sha256.clone(),
+            blob_size: doc.body.blob_size,
             facts: doc.facts.clone(),
             view,
             row,
@@ -441,12 +442,15 @@ impl Vault {
     /// the plaintext's size against the metadata.
     pub(crate) fn stream_plaintext(&self, doc: &OpenDocument, output: impl Write) -> Result<()> {
         let num = doc.row.num;
-        let blob = self.blobs.open(&doc.blob_sha256)?;
-        let opened = body::open(
+        let blob = self.checked_blob(doc)?;
+        // Never more plaintext than the depositor signed (a decompression bomb under
+        // the same key stops there).
+        let opened = body::open_limited(
             std::io::BufReader::with_capacity(256 * 1024, blob),
             doc.key.identity(),
             doc.encoding,
             output,
+            doc.meta.size,
         )?;
         if hex(&opened.blob_sha256) != doc.blob_sha256 {
             return Err(Error::integrity(format!(
@@ -459,6 +463,31 @@ impl Vault {
             )));
         }
         Ok(())
+    }
+
+    /// The blob of an opened document, checked before any decryption: its length is
+    /// the signed one, and its age header has the one stanza sealroom writes, within
+    /// the header cap (a stanza bomb needs no key to make).
+    pub(crate) fn checked_blob(&self, doc: &OpenDocument) -> Result<std::fs::File> {
+        use std::io::{Seek, SeekFrom};
+        let num = doc.row.num;
+        let mut blob = self.blobs.open(&doc.blob_sha256)?;
+        let len = blob
+            .metadata()
+            .map_err(|e| crate::error::io_error("reading the document's ciphertext", e))?
+            .len();
+        if len != doc.blob_size {
+            return Err(Error::integrity(format!(
+                "#{num}'s ciphertext is {len} bytes, not the {} its depositor signed: the blob was replaced or damaged; nothing was released",
+                doc.blob_size
+            )));
+        }
+        let mut prefix = vec![0u8; crate::crypto::header::MAX_HEADER_LEN.min(len as usize)];
+        blob.read_exact(&mut prefix)
+            .and_then(|_| blob.seek(SeekFrom::Start(0)).map(|_| ()))
+            .map_err(|e| crate::error::io_error("reading the document's ciphertext", e))?;
+        crate::crypto::header::check_own(&prefix, "X25519", &format!("#{num}'s ciphertext"))?;
+        Ok(blob)
     }
 
     /// Read document `num` of case `reference` into `output`. Everything is checked
@@ -617,6 +646,8 @@ pub(crate) struct OpenDocument {
     pub meta_plain: Zeroizing<Vec<u8>>,
     pub encoding: body::Encoding,
     pub blob_sha256: String,
+    /// The signed size of the ciphertext.
+    pub blob_size: u64,
     pub view: DocumentView,
 }
 

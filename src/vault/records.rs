@@ -225,6 +225,7 @@ pub(crate) fn unwrap_key(wrap: &[u8], actor: &Identity, num: u64) -> Result<Docu
 
 /// Open a wrap with the actor's identity, keeping the metadata copy it may hold.
 pub(crate) fn unwrap_wrap(wrap: &[u8], actor: &Identity, num: u64) -> Result<Unwrapped> {
+    crate::crypto::header::check_own(wrap, "X25519", &format!("your key wrap of #{num}"))?;
     DocumentKey::unwrap_all(wrap, actor.decryption_key())?.ok_or_else(|| {
         Error::wrong_key(format!(
             "your identity does not open the key of #{num}: the wrap was made for another key"
@@ -240,6 +241,7 @@ pub(crate) fn open_metadata(
     num: u64,
     signed_commitment: &str,
 ) -> Result<(Metadata, zeroize::Zeroizing<Vec<u8>>)> {
+    crate::crypto::header::check_own(meta, "X25519", &format!("#{num}'s metadata"))?;
     let plain = body::open_small(meta, key.identity())?.ok_or_else(|| {
         Error::integrity(format!("#{num}'s metadata is not encrypted to its key"))
     })?;
