@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         }
         // Every other usage error is one sentence, like every other failure.
         Err(e) => {
-            eprintln!("sealroom: {}", usage_sentence(&e));
+            sealroom::cli::say_on_stderr(&format!("sealroom: {}", usage_sentence(&e)));
             return ExitCode::from(2);
         }
     };
@@ -28,10 +28,10 @@ fn main() -> ExitCode {
     match sealroom::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("sealroom: {}", err.message());
+            sealroom::cli::say_on_stderr(&format!("sealroom: {}", err.message()));
             if verbose {
                 for cause in err.causes() {
-                    eprintln!("  caused by: {cause}");
+                    sealroom::cli::say_on_stderr(&format!("  caused by: {cause}"));
                 }
             }
             ExitCode::from(err.kind().exit_code())

@@ -211,3 +211,60 @@ fn new_passphrase_identities_use_the_standard_work_factor() {
         18
     );
 }
+
+#[test]
+fn a_title_with_bidi_or_control_characters_is_escaped_on_the_terminal_and_exact_in_json() {
+    let fx = Fixture::new();
+    // "invoice" U+202E "fdp.exe" shows as "invoiceexe.pdf" on a terminal that obeys it.
+    let title = "invoice\u{202e}fdp.exe";
+    let num = fx.deposit_bytes("claimant", "i.txt", b"x", &["--title", title]);
+    let text = fx.ok_as("claimant", &["list", CASE]);
+    assert!(
+        !text.contains('\u{202e}'),
+        "a raw bidi override reached the terminal:\n{text}"
+    );
+    assert!(text.contains("invoice\\u{202e}fdp.exe"), "{text}");
+    let json = parse_json(&fx.ok_as("claimant", &["--json", "list", CASE]));
+    let listed = json["readable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["num"] == num)
+        .unwrap();
+    assert_eq!(listed["title"], title, "JSON keeps the exact string");
+}
+
+#[test]
+fn closed_stdout_and_stderr_pipes_end_the_command_without_a_panic() {
+    let fx = Fixture::new();
+    // A small document is written whole before `head` goes; the receipt line that
+    // follows on stderr then meets the closed pipe (exit 101 before the fix). A large
+    // one meets it on stdout.
+    let small = fx.deposit_bytes("claimant", "small.txt", b"a short caucus note\n", &[]);
+    let large = fx.deposit_bytes("claimant", "big.txt", &hex_text(4 << 20, 11), &[]);
+    for num in [small, small, large] {
+        // As `sealroom read … 2>&1 | head -c5` would: both streams into a pipe that closes
+        // after five bytes.
+        let script = format!(
+        "'{BIN}' --vault '{}' -i '{}' read {CASE} {num} 2>&1 | head -c5 >/dev/null; exit ${{PIPESTATUS[0]}}",
+        path_arg(&fx.vault),
+        fx.id("claimant"),
+    );
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .env("HOME", fx.sandbox.join("home"))
+            .env("XDG_DATA_HOME", fx.sandbox.join("xdg"))
+            .env_remove("XDG_STATE_HOME")
+            .output()
+            .unwrap();
+        let code = out.status.code().expect("bash exits");
+        assert_ne!(
+            code,
+            101,
+            "sealroom panicked: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(code == 0 || code == 6, "exit {code}");
+    }
+}

@@ -94,9 +94,9 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
         } => {
             let vault = ctx.open_vault()?;
             if trust_on_first_use {
-                eprintln!(
+                super::say_on_stderr(&format!(
                     "sealroom: warning: joining case {reference} without checking its charter fingerprint: if the vault's operator replaced the case, you are now pinned to the replacement. Compare the fingerprint below with the registrar's as soon as you can."
-                );
+                ));
             }
             let joined = vault.join_case(&reference, charter.as_deref())?;
             ctx.emit(&joined, || {

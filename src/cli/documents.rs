@@ -244,7 +244,7 @@ pub(super) fn read(
                         .map_err(|e| io_error("writing to standard output", e))?;
                     // Standard output carries the document; the receipt is noted on stderr.
                     if let Some(r) = ctx.issue_receipt(&vault, reference, outcome.statement) {
-                        eprintln!("Receipt: {}", r.path_display());
+                        super::say_on_stderr(&format!("Receipt: {}", r.path_display()));
                     }
                     Ok(())
                 }

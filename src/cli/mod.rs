@@ -22,6 +22,37 @@ use crate::error::{io_error, Error, Result};
 use crate::identity::{Card, Identity};
 use crate::vault::Vault;
 
+/// Write one line to standard error, ignoring failure: a closed stderr (`2>&1 | head`)
+/// must not turn a message into a panic.
+pub fn say_on_stderr(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", terminal_safe(line));
+}
+
+/// Whether `c` reorders or hides text on a terminal: the Unicode bidirectional
+/// controls (embeddings, overrides, isolates, marks).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every control character (but line feeds and tabs) and every bidi
+/// control written as an escape (`\u{202e}`), so that a title such as
+/// "invoice\u{202e}fdp.exe" cannot disguise itself or drive the terminal.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c);
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Everything a handler needs from the global options.
 pub(crate) struct Context {
     vault: Option<PathBuf>,
@@ -120,10 +151,10 @@ impl Context {
         match result {
             Ok(r) => Some(r),
             Err(e) => {
-                eprintln!(
+                say_on_stderr(&format!(
                     "sealroom: warning: the act is recorded (entry {seq} of case {reference}) but its receipt was not written: {}; fetch it with `sealroom receipt get {reference} {seq}`",
                     e.message()
-                );
+                ));
                 None
             }
         }
@@ -160,7 +191,9 @@ impl Context {
             s.push('\n');
             s
         } else {
-            text()
+            // Names, titles and file names come from other people: no control or bidi
+            // character of theirs reaches the terminal as itself (JSON keeps them exact).
+            terminal_safe(&text()).into_owned()
         };
         let mut stdout = std::io::stdout().lock();
         match stdout
@@ -445,7 +478,7 @@ fn keygen(ctx: &Context, name: &str, output: &Path, no_passphrase: bool) -> Resu
     id.save(output, pass)?;
     let card = id.card();
     if !ctx.json {
-        eprintln!(
+        say_on_stderr(&format!(
             "Wrote the identity to {} ({}). Keep it secret; the card below is public.",
             output.display(),
             if no_passphrase {
@@ -453,7 +486,7 @@ fn keygen(ctx: &Context, name: &str, output: &Path, no_passphrase: bool) -> Resu
             } else {
                 "passphrase-protected"
             }
-        );
+        ));
     }
     ctx.emit(&card_json(&card), || card.to_text())
 }
