@@ -425,10 +425,12 @@ impl<'a> Run<'a> {
                 self.name()
             );
             self.check_sealed(&again);
+            // The killed run's partial archive (escrow shares and wraps inside) is
+            // removed by the next seal into the same folder, which leaves none of its own.
             assert_eq!(
                 self.seal_temps(&[archive, &again]),
-                found.seal_temps,
-                "[{}] sealing again left a temp file beside the archive",
+                0,
+                "[{}] sealing again left a partial archive beside the archives",
                 self.name()
             );
             let (orphans, _) = self.check_blobs("sealed");

@@ -268,3 +268,86 @@ fn closed_stdout_and_stderr_pipes_end_the_command_without_a_panic() {
         assert!(code == 0 || code == 6, "exit {code}");
     }
 }
+
+#[test]
+fn partial_outputs_of_killed_runs_are_removed_by_the_next_run_and_outputs_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    let num = fx.deposit_bytes(
+        "claimant",
+        "c.txt",
+        b"caucus text",
+        &["--category", "caucus"],
+    );
+    // What a `read -o` killed mid-way leaves: a hidden partial file, locked by no one.
+    let out_dir = fx.sandbox.join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let partial = out_dir.join(".sealroom-Xk3r9q");
+    std::fs::write(&partial, b"caucus te").unwrap();
+    let target = out_dir.join("c.txt");
+    let out = fx.run_as(
+        "claimant",
+        &["read", CASE, &num.to_string(), "-o", &path_arg(&target)],
+    );
+    expect_ok("read -o beside a partial output", &out);
+    assert!(
+        !partial.exists(),
+        "the killed run's partial plaintext is still there"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("partial output left by an interrupted run"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // `archive open` makes a private folder of private files.
+    fx.ok_as("mediator", &["case", "close", CASE]);
+    let archive = fx.arg("c1.sealed");
+    fx.ok_as(
+        "archivist",
+        &["seal", CASE, "--retain-until", "2036-12-31", "-o", &archive],
+    );
+    fx.add_person("clerk", "Court clerk");
+    let mut shares = Vec::new();
+    for c in ["custodian1", "custodian2"] {
+        let share = fx.arg(&format!("{c}.release"));
+        fx.sandbox.ok(&[
+            "archive",
+            "release",
+            &archive,
+            "--to",
+            &fx.card("clerk"),
+            "-o",
+            &share,
+            "-i",
+            &fx.id(c),
+        ]);
+        shares.push(share);
+    }
+    let opened = fx.sandbox.join("opened");
+    let mut args = vec!["archive".to_owned(), "open".to_owned(), archive.clone()];
+    for s in &shares {
+        args.push("--share".to_owned());
+        args.push(s.clone());
+    }
+    args.extend([
+        "-o".to_owned(),
+        path_arg(&opened),
+        "-i".to_owned(),
+        fx.id("clerk"),
+    ]);
+    fx.sandbox.ok(&args);
+    assert_eq!(
+        std::fs::metadata(&opened).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    for entry in std::fs::read_dir(&opened).unwrap() {
+        let entry = entry.unwrap();
+        let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", entry.path().display());
+    }
+}

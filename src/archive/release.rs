@@ -375,10 +375,16 @@ pub fn open(path: &Path, releases: &[Release], requester: &Identity, out: &Path)
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => std::path::PathBuf::from("."),
     };
+    // Private from the start (0700, files 0600): it fills with plaintext. Locked while
+    // this run writes it, so a later run removes it only if this one was killed.
     let temp = tempfile::Builder::new()
         .prefix(".sealroom-open-")
+        .permissions(private_dir_permissions())
         .tempdir_in(&parent)
         .map_err(|e| io_error(format!("creating a folder in {}", parent.display()), e))?;
+    let lock = std::fs::File::open(temp.path())
+        .and_then(|h| crate::store::fsutil::lock_partial(&h).map(|_| h))
+        .map_err(|e| io_error(format!("locking {}", temp.path().display()), e))?;
     let mut written = Vec::new();
     let mut used_names = BTreeSet::new();
     format::for_each_body(std::io::BufReader::new(file()?), |num, reader| {
@@ -391,7 +397,7 @@ pub fn open(path: &Path, releases: &[Release], requester: &Identity, out: &Path)
         }
         let target = temp.path().join(&name);
         let out_file =
-            std::fs::File::create(&target).map_err(|e| io_error(format!("writing {name}"), e))?;
+            create_private(&target).map_err(|e| io_error(format!("writing {name}"), e))?;
         let mut w = HashingWriter::new(std::io::BufWriter::new(out_file));
         body::open(reader, key.identity(), *encoding, &mut w)?;
         let (buffered, plain_sha256, plain_size) = w.finish();
@@ -450,7 +456,7 @@ pub fn open(path: &Path, releases: &[Release], requester: &Identity, out: &Path)
                 .map_err(|e| Error::io(format!("encoding the index failed: {e}")))?,
         ),
     ] {
-        let mut f = std::fs::File::create(temp.path().join(name))
+        let mut f = create_private(&temp.path().join(name))
             .map_err(|e| io_error("writing the index", e))?;
         f.write_all(&bytes)
             .and_then(|_| f.sync_all())
@@ -461,9 +467,38 @@ pub fn open(path: &Path, releases: &[Release], requester: &Identity, out: &Path)
         let _ = std::fs::remove_dir_all(&temp_path);
         io_error(format!("creating {}", out.display()), e)
     })?;
+    drop(lock);
     crate::store::fsutil::sync_parent(out)
         .map_err(|e| io_error("flushing the output folder", e))?;
     Ok(opened)
+}
+
+/// 0700: an opened archive's folder is its opener's alone.
+fn private_dir_permissions() -> std::fs::Permissions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::Permissions::from_mode(0o700)
+    }
+    #[cfg(not(unix))]
+    {
+        std::env::temp_dir()
+            .metadata()
+            .map(|m| m.permissions())
+            .unwrap_or_else(|_| unreachable!("the temporary folder has metadata"))
+    }
+}
+
+/// Create a new file readable only by its owner (0600).
+fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
 }
 
 /// The depositor's commitment of document `num`, from the archive's log.

@@ -233,6 +233,10 @@ impl Vault {
             .prefix(".sealroom-seal-")
             .tempfile_in(&dir)
             .map_err(|e| io_error(format!("creating the archive in {}", dir.display()), e))?;
+        // Locked while written: a later run removes it only if this one was killed
+        // (it holds escrow shares and wraps).
+        crate::store::fsutil::lock_partial(temp.as_file())
+            .map_err(|e| io_error(format!("locking {}", temp.path().display()), e))?;
         let mtime = humantime::parse_rfc3339(&sealed_at)
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())

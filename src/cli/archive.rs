@@ -31,6 +31,9 @@ pub(super) fn seal(
     output: &Path,
 ) -> Result<()> {
     check_output_free(output)?;
+    super::documents::report_removed(crate::store::fsutil::remove_abandoned_partials(&parent_of(
+        output,
+    )));
     let archivist = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
     let spinner = super::progress::working("sealing: writing and verifying the archive", ctx.json);
@@ -153,6 +156,9 @@ pub(super) fn run(ctx: &Context, cmd: ArchiveCommand) -> Result<()> {
                     Release::parse(&text)
                 })
                 .collect::<Result<Vec<_>>>()?;
+            super::documents::report_removed(crate::store::fsutil::remove_abandoned_partials(
+                &parent_of(&output),
+            ));
             let requester = ctx.identity()?;
             let spinner = super::progress::working("verifying and opening the archive", ctx.json);
             let opened = crate::archive::release::open(&archive, &releases, &requester, &output);
@@ -219,5 +225,13 @@ pub(super) fn run(ctx: &Context, cmd: ArchiveCommand) -> Result<()> {
                 )
             })
         }
+    }
+}
+
+/// The folder an output is written in.
+fn parent_of(output: &Path) -> std::path::PathBuf {
+    match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => std::path::PathBuf::from("."),
     }
 }

@@ -141,6 +141,16 @@ pub(super) fn check_output_free(path: &Path) -> Result<()> {
 
 /// Write `path` through a temp file in the same folder that becomes `path` only when
 /// `fill` succeeded; on any failure nothing is left behind.
+/// Tell the user about partial outputs of killed runs that were removed.
+pub(super) fn report_removed(removed: Vec<PathBuf>) {
+    for path in removed {
+        super::say_on_stderr(&format!(
+            "sealroom: removed {}, a partial output left by an interrupted run",
+            path.display()
+        ));
+    }
+}
+
 pub(super) fn write_output_file<T>(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> Result<T>,
@@ -150,11 +160,15 @@ pub(super) fn write_output_file<T>(
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
-    // The temp file is deleted on drop, so any failure below leaves nothing.
+    report_removed(crate::store::fsutil::remove_abandoned_partials(&dir));
+    // The temp file is deleted on drop, so any failure below leaves nothing; a kill
+    // leaves it locked by no one, and the next run in this folder removes it.
     let temp = tempfile::Builder::new()
-        .prefix(".sealroom-")
+        .prefix(crate::store::fsutil::PARTIAL_PREFIX)
         .tempfile_in(&dir)
         .map_err(|e| io_error(format!("creating a file in {}", dir.display()), e))?;
+    crate::store::fsutil::lock_partial(temp.as_file())
+        .map_err(|e| io_error(format!("locking {}", temp.path().display()), e))?;
     let mut writer = BufWriter::with_capacity(256 * 1024, temp);
     let value = fill(&mut writer)?;
     let temp = writer
