@@ -314,7 +314,7 @@ fn partial_outputs_of_killed_runs_are_removed_by_the_next_run_and_outputs_are_pr
     fx.add_person("clerk", "Court clerk");
     let mut shares = Vec::new();
     for c in ["custodian1", "custodian2"] {
-        let share = fx.arg(&format!("{c}.release"));
+        let share = fx.arg(format!("{c}.release"));
         fx.sandbox.ok(&[
             "archive",
             "release",
