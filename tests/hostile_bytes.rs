@@ -121,7 +121,17 @@ fn bomb_of_length(key: &age::x25519::Identity, zeros: usize, len: usize) -> Vec<
     for _ in 0..zeros / chunk.len() {
         z.write_all(&chunk).unwrap();
     }
-    let compressed = z.finish().unwrap();
+    padded_to(key, z.finish().unwrap(), len)
+}
+
+/// An age file under `key` of `text`, zstd-compressed and padded to exactly `len` bytes.
+fn forged_of_length(key: &age::x25519::Identity, text: &[u8], len: usize) -> Vec<u8> {
+    padded_to(key, zstd::bulk::compress(text, 3).unwrap(), len)
+}
+
+/// `compressed` (a zstd stream) with a skippable frame, age-encrypted to `key`, so that
+/// the file is exactly `len` bytes.
+fn padded_to(key: &age::x25519::Identity, compressed: Vec<u8>, len: usize) -> Vec<u8> {
     let seal =
         |payload: &[u8]| sealroom::crypto::body::seal_small(payload, &key.to_public()).unwrap();
     // age adds a tag per 64 KiB chunk and a random grease stanza to the header: adjust
@@ -158,20 +168,37 @@ fn a_decompression_bomb_under_the_document_key_writes_no_more_than_the_signed_si
     std::fs::write(&blob, &bomb).unwrap();
     let out = fx.run_as("claimant", &["read", CASE, &num.to_string()]);
     let err = expect_failure("read of a decompression bomb", &out, 3);
-    assert!(
-        err.contains("more bytes than its depositor signed"),
-        "{err}"
+    // Refused from its hash before a byte is decompressed; were the hash to match,
+    // `body::open_limited` would stop at the signed size (its unit test).
+    assert!(err.contains("does not match its signed hash"), "{err}");
+    assert!(out.stdout.is_empty(), "{} bytes released", out.stdout.len());
+    let target = fx.sandbox.join("bomb.out");
+    fx.fails_as(
+        "claimant",
+        &["read", CASE, &num.to_string(), "-o", &path_arg(&target)],
+        3,
     );
-    // Bounded by construction: never more than the signed plaintext size out.
+    assert!(!target.exists());
+}
+
+#[test]
+fn a_forged_body_under_the_same_key_releases_nothing_even_to_stdout() {
+    let fx = Fixture::new();
+    let original = hex_text(1 << 20, 5);
+    let num = fx.deposit_bytes("claimant", "brief.txt", &original, &[]);
+    let blob = blob_of(&fx, num);
+    let signed_len = std::fs::metadata(&blob).unwrap().len() as usize;
+    // A reader knows the document key: a different text under it, of the signed length.
+    let key = document_key(&fx, num);
+    let forged = forged_of_length(&key, b"FORGED: the claimant accepts 1m.", signed_len);
+    std::fs::write(&blob, &forged).unwrap();
+    let out = fx.run_as("mediator", &["read", CASE, &num.to_string()]);
+    let err = expect_failure("read of a forged body", &out, 3);
+    assert!(err.contains("does not match its signed hash"), "{err}");
     assert!(
-        out.stdout.len() <= original.len(),
-        "{} bytes released for a document of {}",
-        out.stdout.len(),
-        original.len()
-    );
-    assert!(
-        out.stdout.iter().all(|b| *b == 0),
-        "the forged content is zeros"
+        out.stdout.is_empty(),
+        "unverified plaintext released: {:?}",
+        String::from_utf8_lossy(&out.stdout)
     );
 }
 

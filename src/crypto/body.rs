@@ -982,6 +982,34 @@ mod tests {
     }
 
     #[test]
+    fn open_limited_writes_no_more_than_its_limit_of_a_decompression_bomb() {
+        let key = age::x25519::Identity::generate();
+        // 64 MiB of zeros, compressed to a few kilobytes.
+        let bomb = zstd::bulk::compress(&vec![0u8; 64 << 20], 1).unwrap();
+        for big in [false, true] {
+            // Small enough to open in memory, or past one chunk (the pipelined path).
+            let mut payload = bomb.clone();
+            if big {
+                payload.extend_from_slice(&0x184D_2A50u32.to_le_bytes());
+                payload.extend_from_slice(&(CHUNK_LEN as u32).to_le_bytes());
+                payload.extend(std::iter::repeat_n(0u8, CHUNK_LEN));
+            }
+            let blob = seal_small(&payload, &key.to_public()).unwrap();
+            let mut out = CountingWriter(Vec::new(), 0, u64::MAX);
+            let err = open_limited(&blob[..], &key, Encoding::Zstd, &mut out, 1000).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Integrity, "{}", err.message());
+            assert!(err
+                .message()
+                .contains("more bytes than its depositor signed"));
+            assert!(
+                out.1 <= 1000,
+                "{} bytes written past a limit of 1000",
+                out.1
+            );
+        }
+    }
+
+    #[test]
     fn the_wrong_key_is_refused() {
         let key = age::x25519::Identity::generate();
         let other = age::x25519::Identity::generate();

@@ -466,8 +466,9 @@ impl Vault {
     }
 
     /// The blob of an opened document, checked before any decryption: its length is
-    /// the signed one, and its age header has the one stanza sealroom writes, within
-    /// the header cap (a stanza bomb needs no key to make).
+    /// the signed one, its age header has the one stanza sealroom writes, within the
+    /// header cap (a stanza bomb needs no key to make), and its SHA-256 is the signed
+    /// one (so no unverified plaintext is ever released).
     pub(crate) fn checked_blob(&self, doc: &OpenDocument) -> Result<std::fs::File> {
         use std::io::{Seek, SeekFrom};
         let num = doc.row.num;
@@ -487,6 +488,33 @@ impl Vault {
             .and_then(|_| blob.seek(SeekFrom::Start(0)).map(|_| ()))
             .map_err(|e| crate::error::io_error("reading the document's ciphertext", e))?;
         crate::crypto::header::check_own(&prefix, "X25519", &format!("#{num}'s ciphertext"))?;
+        // The whole ciphertext against its signed hash before a byte of plaintext
+        // leaves (stdout included): a valid age file under the same key, put in its
+        // place, is refused here rather than after its text was printed. The stream
+        // below hashes again and fails if the file changed in between.
+        let mut hashing = crate::crypto::digest::HashingReader::new(&mut blob);
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            match hashing.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(crate::error::io_error(
+                        "reading the document's ciphertext",
+                        e,
+                    ))
+                }
+            }
+        }
+        let (sha, _) = hashing.finish();
+        if hex(&sha) != doc.blob_sha256 {
+            return Err(Error::integrity(format!(
+                "#{num}'s ciphertext does not match its signed hash: the blob was altered or replaced; nothing was released"
+            )));
+        }
+        blob.seek(SeekFrom::Start(0))
+            .map_err(|e| crate::error::io_error("reading the document's ciphertext", e))?;
         Ok(blob)
     }
 
