@@ -63,7 +63,7 @@ fn compressible_body_is_age_then_zstd() {
 }
 
 #[test]
-fn incompressible_body_is_plain_age() {
+fn incompressible_body_is_stored_in_a_padded_zstd_stream() {
     let mut w = World::new(0, 1);
     let mut data = vec![0u8; 1 << 20];
     getrandom::fill(&mut data).unwrap();
@@ -76,12 +76,19 @@ fn incompressible_body_is_plain_age() {
             &data[..],
         )
         .unwrap();
-    assert_eq!(d.encoding, "none");
+    // Every new body is a zstd stream, so `encoding` says nothing about the document.
+    assert_eq!(d.encoding, "zstd");
     let blob = std::fs::read(w.vault_dir().join("blobs").join(&d.blob_sha256)).unwrap();
+    let stream = decrypt_with_age_crate(&blob, &document_key(&w, d.num));
+    assert_eq!(&stream[..4], &[0x28, 0xb5, 0x2f, 0xfd], "a zstd frame");
+    // zstd skips the padding frame: the stock decoder gives the original back.
+    assert_eq!(zstd::decode_all(&stream[..]).unwrap(), data);
+    // Stored, not compressed (fast mode), then padded to the size class.
     assert_eq!(
-        decrypt_with_age_crate(&blob, &document_key(&w, d.num)),
-        data
+        stream.len() as u64,
+        sealroom::crypto::body::padme(stream.len() as u64)
     );
+    assert!(stream.len() < data.len() * 113 / 100);
 }
 
 fn tool(name: &str) -> bool {
@@ -135,4 +142,30 @@ fn stock_age_and_zstd_tools_open_a_body() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(out.stdout, text.as_bytes());
+}
+
+#[test]
+fn metadata_records_hide_the_length_of_titles_and_file_names() {
+    let mut w = World::new(0, 1);
+    let mut lengths = Vec::new();
+    for title in ["x", &"A long title about the harbour works ".repeat(10)] {
+        let d = w
+            .vault
+            .deposit(
+                &w.claimant,
+                CASE,
+                spec(Category::Brief, title),
+                &b"body"[..],
+            )
+            .unwrap();
+        let db = rusqlite::Connection::open(w.vault_dir().join("sealroom.db")).unwrap();
+        let meta: Vec<u8> = db
+            .query_row("SELECT meta FROM documents WHERE num = ?1", [d.num], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        lengths.push(decrypt_with_age_crate(&meta, &document_key(&w, d.num)).len());
+    }
+    // Both titles fit the smallest class: the records are the same length.
+    assert_eq!(lengths, vec![1024, 1024]);
 }

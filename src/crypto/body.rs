@@ -29,6 +29,12 @@ use crate::pool::Pool;
 const PROBE_LEN: usize = 128 * 1024;
 /// zstd level for bodies (the same as `zstd -3`, the stock default).
 pub const ZSTD_LEVEL: i32 = 3;
+/// zstd level for bodies that do not compress: zstd's fastest, which stores them in raw
+/// blocks at little cost. Every new body is a zstd stream so that it can be padded
+/// (a skippable frame) and its size hidden, and `zstd -d` still gives the original.
+pub const ZSTD_FAST_LEVEL: i32 = -1;
+/// The smallest padded body: small documents all look alike.
+pub const MIN_PADDED: u64 = 1024;
 /// Compression must save at least this share of the probe to be used.
 const MIN_SAVING: f64 = 0.05;
 /// Copy buffer size for streaming on the calling thread.
@@ -56,7 +62,8 @@ const MAX_ZSTD_WORKERS: usize = 4;
 pub enum Encoding {
     /// One zstd frame.
     Zstd,
-    /// The original bytes, uncompressed (compression did not pay).
+    /// The original bytes, uncompressed: bodies deposited before every body became a
+    /// padded zstd stream (still read; never written now).
     None,
 }
 
@@ -101,7 +108,54 @@ fn compression_pays(sample: &[u8]) -> bool {
     }
 }
 
-/// Encrypt everything from `input` to `document_key`, writing the age file to `output`.
+/// The Padmé length of `len` (Nikitin et al., "Reducing Metadata Leakage from Encrypted
+/// Files and Communication with PURBs", 2019): `len` rounded up so that only the top
+/// O(log log len) bits of it may be non-zero, at most about 12% more. A padded body
+/// reveals only its size class.
+pub fn padme(len: u64) -> u64 {
+    if len < 2 {
+        return len;
+    }
+    let e = 63 - u64::from(len.leading_zeros());
+    let s = 64 - u64::from(e.leading_zeros());
+    let mask = (1u64 << (e - s)) - 1;
+    (len + mask) & !mask
+}
+
+/// The zstd skippable frame that pads a compressed stream of `len` bytes to its size
+/// class (at least [`MIN_PADDED`]); `zstd -d` skips it.
+fn padding_frame(len: u64) -> Vec<u8> {
+    const SKIPPABLE_MAGIC: u32 = 0x184D_2A50;
+    let target = padme(len + 8).max(MIN_PADDED);
+    let size = target - len - 8;
+    let mut frame = Vec::with_capacity(target as usize - len as usize);
+    frame.extend_from_slice(&SKIPPABLE_MAGIC.to_le_bytes());
+    frame.extend_from_slice(&(size as u32).to_le_bytes());
+    frame.resize(frame.len() + size as usize, 0);
+    frame
+}
+
+/// Counts what is written through it (the compressed stream, to pad it).
+struct Counted<W> {
+    inner: W,
+    written: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(data)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Encrypt everything from `input` to `document_key`, writing the age file to `output`:
+/// a zstd stream (compressed, or in zstd's fastest mode when compression does not pay),
+/// padded with a skippable frame to its Padmé size class.
 pub fn seal(
     input: impl Read,
     document_key: &age::x25519::Recipient,
@@ -114,42 +168,44 @@ pub fn seal(
         .take(PROBE_LEN as u64)
         .read_to_end(&mut probe)
         .map_err(|e| io_error("reading the document", e))?;
-    let encoding = if compression_pays(&probe) {
-        Encoding::Zstd
+    let level = if compression_pays(&probe) {
+        ZSTD_LEVEL
     } else {
-        Encoding::None
+        ZSTD_FAST_LEVEL
     };
     if probe.len() < PROBE_LEN {
         // The whole document is in the probe: not worth a thread.
-        seal_serial(&probe, encoding, document_key, &mut output)
+        seal_serial(&probe, level, document_key, &mut output)
     } else {
-        seal_pipelined(&mut input, probe, encoding, document_key, &mut output)
+        seal_pipelined(&mut input, probe, level, document_key, &mut output)
     }
 }
 
 /// Seal a document held in memory, on the calling thread.
 fn seal_serial(
     plain: &[u8],
-    encoding: Encoding,
+    level: i32,
     document_key: &age::x25519::Recipient,
     output: &mut dyn Write,
 ) -> Result<SealedBody> {
     let write_err = |e| io_error("writing the encrypted document", e);
-    let mut age_out = age_writer(document_key, Direct(output), Vec::new())?;
-    match encoding {
-        Encoding::Zstd => {
-            let mut z = zstd::Encoder::new(&mut age_out, ZSTD_LEVEL).map_err(write_err)?;
-            z.write_all(plain).map_err(write_err)?;
-            z.finish().map_err(write_err)?;
-        }
-        Encoding::None => age_out.write_all(plain).map_err(write_err)?,
-    }
-    age_out
+    let age_out = age_writer(document_key, Direct(output), Vec::new())?;
+    let counted = Counted {
+        inner: age_out,
+        written: 0,
+    };
+    let mut z = zstd::Encoder::new(counted, level).map_err(write_err)?;
+    z.write_all(plain).map_err(write_err)?;
+    let mut counted = z.finish().map_err(write_err)?;
+    let frame = padding_frame(counted.written);
+    counted.write_all(&frame).map_err(write_err)?;
+    counted
+        .inner
         .finish()
         .and_then(EmitWriter::finish)
         .map_err(write_err)?;
     Ok(SealedBody {
-        encoding,
+        encoding: Encoding::Zstd,
         plain_sha256: sha256(plain),
         plain_size: plain.len() as u64,
     })
@@ -160,7 +216,7 @@ fn seal_serial(
 fn seal_pipelined(
     input: &mut dyn Read,
     probe: Vec<u8>,
-    encoding: Encoding,
+    level: i32,
     document_key: &age::x25519::Recipient,
     output: &mut dyn Write,
 ) -> Result<SealedBody> {
@@ -171,7 +227,7 @@ fn seal_pipelined(
         let (events_tx, events_rx) = mpsc::channel();
         let (pool, recycle) = Pool::new(SEALED_BUF_LEN, IN_FLIGHT);
         let sealer = spawn(s, "sealroom-seal", move || {
-            seal_stage(seal_rx, document_key, encoding, pool, events_tx)
+            seal_stage(seal_rx, document_key, level, pool, events_tx)
         })?;
         let driven = drive(
             &mut input,
@@ -187,7 +243,7 @@ fn seal_pipelined(
         driven?;
         let (plain_sha256, plain_size) = input.finish();
         Ok(SealedBody {
-            encoding,
+            encoding: Encoding::Zstd,
             plain_sha256,
             plain_size,
         })
@@ -199,7 +255,7 @@ fn seal_pipelined(
 fn seal_stage(
     input: Receiver<Msg>,
     document_key: &age::x25519::Recipient,
-    encoding: Encoding,
+    level: i32,
     mut pool: Pool,
     events: Sender<Event>,
 ) {
@@ -224,22 +280,24 @@ fn seal_stage(
             pool,
             events: events.clone(),
         };
-        let mut age_out = age_writer(document_key, sink, first)?;
-        match encoding {
-            Encoding::Zstd => {
-                let mut z = zstd::Encoder::new(age_out, ZSTD_LEVEL).map_err(write_err)?;
-                let workers = thread::available_parallelism()
-                    .map_or(1, |n| n.get())
-                    .min(MAX_ZSTD_WORKERS);
-                z.multithread(workers as u32).map_err(write_err)?;
-                z.set_parameter(zstd::zstd_safe::CParameter::JobSize(ZSTD_JOB_LEN))
-                    .map_err(write_err)?;
-                feed(&mut z)?;
-                age_out = z.finish().map_err(write_err)?;
-            }
-            Encoding::None => feed(&mut age_out)?,
-        }
-        age_out
+        let age_out = age_writer(document_key, sink, first)?;
+        let counted = Counted {
+            inner: age_out,
+            written: 0,
+        };
+        let mut z = zstd::Encoder::new(counted, level).map_err(write_err)?;
+        let workers = thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_ZSTD_WORKERS);
+        z.multithread(workers as u32).map_err(write_err)?;
+        z.set_parameter(zstd::zstd_safe::CParameter::JobSize(ZSTD_JOB_LEN))
+            .map_err(write_err)?;
+        feed(&mut z)?;
+        let mut counted = z.finish().map_err(write_err)?;
+        let frame = padding_frame(counted.written);
+        counted.write_all(&frame).map_err(write_err)?;
+        counted
+            .inner
             .finish()
             .and_then(EmitWriter::finish)
             .map(drop)
@@ -952,12 +1010,54 @@ mod tests {
     }
 
     #[test]
-    fn random_bytes_skip_compression() {
+    fn random_bytes_are_stored_in_zstd_fast_mode_and_padded() {
         let mut data = vec![0u8; 300_000];
         getrandom::fill(&mut data).unwrap();
-        let (enc, out, _) = round_trip(&data);
-        assert_eq!(enc, Encoding::None);
+        let (enc, out, blob_len) = round_trip(&data);
+        assert_eq!(enc, Encoding::Zstd);
         assert_eq!(out, data);
+        // Stored, not expanded beyond the size class (Padmé: under 12%) and age's tags.
+        assert!(blob_len < data.len() * 113 / 100, "{blob_len}");
+    }
+
+    #[test]
+    fn padme_reveals_only_a_size_class() {
+        assert_eq!(padme(1000), 1024);
+        assert_eq!(padme(1024), 1024);
+        assert_eq!(padme(1025), 1088);
+        for len in [1u64, 2, 100, 1_000, 65_537, 1 << 20, (1 << 30) + 12_345] {
+            let p = padme(len);
+            assert!(
+                p >= len && (p - len) as f64 <= len as f64 * 0.12 + 8.0,
+                "{len} -> {p}"
+            );
+        }
+        // Nearby lengths share a class: what a blob's size says is coarse.
+        let classes: std::collections::BTreeSet<u64> =
+            (1_000_000u64..1_010_000).map(padme).collect();
+        assert!(classes.len() <= 2, "{classes:?}");
+        // A body's compressed stream, padded, is in its class and never under 1 KiB.
+        for len in [0u64, 10, 1000, 50_000, 3_000_001] {
+            let total = len + padding_frame(len).len() as u64;
+            assert_eq!(total, padme(len + 8).max(MIN_PADDED));
+        }
+    }
+
+    #[test]
+    fn documents_of_different_sizes_in_one_class_have_blobs_of_one_size_give_or_take_ages_header() {
+        let key = age::x25519::Identity::generate();
+        let mut sizes = Vec::new();
+        // Padmé classes are 4 KiB wide here: 196,609 to 200,704 bytes share one.
+        for len in [197_000usize, 198_500, 200_000] {
+            let mut data = vec![0u8; len];
+            getrandom::fill(&mut data).unwrap();
+            let mut blob = Vec::new();
+            seal(&data[..], &key.to_public(), &mut blob).unwrap();
+            sizes.push(blob.len());
+        }
+        // age's random grease stanza varies the header by up to about 200 bytes.
+        let (min, max) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+        assert!(max - min < 300, "{sizes:?}");
     }
 
     #[test]
@@ -1065,9 +1165,9 @@ mod tests {
     fn large_bodies_round_trip_through_the_pipeline() {
         for (data, expected) in [
             (big_text(5 * CHUNK_LEN + 12_345), Encoding::Zstd),
-            (random(3 * CHUNK_LEN + 1), Encoding::None),
+            (random(3 * CHUNK_LEN + 1), Encoding::Zstd),
             (big_text(PROBE_LEN), Encoding::Zstd),
-            (random(CHUNK_LEN), Encoding::None),
+            (random(CHUNK_LEN), Encoding::Zstd),
         ] {
             let (enc, out, _) = round_trip(&data);
             assert_eq!(enc, expected);
@@ -1089,11 +1189,18 @@ mod tests {
             .unwrap()
             .read_to_end(&mut compressed)
             .unwrap();
+        // One zstd frame, then the skippable frame that pads it to its size class.
+        let frame = zstd::zstd_safe::find_frame_compressed_size(&compressed).unwrap();
         assert_eq!(
-            zstd::zstd_safe::find_frame_compressed_size(&compressed),
-            Ok(compressed.len())
+            zstd::zstd_safe::find_frame_compressed_size(&compressed[frame..]),
+            Ok(compressed.len() - frame)
         );
-        assert!(zstd::bulk::decompress(&compressed, data.len()).unwrap() == data);
+        assert_eq!(&compressed[frame..frame + 4], &0x184D_2A50u32.to_le_bytes());
+        assert_eq!(
+            compressed.len() as u64,
+            padme(frame as u64 + 8).max(MIN_PADDED)
+        );
+        assert!(zstd::bulk::decompress(&compressed[..frame], data.len()).unwrap() == data);
         // And the serial path opens what the pipeline sealed.
         let mut out = Vec::new();
         open_serial(&blob, &key, Encoding::Zstd, &mut out, u64::MAX).unwrap();
@@ -1103,10 +1210,11 @@ mod tests {
     #[test]
     fn blobs_of_one_chunk_and_a_byte_either_side_open() {
         let key = age::x25519::Identity::generate();
+        // Raw age bodies (encoding `none`, as older deposits are): the size of one is
+        // the plaintext's plus age's overhead.
         let seal_none = |len: usize| {
-            let mut blob = Vec::new();
             let plain = random(len);
-            seal_serial(&plain, Encoding::None, &key.to_public(), &mut blob).unwrap();
+            let blob = seal_small(&plain, &key.to_public()).unwrap();
             (plain, blob)
         };
         // The ciphertext grows by one byte per plaintext byte within an age chunk, but
@@ -1139,15 +1247,16 @@ mod tests {
     fn the_pipeline_opens_what_the_serial_path_sealed() {
         let key = age::x25519::Identity::generate();
         for data in [big_text(3 * CHUNK_LEN), random(2 * CHUNK_LEN + 7)] {
-            let encoding = if compression_pays(&data[..PROBE_LEN]) {
-                Encoding::Zstd
+            let level = if compression_pays(&data[..PROBE_LEN]) {
+                ZSTD_LEVEL
             } else {
-                Encoding::None
+                ZSTD_FAST_LEVEL
             };
             let mut blob = Vec::new();
-            let sealed = seal_serial(&data, encoding, &key.to_public(), &mut blob).unwrap();
+            let sealed = seal_serial(&data, level, &key.to_public(), &mut blob).unwrap();
+            assert_eq!(sealed.encoding, Encoding::Zstd);
             let mut out = Vec::new();
-            let opened = open(Trickle(&blob, 1000), &key, encoding, &mut out).unwrap();
+            let opened = open(Trickle(&blob, 1000), &key, Encoding::Zstd, &mut out).unwrap();
             assert!(out == data);
             assert_eq!(opened.blob_sha256, sha256(&blob));
             assert_eq!(opened.plain_size, sealed.plain_size);

@@ -183,18 +183,16 @@ impl Vault {
             let mut salt = [0u8; 32];
             getrandom::fill(&mut salt)
                 .map_err(|_| Error::io("the system random number generator failed"))?;
-            let meta = Zeroizing::new(
-                serde_json::to_vec(&Metadata {
-                    salt: hex(&salt),
-                    title: title.clone(),
-                    file_name: spec.file_name.clone(),
-                    media_type: media_type(&spec.file_name).to_owned(),
-                    size: sealed.plain_size,
-                    sha256: hex(&sealed.plain_sha256),
-                    encoding: sealed.encoding.as_str().to_owned(),
-                })
-                .map_err(|e| Error::io(format!("encoding metadata failed: {e}")))?,
-            );
+            let meta = super::records::padded_metadata(Metadata {
+                salt: hex(&salt),
+                title: title.clone(),
+                file_name: spec.file_name.clone(),
+                media_type: media_type(&spec.file_name).to_owned(),
+                size: sealed.plain_size,
+                sha256: hex(&sealed.plain_sha256),
+                encoding: sealed.encoding.as_str().to_owned(),
+                pad: String::new(),
+            })?;
             let meta_ct = body::seal_small(&meta, &recipient)?;
             let signer = self.log_signer()?;
             let tx = self.write_tx()?;
@@ -700,6 +698,7 @@ mod tests {
             size: 3,
             sha256: hex(&sha256(b"abc")),
             encoding: "none".to_owned(),
+            pad: String::new(),
         })
         .unwrap();
         let record = body::seal_small(&plain, &key.recipient()).unwrap();

@@ -28,6 +28,26 @@ pub(crate) struct Metadata {
     /// SHA-256 of the original bytes (hex).
     pub sha256: String,
     pub encoding: String,
+    /// Spaces that bring the record to its size class (see [`padded_metadata`]), so
+    /// that its length does not reveal the title's or the file name's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pad: String,
+}
+
+/// The metadata plaintext, padded to a size class: at least 1 KiB, else its Padmé
+/// length (`crate::crypto::body::padme`).
+pub(crate) fn padded_metadata(mut meta: Metadata) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    let encode = |m: &Metadata| {
+        serde_json::to_vec(m).map_err(|e| Error::io(format!("encoding metadata failed: {e}")))
+    };
+    meta.pad.clear();
+    let base = zeroize::Zeroizing::new(encode(&meta)?).len() as u64;
+    // `,"pad":""` adds 9 bytes, then one per space.
+    let target = body::padme(base + 9).max(1024);
+    meta.pad = " ".repeat((target - base - 9) as usize);
+    let out = zeroize::Zeroizing::new(encode(&meta)?);
+    debug_assert_eq!(out.len() as u64, target);
+    Ok(out)
 }
 
 /// The depositor's commitment to a document's contents: SHA-256 over a domain and the
