@@ -61,6 +61,9 @@ _sealroom() {
             sealroom,list)
                 cmd="sealroom__subcmd__list"
                 ;;
+            sealroom,lock)
+                cmd="sealroom__subcmd__lock"
+                ;;
             sealroom,log)
                 cmd="sealroom__subcmd__log"
                 ;;
@@ -81,6 +84,9 @@ _sealroom() {
                 ;;
             sealroom,seal)
                 cmd="sealroom__subcmd__seal"
+                ;;
+            sealroom,unlock)
+                cmd="sealroom__subcmd__unlock"
                 ;;
             sealroom__subcmd__archive,destroy)
                 cmd="sealroom__subcmd__archive__subcmd__destroy"
@@ -217,6 +223,9 @@ _sealroom() {
             sealroom__subcmd__help,list)
                 cmd="sealroom__subcmd__help__subcmd__list"
                 ;;
+            sealroom__subcmd__help,lock)
+                cmd="sealroom__subcmd__help__subcmd__lock"
+                ;;
             sealroom__subcmd__help,log)
                 cmd="sealroom__subcmd__help__subcmd__log"
                 ;;
@@ -237,6 +246,9 @@ _sealroom() {
                 ;;
             sealroom__subcmd__help,seal)
                 cmd="sealroom__subcmd__help__subcmd__seal"
+                ;;
+            sealroom__subcmd__help,unlock)
+                cmd="sealroom__subcmd__help__subcmd__unlock"
                 ;;
             sealroom__subcmd__help__subcmd__archive,destroy)
                 cmd="sealroom__subcmd__help__subcmd__archive__subcmd__destroy"
@@ -308,7 +320,7 @@ _sealroom() {
 
     case "${cmd}" in
         sealroom)
-            opts="-i -v -h -V --vault --identity --json --receipt --verbose --help --version init keygen card case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help"
+            opts="-i -v -h -V --vault --identity --json --receipt --verbose --help --version init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1432,7 +1444,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help)
-            opts="init keygen card case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help"
+            opts="init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1837,6 +1849,20 @@ _sealroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealroom__subcmd__help__subcmd__lock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealroom__subcmd__help__subcmd__log)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1963,6 +1989,20 @@ _sealroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealroom__subcmd__help__subcmd__unlock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealroom__subcmd__init)
             opts="-i -v -h --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2036,6 +2076,36 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__list)
+            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__lock)
             opts="-i -v -h --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2397,6 +2467,40 @@ _sealroom() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__unlock)
+            opts="-i -v -h --for --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

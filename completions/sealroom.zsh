@@ -78,6 +78,33 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 && ret=0
 ;;
+(unlock)
+_arguments "${_arguments_options[@]}" : \
+'--for=[How long to keep it open (e.g. 15m, 1h; at most 24h)]:DURATION:_default' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(lock)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
 (case)
 _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
@@ -776,6 +803,14 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(unlock)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(lock)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (case)
 _arguments "${_arguments_options[@]}" : \
 ":: :_sealroom__subcmd__help__subcmd__case_commands" \
@@ -963,6 +998,8 @@ _sealroom_commands() {
 'init:Make a new, empty vault (never touches an existing one)' \
 'keygen:Make a new identity file and print its card' \
 'card:Print the card (public half) of an identity' \
+'unlock:Keep a passphrase-protected identity open for a while (in the kernel keyring, never on disk), so later commands do not ask for the passphrase' \
+'lock:Forget an identity kept open by \`unlock\`' \
 'case:Open, inspect, change and close cases' \
 'deposit:Deposit a document in a case; prints its number \`#N\`' \
 'list:List the documents of a case you can read, titles decrypted' \
@@ -1230,6 +1267,8 @@ _sealroom__subcmd__help_commands() {
 'init:Make a new, empty vault (never touches an existing one)' \
 'keygen:Make a new identity file and print its card' \
 'card:Print the card (public half) of an identity' \
+'unlock:Keep a passphrase-protected identity open for a while (in the kernel keyring, never on disk), so later commands do not ask for the passphrase' \
+'lock:Forget an identity kept open by \`unlock\`' \
 'case:Open, inspect, change and close cases' \
 'deposit:Deposit a document in a case; prints its number \`#N\`' \
 'list:List the documents of a case you can read, titles decrypted' \
@@ -1407,6 +1446,11 @@ _sealroom__subcmd__help__subcmd__list_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom help list commands' commands "$@"
 }
+(( $+functions[_sealroom__subcmd__help__subcmd__lock_commands] )) ||
+_sealroom__subcmd__help__subcmd__lock_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help lock commands' commands "$@"
+}
 (( $+functions[_sealroom__subcmd__help__subcmd__log_commands] )) ||
 _sealroom__subcmd__help__subcmd__log_commands() {
     local commands; commands=()
@@ -1455,6 +1499,11 @@ _sealroom__subcmd__help__subcmd__seal_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom help seal commands' commands "$@"
 }
+(( $+functions[_sealroom__subcmd__help__subcmd__unlock_commands] )) ||
+_sealroom__subcmd__help__subcmd__unlock_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help unlock commands' commands "$@"
+}
 (( $+functions[_sealroom__subcmd__init_commands] )) ||
 _sealroom__subcmd__init_commands() {
     local commands; commands=()
@@ -1469,6 +1518,11 @@ _sealroom__subcmd__keygen_commands() {
 _sealroom__subcmd__list_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom list commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__lock_commands] )) ||
+_sealroom__subcmd__lock_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom lock commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__log_commands] )) ||
 _sealroom__subcmd__log_commands() {
@@ -1542,6 +1596,11 @@ _sealroom__subcmd__revoke_commands() {
 _sealroom__subcmd__seal_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom seal commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__unlock_commands] )) ||
+_sealroom__subcmd__unlock_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom unlock commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_sealroom" ]; then

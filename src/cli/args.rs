@@ -79,6 +79,25 @@ The card it prints is public: send it to the case's registrar."
     #[command(after_help = "Example:\n  sealroom card -i ana.id > ana.card")]
     Card,
 
+    /// Keep a passphrase-protected identity open for a while (in the kernel keyring,
+    /// never on disk), so later commands do not ask for the passphrase.
+    #[command(
+        after_help = "Example:\n  sealroom unlock -i ana.id --for 30m\n  sealroom list IOMed-2026-014 -i ana.id      (no passphrase asked)\n  sealroom lock -i ana.id\n\n\
+Opening a passphrase-protected identity costs about a second and 256 MiB (age's scrypt\n\
+work factor 2^18); unlock pays it once. The opened identity is kept in your user's\n\
+kernel keyring (Linux), readable by your own processes only, until --for runs out or\n\
+`sealroom lock` removes it. Changing or replacing the identity file ends its use."
+    )]
+    Unlock {
+        /// How long to keep it open (e.g. 15m, 1h; at most 24h).
+        #[arg(long = "for", value_name = "DURATION", default_value = "15m")]
+        duration: String,
+    },
+
+    /// Forget an identity kept open by `unlock`.
+    #[command(after_help = "Example:\n  sealroom lock -i ana.id")]
+    Lock,
+
     /// Open, inspect, change and close cases.
     #[command(subcommand)]
     Case(CaseCommand),

@@ -9,6 +9,7 @@ mod documents;
 mod log;
 mod passphrase;
 mod progress;
+mod unlock;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -238,6 +239,15 @@ pub fn default_vault_dir() -> Option<PathBuf> {
 
 /// Load an identity file, asking for its passphrase only if it has one.
 pub(crate) fn load_identity(path: &Path) -> Result<Identity> {
+    // An identity kept open by `unlock` needs no passphrase (nor its scrypt work).
+    if let Ok(bytes) = std::fs::read(path) {
+        let bytes = zeroize::Zeroizing::new(bytes);
+        if bytes.starts_with(b"age-encryption.org/v1") {
+            if let Some(identity) = unlock::cached(&bytes) {
+                return Ok(identity);
+            }
+        }
+    }
     Identity::load(path, || passphrase::for_identity(path))
 }
 
@@ -281,6 +291,51 @@ pub fn run(cli: Cli) -> Result<()> {
             let id = ctx.identity()?;
             let card = id.card();
             ctx.emit(&card_json(&card), || card.to_text())
+        }
+        Command::Unlock { duration } => {
+            let path = ctx
+                .identity
+                .clone()
+                .ok_or_else(|| Error::usage("say which identity to unlock with -i FILE"))?;
+            let span = humantime::parse_duration(&duration)
+                .ok()
+                .filter(|d| d.as_secs() >= 1 && d.as_secs() <= 24 * 3600)
+                .ok_or_else(|| {
+                    Error::usage(format!(
+                        "`{duration}` is not a duration between 1s and 24h (write e.g. 15m or 1h)"
+                    ))
+                })?;
+            let id = unlock::unlock(&path, span.as_secs())?;
+            ctx.emit(
+                &serde_json::json!({ "name": id.name(), "fingerprint": id.fingerprint().to_string(), "seconds": span.as_secs() }),
+                || {
+                    format!(
+                        "Unlocked {} ({}) for {}: commands with -i {} will not ask for its passphrase until then, or until `sealroom lock -i {}`.\n",
+                        id.name(),
+                        id.fingerprint(),
+                        humantime::format_duration(span),
+                        path.display(),
+                        path.display()
+                    )
+                },
+            )
+        }
+        Command::Lock => {
+            let path = ctx
+                .identity
+                .clone()
+                .ok_or_else(|| Error::usage("say which identity to lock with -i FILE"))?;
+            let was = unlock::lock(&path)?;
+            ctx.emit(&serde_json::json!({ "was_unlocked": was }), || {
+                if was {
+                    format!(
+                        "Locked {}: its passphrase is asked for again.\n",
+                        path.display()
+                    )
+                } else {
+                    format!("{} was not unlocked; nothing changed.\n", path.display())
+                }
+            })
         }
         Command::Case(cmd) => cases::run(&ctx, cmd),
         Command::Deposit {
