@@ -527,6 +527,13 @@ fn write_bombs(out: &Path, real_body: &[u8]) {
     let sealed =
         sealroom::crypto::body::seal_small(&zeros, &fuzzing::document_key().to_public()).unwrap();
     fs::write(out.join("body").join("decompression-bomb.age"), sealed).unwrap();
+    // An identity file asking for 2^23 scrypt rounds (8 GiB): refused from its header.
+    fs::create_dir_all(out.join("identity_file")).unwrap();
+    fs::write(
+        out.join("identity_file").join("greedy-work-factor.age"),
+        b"age-encryption.org/v1\n-> scrypt c2FsdHNhbHRzYWx0c2FsdA 23\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nxxxxxxxxxxxxxxxx",
+    )
+    .unwrap();
 }
 
 /// Write only the bomb seeds into `fuzz/seeds/body` (they need no case).
