@@ -112,10 +112,17 @@ fn committed_seeds_are_valid_inputs() {
     for file in all("identity_file") {
         let bytes = fs::read(&file).unwrap();
         let id = Identity::from_file_bytes(&bytes, passphrase);
-        if file.file_name().is_some_and(|n| n == "greedy-work-factor.age") {
+        if file
+            .file_name()
+            .is_some_and(|n| n == "greedy-work-factor.age")
+        {
             // The hostile seed: refused from its header, before any scrypt work.
             let err = id.err().expect("a 2^23 work factor was accepted");
-            assert!(err.message().contains("work factor 23"), "{}", err.message());
+            assert!(
+                err.message().contains("work factor 23"),
+                "{}",
+                err.message()
+            );
             continue;
         }
         assert!(id.is_ok(), "{} does not open", file.display());
