@@ -169,7 +169,18 @@ impl Identity {
     fn from_text(text: &str) -> Result<Self> {
         let bad = || Error::usage("the identity file is damaged or is not a sealroom identity");
         let mut lines = text.lines();
-        if lines.next() != Some(IDENTITY_HEADER) {
+        let first = lines.next();
+        if first == Some("sealroom card v1") {
+            return Err(Error::usage(
+                "this is a card (the public half of an identity), not an identity: give -i the identity file `sealroom keygen -o FILE` wrote, and the card where a CARD is asked",
+            ));
+        }
+        if first.is_some_and(|l| l.starts_with("AGE-SECRET-KEY-1") || l.starts_with("# created:")) {
+            return Err(Error::usage(
+                "this is a plain age key, not a sealroom identity: make one with `sealroom keygen`",
+            ));
+        }
+        if first != Some(IDENTITY_HEADER) {
             return Err(bad());
         }
         let name = field(lines.next(), "name").ok_or_else(bad)?;

@@ -715,3 +715,53 @@ fn a_full_disk_during_deposit_fails_cleanly_and_leaves_no_document() {
     // The same deposit without the limit works.
     fx.deposit("claimant", &big, &[]);
 }
+
+#[test]
+fn a_card_or_an_age_key_given_as_identity_says_what_to_pass_instead() {
+    let fx = Fixture::new();
+    let err = fx.fails(&["-i", &fx.card("claimant"), "list", CASE], 2);
+    assert!(
+        err.contains("this is a card") && err.contains("keygen"),
+        "{err}"
+    );
+    let key = fx.write(
+        "plain-age.key",
+        b"# created: 2026-11-30T00:00:00Z\n# public key: age1x\nAGE-SECRET-KEY-1QQQQ\n",
+    );
+    let err = fx.fails(&["-i", &key, "list", CASE], 2);
+    assert!(err.contains("plain age key"), "{err}");
+}
+
+#[test]
+fn a_malformed_export_recipient_is_named_for_what_it_is() {
+    let fx = Fixture::new();
+    let num = fx
+        .deposit_bytes("claimant", "b.txt", b"brief", &[])
+        .to_string();
+    for (recipient, expected) in [
+        ("age1xyz", "starts like an age recipient"),
+        (
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI",
+            "ssh recipients are not supported",
+        ),
+        ("AGE-SECRET-KEY-1QQQQ", "secret key, not a recipient"),
+        ("bob@example.org", "those start with age1"),
+    ] {
+        let out = fx.sandbox.join("x.age");
+        let err = fx.fails_as(
+            "claimant",
+            &[
+                "export",
+                CASE,
+                &num,
+                "--recipient",
+                recipient,
+                "-o",
+                &path_arg(&out),
+            ],
+            2,
+        );
+        assert!(err.contains(expected), "{recipient}: {err}");
+        assert!(!out.exists());
+    }
+}

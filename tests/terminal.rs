@@ -117,3 +117,40 @@ fn progress_is_drawn_only_on_a_terminal() {
         "a progress bar was drawn off a terminal: {stderr}"
     );
 }
+
+#[test]
+fn sealroom_passphrase_is_used_even_at_a_terminal() {
+    if !have_script() {
+        return;
+    }
+    let fx = Fixture::new();
+    let id = fx.sandbox.arg("people/locked.id");
+    let out = fx
+        .sandbox
+        .cmd()
+        .env("SEALROOM_PASSPHRASE", "tessellate quorum lantern")
+        .args(["keygen", "--name", "Lena Locked", "-o", &id])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // At a terminal, with the variable set: no prompt (which would hang `script`, as
+    // it hung a session in a terminal multiplexer), the card is printed.
+    let quoted = format!("SEALROOM_PASSPHRASE='tessellate quorum lantern' '{BIN}' -i '{id}' card");
+    let out = Command::new("timeout")
+        .args(["30", "script", "-qec", &quoted, "/dev/null"])
+        .current_dir(fx.sandbox.path())
+        .env("HOME", fx.sandbox.join("home"))
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(screen.contains("name: Lena Locked"), "{screen}");
+    assert!(
+        !screen.contains("Passphrase for"),
+        "prompted although the variable was set: {screen}"
+    );
+}

@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     long_about = "sealroom keeps a mediation's confidential documents: each deposit is encrypted \
 under its own key and readable only by the people the case's rules allow; every act is signed \
 and recorded in the case log.",
-    after_help = "Start here:\n  sealroom demo                                  run a whole case end to end\n  sealroom init                                  make a vault\n  sealroom keygen --name 'Ana Ruiz' -o ana.id    make your identity\n\nThe vault is --vault DIR, SEALROOM_VAULT, or $XDG_DATA_HOME/sealroom.\nExit codes: 0 ok, 1 refused by the case's rules, 2 bad usage, 3 integrity failure,\n4 not found, 5 wrong key or passphrase, 6 system error."
+    after_help = "Start here:\n  sealroom demo                                  run a whole case end to end\n  sealroom init                                  make a vault\n  sealroom keygen --name 'Ana Ruiz' -o ana.id    make your identity\n\nThe vault is --vault DIR, SEALROOM_VAULT, or $XDG_DATA_HOME/sealroom.\nPassphrases: SEALROOM_PASSPHRASE when it is set (even on a terminal), else a prompt.\nExit codes: 0 ok, 1 refused by the case's rules, 2 bad usage, 3 integrity failure,\n4 not found, 5 wrong key or passphrase, 6 system error."
 )]
 pub struct Cli {
     /// The vault folder.

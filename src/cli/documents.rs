@@ -139,8 +139,6 @@ pub(super) fn check_output_free(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Write `path` through a temp file in the same folder that becomes `path` only when
-/// `fill` succeeded; on any failure nothing is left behind.
 /// Tell the user about partial outputs of killed runs that were removed.
 pub(super) fn report_removed(removed: Vec<PathBuf>) {
     for path in removed {
@@ -151,6 +149,8 @@ pub(super) fn report_removed(removed: Vec<PathBuf>) {
     }
 }
 
+/// Write `path` through a temp file in the same folder that becomes `path` only when
+/// `fill` succeeded; on any failure nothing is left behind.
 pub(super) fn write_output_file<T>(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> Result<T>,
