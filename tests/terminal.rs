@@ -154,3 +154,21 @@ fn sealroom_passphrase_is_used_even_at_a_terminal() {
         "prompted although the variable was set: {screen}"
     );
 }
+
+#[test]
+fn a_document_read_to_the_terminal_shares_no_line_with_a_progress_bar() {
+    if !have_script() {
+        return;
+    }
+    let fx = Fixture::new();
+    let text = "lorem ipsum dolor sit amet\n".repeat(40_000);
+    let num = fx.deposit_bytes("claimant", "notes.txt", text.as_bytes(), &[]);
+    let out = at_terminal(&fx, "claimant", &["read", CASE, &num.to_string()]).unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(screen.contains("lorem ipsum dolor sit amet"));
+    assert!(
+        !screen.contains("reading"),
+        "a progress bar was drawn beside the document on the terminal"
+    );
+}

@@ -239,8 +239,11 @@ pub(super) fn read(
                 }
             }
             let stdout = io::stdout();
+            // No bar when the document itself goes to the terminal: the two would share
+            // a line (the bar is for `read … > file` and pipes).
+            let to_terminal = stdout.is_terminal();
             let mut writer = BufWriter::with_capacity(256 * 1024, stdout.lock());
-            let bar = super::progress::bar("reading", None, ctx.json);
+            let bar = super::progress::bar("reading", None, ctx.json || to_terminal);
             let res = vault.read(
                 &actor,
                 reference,
