@@ -1368,7 +1368,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__export)
-            opts="-o -i -v -h --recipient --output --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --recipient --output --force --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

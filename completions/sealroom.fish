@@ -195,11 +195,11 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l receipt -d 'W
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -s h -l help -d 'Print help'
-complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s o -l output -d 'Write to this file (must not exist) instead of standard output' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s o -l output -d 'Write to this file instead of standard output' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l force -d 'Write a document that is not text to the terminal anyway'
+complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l force -d 'Replace an existing -o FILE; without -o, write a document that is not text to the terminal anyway'
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s h -l help -d 'Print help'
@@ -226,10 +226,11 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -l json -d 'Pr
 complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l recipient -d 'The age recipient (`age1…`) to encrypt to' -r
-complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s o -l output -d 'Where to write the age file (must not exist)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s o -l output -d 'Where to write the age file' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l force -d 'Replace FILE if it exists'
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s h -l help -d 'Print help'

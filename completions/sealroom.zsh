@@ -346,13 +346,13 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (read)
 _arguments "${_arguments_options[@]}" : \
-'-o+[Write to this file (must not exist) instead of standard output]:FILE:_files' \
-'--output=[Write to this file (must not exist) instead of standard output]:FILE:_files' \
+'-o+[Write to this file instead of standard output]:FILE:_files' \
+'--output=[Write to this file instead of standard output]:FILE:_files' \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
-'--force[Write a document that is not text to the terminal anyway]' \
+'--force[Replace an existing -o FILE; without -o, write a document that is not text to the terminal anyway]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -414,12 +414,13 @@ _arguments "${_arguments_options[@]}" : \
 (export)
 _arguments "${_arguments_options[@]}" : \
 '--recipient=[The age recipient (\`age1…\`) to encrypt to]:AGE_RECIPIENT:_default' \
-'-o+[Where to write the age file (must not exist)]:FILE:_files' \
-'--output=[Where to write the age file (must not exist)]:FILE:_files' \
+'-o+[Where to write the age file]:FILE:_files' \
+'--output=[Where to write the age file]:FILE:_files' \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--force[Replace FILE if it exists]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \

@@ -235,7 +235,7 @@ fn read_o_onto_an_existing_folder_is_refused_and_writes_nothing_into_it() {
     let num = fx.deposit_bytes("claimant", "brief.txt", b"our position", &[]);
     let dir = folder(&fx, "out-folder");
     let before = vault_state(&fx.vault);
-    let err = fx.fails_as("claimant", &["read", CASE, &num.to_string(), "-o", &dir], 1);
+    let err = fx.fails_as("claimant", &["read", CASE, &num.to_string(), "-o", &dir], 2);
     assert_mentions(&err, &["out-folder", "exists"]);
     assert!(names_in(Path::new(&dir)).is_empty());
     assert_eq!(vault_state(&fx.vault), before);
@@ -406,7 +406,8 @@ fn read_o_writes_to_a_non_utf8_path() {
         .arg(fx.id("claimant"))
         .args(["read", CASE, &num.to_string(), "-o"])
         .arg(&target);
-    expect_failure("read -o onto the same non-UTF-8 path", &exec(&mut cmd), 1);
+    let err = expect_failure("read -o onto the same non-UTF-8 path", &exec(&mut cmd), 2);
+    assert!(err.contains("--force"), "{err}");
     assert_eq!(std::fs::read(&target).unwrap(), b"our position");
 }
 
@@ -764,4 +765,46 @@ fn a_malformed_export_recipient_is_named_for_what_it_is() {
         assert!(err.contains(expected), "{recipient}: {err}");
         assert!(!out.exists());
     }
+}
+
+#[test]
+fn an_existing_output_is_replaced_only_with_force() {
+    let fx = Fixture::new();
+    let num = fx
+        .deposit_bytes("claimant", "b.txt", b"the brief", &[])
+        .to_string();
+    let target = fx.write("out/b.txt", b"what was there before");
+    let err = fx.fails_as("claimant", &["read", CASE, &num, "-o", &target], 2);
+    assert!(
+        err.contains("--force") && err.contains("already exists"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"what was there before");
+    fx.ok_as("claimant", &["read", CASE, &num, "-o", &target, "--force"]);
+    assert_eq!(std::fs::read(&target).unwrap(), b"the brief");
+    // The same for export.
+    let age = fx.write("out/b.age", b"old");
+    let recipient = age::x25519::Identity::generate().to_public().to_string();
+    let err = fx.fails_as(
+        "claimant",
+        &["export", CASE, &num, "--recipient", &recipient, "-o", &age],
+        2,
+    );
+    assert!(err.contains("--force"), "{err}");
+    fx.ok_as(
+        "claimant",
+        &[
+            "export",
+            CASE,
+            &num,
+            "--recipient",
+            &recipient,
+            "-o",
+            &age,
+            "--force",
+        ],
+    );
+    assert!(std::fs::read(&age)
+        .unwrap()
+        .starts_with(b"age-encryption.org/v1"));
 }

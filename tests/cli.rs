@@ -1403,12 +1403,13 @@ fn read_refuses_to_overwrite_an_existing_output_file() {
     let fx = Fixture::new();
     let num = fx.deposit_bytes("claimant", "a.txt", b"new contents", &[]);
     let target = fx.write("keep.txt", b"precious");
+    // A usage error (exit 2) that names the way to replace it.
     let err = fx.fails_as(
         "claimant",
         &["read", CASE, &num.to_string(), "-o", &target],
-        1,
+        2,
     );
-    assert!(err.contains("keep.txt"), "{err}");
+    assert!(err.contains("keep.txt") && err.contains("--force"), "{err}");
     assert_eq!(
         std::fs::read(fx.sandbox.join("keep.txt")).unwrap(),
         b"precious"

@@ -827,7 +827,8 @@ fn export_refusals_exit_with_their_code_write_no_file_and_change_nothing() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     refused(&fx, CASE, None, &args, 2);
 
-    // An existing file is never overwritten, and no temp file is left beside it.
+    // An existing file is not overwritten without --force (a usage error naming it),
+    // and no temp file is left beside it.
     let existing = fx.write("exports/keep.age", b"precious");
     let err = refused(
         &fx,
@@ -842,9 +843,9 @@ fn export_refusals_exit_with_their_code_write_no_file_and_change_nothing() {
             "-o",
             &existing,
         ],
-        1,
+        2,
     );
-    assert!(err.contains("keep.age"), "{err}");
+    assert!(err.contains("keep.age") && err.contains("--force"), "{err}");
     assert_eq!(std::fs::read(&existing).unwrap(), b"precious");
     assert_eq!(names_in(&exports), BTreeSet::from(["keep.age".to_owned()]));
     assert!(temp_leftovers(&exports).is_empty());

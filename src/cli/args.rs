@@ -157,10 +157,11 @@ is not text is not written to a terminal unless you add --force."
         /// Document number, `4` or `#4`.
         #[arg(value_name = "NUM")]
         num: String,
-        /// Write to this file (must not exist) instead of standard output.
+        /// Write to this file instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Write a document that is not text to the terminal anyway.
+        /// Replace an existing -o FILE; without -o, write a document that is not text
+        /// to the terminal anyway.
         #[arg(long)]
         force: bool,
     },
@@ -252,9 +253,12 @@ nobody else exports."
         /// The age recipient (`age1…`) to encrypt to.
         #[arg(long, value_name = "AGE_RECIPIENT")]
         recipient: String,
-        /// Where to write the age file (must not exist).
+        /// Where to write the age file.
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
     },
 
     /// Give one member access to documents they are entitled to (a current reader):

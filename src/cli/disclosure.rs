@@ -106,9 +106,10 @@ pub(super) fn export(
     num: &str,
     recipient: &str,
     output: &Path,
+    force: bool,
 ) -> Result<()> {
     let num = parse_num(num)?;
-    super::documents::check_output_free(output)?;
+    super::documents::check_output_replaceable(output, force)?;
     let recipient = age::x25519::Recipient::from_str(recipient).map_err(|_| {
         Error::usage(if recipient.starts_with("age1") {
             format!(
@@ -125,7 +126,7 @@ pub(super) fn export(
     })?;
     let actor = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
-    let exported = write_output_file(output, |w| {
+    let exported = write_output_file(output, force, |w| {
         let bar = super::progress::bar("exporting", None, ctx.json);
         let res = vault.export(
             &actor,

@@ -139,6 +139,24 @@ pub(super) fn check_output_free(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// For a document output (`read -o`, `export -o`): an existing file is replaced only
+/// with `--force`, and without it the refusal says so (exit 2).
+pub(super) fn check_output_replaceable(path: &Path, force: bool) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::usage(format!(
+            "{} exists and is a folder; give a file name",
+            path.display()
+        )));
+    }
+    if path.exists() && !force {
+        return Err(Error::usage(format!(
+            "{} already exists; add --force to replace it, or choose another name",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Tell the user about partial outputs of killed runs that were removed.
 pub(super) fn report_removed(removed: Vec<PathBuf>) {
     for path in removed {
@@ -153,9 +171,10 @@ pub(super) fn report_removed(removed: Vec<PathBuf>) {
 /// `fill` succeeded; on any failure nothing is left behind.
 pub(super) fn write_output_file<T>(
     path: &Path,
+    replace: bool,
     fill: impl FnOnce(&mut dyn Write) -> Result<T>,
 ) -> Result<T> {
-    check_output_free(path)?;
+    check_output_replaceable(path, replace)?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -177,8 +196,12 @@ pub(super) fn write_output_file<T>(
     temp.as_file()
         .sync_all()
         .map_err(|e| io_error(format!("writing {}", path.display()), e))?;
-    temp.persist_noclobber(path)
-        .map_err(|e| io_error(format!("writing {}", path.display()), e.error))?;
+    if replace {
+        temp.persist(path).map(drop)
+    } else {
+        temp.persist_noclobber(path).map(drop)
+    }
+    .map_err(|e| io_error(format!("writing {}", path.display()), e.error))?;
     Ok(value)
 }
 
@@ -191,7 +214,7 @@ pub(super) fn read(
 ) -> Result<()> {
     let num = parse_num(num)?;
     if let Some(path) = output {
-        check_output_free(path)?;
+        check_output_replaceable(path, force)?;
     } else if ctx.json {
         return Err(Error::usage(
             "with --json the document cannot also go to standard output; write it to a file with -o FILE",
@@ -201,7 +224,7 @@ pub(super) fn read(
     let mut vault = ctx.open_vault()?;
     match output {
         Some(path) => {
-            let outcome = write_output_file(path, |w| {
+            let outcome = write_output_file(path, force, |w| {
                 let bar = super::progress::bar("reading", None, ctx.json);
                 let res = vault.read(
                     &actor,

@@ -394,7 +394,8 @@ pub fn run(cli: Cli) -> Result<()> {
             num,
             recipient,
             output,
-        } => disclosure::export(&ctx, &reference, &num, &recipient, &output),
+            force,
+        } => disclosure::export(&ctx, &reference, &num, &recipient, &output, force),
         Command::Grant {
             reference,
             nums,
