@@ -633,17 +633,28 @@ pub fn disclosure_basis(
     if has_consent {
         return Ok(DisclosureBasis::Consent);
     }
+    Err(missing_consent(
+        doc,
+        policy,
+        &format!("disclosing #{} to the {to} party", doc.num),
+        to,
+    ))
+}
+
+/// The refusal for a mediator's act that needs the owner's consent to `to`: what is
+/// missing, why the rules need it, and the command that gives it.
+fn missing_consent(doc: &DocumentFacts, policy: Policy, act: &str, to: &str) -> Error {
     let owner = doc.owner.label();
     let why = match (doc.category, doc.confidential, policy) {
-        (Category::Caucus, _, _) => "caucus documents always need it".to_owned(),
-        (_, true, _) => "it was deposited as confidential".to_owned(),
-        _ => "the case's policy is consent".to_owned(),
+        (Category::Caucus, _, _) => "caucus documents always need it",
+        (_, true, _) => "it was deposited as confidential",
+        _ => "the case's policy is consent",
     };
-    Err(Error::refused(format!(
-        "the {owner} party has not consented to disclosing #{num} to the {to} party ({why}); a {owner} member can run `sealroom consent {case} {num} --to {to}`",
+    Error::refused(format!(
+        "the {owner} party has not consented to {act} ({why}); a {owner} member can run `sealroom consent {case} {num} --to {to}`",
         num = doc.num,
         case = doc.case
-    )))
+    ))
 }
 
 /// Decide whether `roles` may export `doc` out of the case (a standard age file to an
@@ -685,17 +696,12 @@ pub fn export_basis(
     if has_consent {
         return Ok(DisclosureBasis::Consent);
     }
-    let owner = doc.owner.label();
-    let why = match (doc.category, doc.confidential, policy) {
-        (Category::Caucus, _, _) => "caucus documents always need it".to_owned(),
-        (_, true, _) => "it was deposited as confidential".to_owned(),
-        _ => "the case's policy is consent".to_owned(),
-    };
-    Err(Error::refused(format!(
-        "the {owner} party has not consented to #{num} leaving the case ({why}); a {owner} member can run `sealroom consent {case} {num} --to {EXTERNAL}`",
-        num = doc.num,
-        case = doc.case
-    )))
+    Err(missing_consent(
+        doc,
+        policy,
+        &format!("#{} leaving the case", doc.num),
+        EXTERNAL,
+    ))
 }
 
 /// Who may revoke a party's access to `doc`: a member of the owner party or a mediator,

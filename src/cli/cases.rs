@@ -19,6 +19,20 @@ fn party_arg(arg: &str) -> Result<(String, Card)> {
     Ok((label.to_owned(), load_card(&PathBuf::from(path))?))
 }
 
+/// The member named by `--party LABEL=CARD` or `--mediator CARD` (exactly one).
+fn member_arg(party: Option<&str>, mediator: Option<&std::path::Path>) -> Result<(Role, Card)> {
+    match (party, mediator) {
+        (Some(p), None) => {
+            let (label, card) = party_arg(p)?;
+            Ok((Role::Party(label), card))
+        }
+        (None, Some(m)) => Ok((Role::Mediator, load_card(m)?)),
+        _ => Err(Error::usage(
+            "give exactly one of --party LABEL=CARD or --mediator CARD",
+        )),
+    }
+}
+
 pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
     match cmd {
         CaseCommand::Open {
@@ -139,18 +153,7 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
             })
         }
         CaseCommand::AddMember(args) => {
-            let (role, card) = match (&args.party, &args.mediator) {
-                (Some(p), None) => {
-                    let (label, card) = party_arg(p)?;
-                    (Role::Party(label), card)
-                }
-                (None, Some(m)) => (Role::Mediator, load_card(m)?),
-                _ => {
-                    return Err(Error::usage(
-                        "give exactly one of --party LABEL=CARD or --mediator CARD",
-                    ))
-                }
-            };
+            let (role, card) = member_arg(args.party.as_deref(), args.mediator.as_deref())?;
             let actor = ctx.identity()?;
             let mut vault = ctx.open_vault()?;
             let summary = vault.add_member(&actor, &args.reference, role.clone(), &card)?;
@@ -164,18 +167,7 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
             })
         }
         CaseCommand::RemoveMember(args) => {
-            let (role, card) = match (&args.party, &args.mediator) {
-                (Some(p), None) => {
-                    let (label, card) = party_arg(p)?;
-                    (Role::Party(label), card)
-                }
-                (None, Some(m)) => (Role::Mediator, load_card(m)?),
-                _ => {
-                    return Err(Error::usage(
-                        "give exactly one of --party LABEL=CARD or --mediator CARD",
-                    ))
-                }
-            };
+            let (role, card) = member_arg(args.party.as_deref(), args.mediator.as_deref())?;
             let actor = ctx.identity()?;
             let mut vault = ctx.open_vault()?;
             let change =

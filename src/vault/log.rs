@@ -453,45 +453,8 @@ impl Vault {
             )));
         }
         for row in &rows {
-            let doc = docs.get(&row.num).ok_or_else(|| {
-                Error::integrity(format!(
-                    "#{} of case {reference} is not in the log",
-                    row.num
-                ))
-            })?;
-            let meta_ok = if row.body_state == "live" {
-                hex(&crate::crypto::digest::sha256(&row.meta)) == doc.body.meta_sha256
-            } else {
-                row.meta.is_empty()
-            };
-            let state_ok = match (row.body_state.as_str(), replayed.state) {
-                ("live", _) => {
-                    !matches!(replayed.state, CaseState::Sealed | CaseState::Destroyed)
-                        || replay::retained_at_seal(doc.facts.category)
-                }
-                ("archived" | "destroyed", CaseState::Sealed | CaseState::Destroyed) => {
-                    !replay::retained_at_seal(doc.facts.category)
-                }
-                _ => false,
-            };
-            if row.owner != doc.facts.owner.label()
-                || row.category != doc.facts.category.as_str()
-                || row.confidential != doc.facts.confidential
-                || row.depositor != doc.depositor
-                || row.statement_seq != doc.deposit_seq
-                || row.deposited_at != doc.deposited_at
-                || row.body_seq != doc.body_seq
-                || row.blob != doc.body.blob_sha256
-                || row.blob_size != doc.body.blob_size
-                || row.encoding != doc.body.encoding
-                || !meta_ok
-                || !state_ok
-            {
-                return Err(Error::integrity(format!(
-                    "#{} of case {reference} differs from what its statements sign (its record was altered)",
-                    row.num
-                )));
-            }
+            // The same comparison every read makes (`documents::check_row`).
+            super::documents::check_row(&ctx, row)?;
         }
 
         // Every wrap must be one the log grants, byte for byte; and none may be missing.
