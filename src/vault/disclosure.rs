@@ -439,7 +439,7 @@ impl Vault {
         let doc = self.open_document(conn, actor, ctx, num)?;
         let key = DocumentKey::generate();
         let recipient = key.recipient();
-        let old_blob = self.checked_blob(&doc)?;
+        let old_blob = self.checked_blob(&doc, self.blobs.open(&doc.blob_sha256)?)?;
         let plaintext = body::decrypting_reader(
             std::io::BufReader::with_capacity(256 * 1024, old_blob),
             doc.key.identity(),
@@ -534,6 +534,8 @@ impl Vault {
                 recipient: recipient.to_string(),
             },
         )?;
+        // Opened under the lock, so a seal or rekey committing next cannot take it away.
+        let blob = self.blobs.open(&doc.blob_sha256)?;
         tx.commit()?;
         self.remember(&ctx);
         let encryptor =
@@ -542,7 +544,7 @@ impl Vault {
         let mut age_out = encryptor
             .wrap_output(output)
             .map_err(|e| crate::error::io_error("writing the export", e))?;
-        self.stream_plaintext(&doc, &mut age_out)?;
+        self.stream_plaintext(&doc, blob, &mut age_out)?;
         age_out
             .finish()
             .and_then(|mut w| w.flush())

@@ -438,9 +438,14 @@ impl Vault {
     /// Stream the plaintext of an opened document into `output`, checking the
     /// ciphertext against the hash its depositor signed (which fixes the plaintext) and
     /// the plaintext's size against the metadata.
-    pub(crate) fn stream_plaintext(&self, doc: &OpenDocument, output: impl Write) -> Result<()> {
+    pub(crate) fn stream_plaintext(
+        &self,
+        doc: &OpenDocument,
+        blob: std::fs::File,
+        output: impl Write,
+    ) -> Result<()> {
         let num = doc.row.num;
-        let blob = self.checked_blob(doc)?;
+        let blob = self.checked_blob(doc, blob)?;
         // Never more plaintext than the depositor signed (a decompression bomb under
         // the same key stops there).
         let opened = body::open_limited(
@@ -467,10 +472,14 @@ impl Vault {
     /// the signed one, its age header has the one stanza sealroom writes, within the
     /// header cap (a stanza bomb needs no key to make), and its SHA-256 is the signed
     /// one (so no unverified plaintext is ever released).
-    pub(crate) fn checked_blob(&self, doc: &OpenDocument) -> Result<std::fs::File> {
+    pub(crate) fn checked_blob(
+        &self,
+        doc: &OpenDocument,
+        blob: std::fs::File,
+    ) -> Result<std::fs::File> {
         use std::io::{Seek, SeekFrom};
         let num = doc.row.num;
-        let mut blob = self.blobs.open(&doc.blob_sha256)?;
+        let mut blob = blob;
         let len = blob
             .metadata()
             .map_err(|e| crate::error::io_error("reading the document's ciphertext", e))?
@@ -533,9 +542,12 @@ impl Vault {
         let doc = self.open_document(&tx, actor, &ctx, num)?;
         // Fail closed: the read is on the record before a byte is released.
         let (statement, _) = append_statement(&tx, &signer, &mut ctx, actor, Act::Read { num })?;
+        // Opened under the lock: a seal or rekey that commits next may delete the file,
+        // and the open handle keeps its bytes readable for this read.
+        let blob = self.blobs.open(&doc.blob_sha256)?;
         tx.commit()?;
         self.remember(&ctx);
-        self.stream_plaintext(&doc, output)?;
+        self.stream_plaintext(&doc, blob, output)?;
         Ok(ReadOutcome {
             document: doc.view,
             statement,
