@@ -395,7 +395,24 @@ fn dump(db: &Path) -> Result<Dump, String> {
         let mut stmt = conn
             .prepare(&format!("SELECT rowid, * FROM {table} ORDER BY rowid"))
             .map_err(|e| e.to_string())?;
-        let names: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+        // The column names from the schema as values: a flip there can leave a name that
+        // is not UTF-8, which rusqlite's `column_name` would panic on; as a value it is an
+        // error, and the table counts as unreadable.
+        let mut names = vec!["rowid".to_owned()];
+        let mut info = conn
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+            ))
+            .map_err(|e| e.to_string())?;
+        for name in info
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| e.to_string())?
+        {
+            names.push(name.map_err(|e| e.to_string())?);
+        }
+        if names.len() != stmt.column_count() {
+            return Err(format!("{table}: the schema and the rows disagree"));
+        }
         let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
         let mut columns: Vec<Vec<Cell>> = vec![Vec::new(); names.len()];
         while let Some(row) = rows.next().map_err(|e| e.to_string())? {
