@@ -627,18 +627,31 @@ pub fn disclosure_basis(
             doc.num
         )));
     }
+    mediator_basis(
+        doc,
+        policy,
+        has_consent,
+        &format!("disclosing #{} to the {to} party", doc.num),
+        to,
+    )
+}
+
+/// A mediator passing `doc` on (to a party, or out of the case): at discretion where
+/// the rules need no consent, else only with the owner's consent to `to`.
+fn mediator_basis(
+    doc: &DocumentFacts,
+    policy: Policy,
+    has_consent: bool,
+    act: &str,
+    to: &str,
+) -> Result<DisclosureBasis> {
     if !doc.needs_consent(policy) {
         return Ok(DisclosureBasis::Discretion);
     }
     if has_consent {
         return Ok(DisclosureBasis::Consent);
     }
-    Err(missing_consent(
-        doc,
-        policy,
-        &format!("disclosing #{} to the {to} party", doc.num),
-        to,
-    ))
+    Err(missing_consent(doc, policy, act, to))
 }
 
 /// The refusal for a mediator's act that needs the owner's consent to `to`: what is
@@ -690,18 +703,13 @@ pub fn export_basis(
             doc.owner.label()
         )));
     }
-    if !doc.needs_consent(policy) {
-        return Ok(DisclosureBasis::Discretion);
-    }
-    if has_consent {
-        return Ok(DisclosureBasis::Consent);
-    }
-    Err(missing_consent(
+    mediator_basis(
         doc,
         policy,
+        has_consent,
         &format!("#{} leaving the case", doc.num),
         EXTERNAL,
-    ))
+    )
 }
 
 /// Who may revoke a party's access to `doc`: a member of the owner party or a mediator,
