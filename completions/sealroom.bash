@@ -70,6 +70,9 @@ _sealroom() {
             sealroom,man)
                 cmd="sealroom__subcmd__man"
                 ;;
+            sealroom,passwd)
+                cmd="sealroom__subcmd__passwd"
+                ;;
             sealroom,read)
                 cmd="sealroom__subcmd__read"
                 ;;
@@ -87,6 +90,9 @@ _sealroom() {
                 ;;
             sealroom,unlock)
                 cmd="sealroom__subcmd__unlock"
+                ;;
+            sealroom,vault)
+                cmd="sealroom__subcmd__vault"
                 ;;
             sealroom__subcmd__archive,destroy)
                 cmd="sealroom__subcmd__archive__subcmd__destroy"
@@ -232,6 +238,9 @@ _sealroom() {
             sealroom__subcmd__help,man)
                 cmd="sealroom__subcmd__help__subcmd__man"
                 ;;
+            sealroom__subcmd__help,passwd)
+                cmd="sealroom__subcmd__help__subcmd__passwd"
+                ;;
             sealroom__subcmd__help,read)
                 cmd="sealroom__subcmd__help__subcmd__read"
                 ;;
@@ -249,6 +258,9 @@ _sealroom() {
                 ;;
             sealroom__subcmd__help,unlock)
                 cmd="sealroom__subcmd__help__subcmd__unlock"
+                ;;
+            sealroom__subcmd__help,vault)
+                cmd="sealroom__subcmd__help__subcmd__vault"
                 ;;
             sealroom__subcmd__help__subcmd__archive,destroy)
                 cmd="sealroom__subcmd__help__subcmd__archive__subcmd__destroy"
@@ -295,6 +307,12 @@ _sealroom() {
             sealroom__subcmd__help__subcmd__receipt,verify)
                 cmd="sealroom__subcmd__help__subcmd__receipt__subcmd__verify"
                 ;;
+            sealroom__subcmd__help__subcmd__vault,backup)
+                cmd="sealroom__subcmd__help__subcmd__vault__subcmd__backup"
+                ;;
+            sealroom__subcmd__help__subcmd__vault,restore)
+                cmd="sealroom__subcmd__help__subcmd__vault__subcmd__restore"
+                ;;
             sealroom__subcmd__receipt,get)
                 cmd="sealroom__subcmd__receipt__subcmd__get"
                 ;;
@@ -313,6 +331,24 @@ _sealroom() {
             sealroom__subcmd__receipt__subcmd__help,verify)
                 cmd="sealroom__subcmd__receipt__subcmd__help__subcmd__verify"
                 ;;
+            sealroom__subcmd__vault,backup)
+                cmd="sealroom__subcmd__vault__subcmd__backup"
+                ;;
+            sealroom__subcmd__vault,help)
+                cmd="sealroom__subcmd__vault__subcmd__help"
+                ;;
+            sealroom__subcmd__vault,restore)
+                cmd="sealroom__subcmd__vault__subcmd__restore"
+                ;;
+            sealroom__subcmd__vault__subcmd__help,backup)
+                cmd="sealroom__subcmd__vault__subcmd__help__subcmd__backup"
+                ;;
+            sealroom__subcmd__vault__subcmd__help,help)
+                cmd="sealroom__subcmd__vault__subcmd__help__subcmd__help"
+                ;;
+            sealroom__subcmd__vault__subcmd__help,restore)
+                cmd="sealroom__subcmd__vault__subcmd__help__subcmd__restore"
+                ;;
             *)
                 ;;
         esac
@@ -320,7 +356,7 @@ _sealroom() {
 
     case "${cmd}" in
         sealroom)
-            opts="-i -v -h -V --vault --identity --json --receipt --verbose --help --version init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help"
+            opts="-i -v -h -V --vault --identity --json --receipt --verbose --help --version init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,7 +416,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__archive__subcmd__destroy)
-            opts="-o -i -v -h --output --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --output --ledger --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,6 +427,10 @@ _sealroom() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -516,7 +556,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__archive__subcmd__open)
-            opts="-o -i -v -h --share --output --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --share --output --ledger --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -531,6 +571,10 @@ _sealroom() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -558,7 +602,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__archive__subcmd__release)
-            opts="-o -i -v -h --to --output --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --to --output --ledger --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -573,6 +617,10 @@ _sealroom() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -600,13 +648,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__archive__subcmd__show)
-            opts="-i -v -h --certificate --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --certificate --ledger --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --certificate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1269,7 +1321,7 @@ _sealroom() {
             fi
             case "${prev}" in
                 --category)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "caucus brief evidence settlement procedural mediator-note" -- "${cur}"))
                     return 0
                     ;;
                 --title)
@@ -1444,7 +1496,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help)
-            opts="init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help"
+            opts="init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1891,6 +1943,20 @@ _sealroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealroom__subcmd__help__subcmd__passwd)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealroom__subcmd__help__subcmd__read)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2003,6 +2069,48 @@ _sealroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealroom__subcmd__help__subcmd__vault)
+            opts="backup restore"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__help__subcmd__vault__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__help__subcmd__vault__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealroom__subcmd__init)
             opts="-i -v -h --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2034,7 +2142,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__keygen)
-            opts="-o -i -v -h --name --output --no-passphrase --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --name --output --no-passphrase --allow-weak-passphrase --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2076,12 +2184,32 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__list)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --party --category --actor --since --until --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --party)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --category)
+                    COMPREPLY=($(compgen -W "caucus brief evidence settlement procedural mediator-note" -- "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2136,7 +2264,57 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__log)
-            opts="-i -v -h --verify --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --verify --refusals --party --category --actor --since --until --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --party)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --category)
+                    COMPREPLY=($(compgen -W "caucus brief evidence settlement procedural mediator-note" -- "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__man)
+            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2165,8 +2343,8 @@ _sealroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        sealroom__subcmd__man)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+        sealroom__subcmd__passwd)
+            opts="-i -v -h --no-passphrase --allow-weak-passphrase --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2504,6 +2682,152 @@ _sealroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__vault)
+            opts="-i -v -h --vault --identity --json --receipt --verbose --help backup restore help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__vault__subcmd__backup)
+            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__vault__subcmd__help)
+            opts="backup restore help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__vault__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__vault__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__vault__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__vault__subcmd__restore)
+            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -33,6 +33,7 @@ complete -c sealroom -n "__fish_sealroom_needs_command" -s h -l help -d 'Print h
 complete -c sealroom -n "__fish_sealroom_needs_command" -s V -l version -d 'Print version'
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "init" -d 'Make a new, empty vault (never touches an existing one)'
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "keygen" -d 'Make a new identity file and print its card'
+complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "passwd" -d 'Change, add or remove the passphrase of an identity file (-i FILE), in place'
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "card" -d 'Print the card (public half) of an identity'
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "unlock" -d 'Keep a passphrase-protected identity open for a while (in the kernel keyring, never on disk), so later commands do not ask for the passphrase'
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "lock" -d 'Forget an identity kept open by `unlock`'
@@ -51,6 +52,7 @@ complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "archive" -d 'Veri
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "log" -d 'Show a case\'s history; with --verify, check the whole log'
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "receipt" -d 'Check or fetch receipts'
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "doctor" -d 'Check the whole vault: database, every blob\'s hash, references, every case log'
+complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "vault" -d 'Back up or restore a whole vault (the operator)'
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "completions" -d 'Print shell completions, generated from this command line\'s own definition'
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "man" -d 'Print the manual page (roff), generated from this command line\'s own definition'
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "demo" -d 'Run a whole small case end to end in a fresh vault, narrating each step'
@@ -67,9 +69,18 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -l vault -d 'T
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -l no-passphrase -d 'Write the identity unencrypted (for automation, like `age-keygen`)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -l allow-weak-passphrase -d 'Accept a passphrase the strength check finds easy to guess'
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand keygen" -s h -l help -d 'Print help'
+complete -c sealroom -n "__fish_sealroom_using_subcommand passwd" -l vault -d 'The vault folder' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand passwd" -s i -l identity -d 'Your identity file: who is acting' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand passwd" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand passwd" -l no-passphrase -d 'Remove the passphrase (the file is then readable by anyone who can read it)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand passwd" -l allow-weak-passphrase -d 'Accept a new passphrase the strength check finds easy to guess'
+complete -c sealroom -n "__fish_sealroom_using_subcommand passwd" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c sealroom -n "__fish_sealroom_using_subcommand passwd" -s v -l verbose -d 'On failure, also print the chain of causes'
+complete -c sealroom -n "__fish_sealroom_using_subcommand passwd" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand card" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand card" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand card" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
@@ -178,7 +189,12 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from help" -f -a "replace-member" -d 'Replace a lost or compromised identity by a new one in the same role (registrar only)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from help" -f -a "close" -d 'Close a case: no new deposits; reading still works (mediator or registrar)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand case; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l category -d 'caucus, brief, evidence, settlement, procedural or mediator-note' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l category -d 'caucus, brief, evidence, settlement, procedural or mediator-note' -r -f -a "caucus\t'your party and the mediators; disclosed only with consent'
+brief\t'your party and the mediators'
+evidence\t'your party and the mediators'
+settlement\t'every party, the mediators and the archivist'
+procedural\t'everyone in the case'
+mediator-note\t'the mediators only'"
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l title -d 'A title (encrypted; defaults to the file name)' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l as-party -d 'The party you deposit for, if you belong to several' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l vault -d 'The vault folder' -r -F
@@ -188,13 +204,23 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l confidenti
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l share-with-all -d 'Briefs and evidence: readable by every party at once'
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -s v -l verbose -d 'On failure, also print the chain of causes'
-complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -s h -l help -d 'Print help'
+complete -c sealroom -n "__fish_sealroom_using_subcommand deposit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l party -d 'Only this party\'s documents (log: entries by its members or about its documents)' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l category -d 'Only documents of this category (log: entries about them)' -r -f -a "caucus\t'your party and the mediators; disclosed only with consent'
+brief\t'your party and the mediators'
+evidence\t'your party and the mediators'
+settlement\t'every party, the mediators and the archivist'
+procedural\t'everyone in the case'
+mediator-note\t'the mediators only'"
+complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l actor -d 'Only what this member did: their name, or the start of their fingerprint (hex)' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l since -d 'Only from this day (YYYY-MM-DD) or time (RFC 3339) on' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l until -d 'Only up to this day (included) or time' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand list" -s v -l verbose -d 'On failure, also print the chain of causes'
-complete -c sealroom -n "__fish_sealroom_using_subcommand list" -s h -l help -d 'Print help'
+complete -c sealroom -n "__fish_sealroom_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s o -l output -d 'Write to this file instead of standard output' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s i -l identity -d 'Your identity file: who is acting' -r -F
@@ -225,7 +251,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -l rekey -d 'A
 complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand revoke" -s h -l help -d 'Print help'
-complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l recipient -d 'The age recipient (`age1…`) to encrypt to' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l recipient -d 'The recipient to encrypt to: an age recipient (`age1…`) or an SSH public key line (`ssh-ed25519 …`, `ssh-rsa …`)' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s o -l output -d 'Where to write the age file' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s i -l identity -d 'Your identity file: who is acting' -r -F
@@ -264,7 +290,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fis
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -f -a "verify" -d 'Check an archive with no vault and no key: every member, every signature, the log'
-complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -f -a "show" -d 'Describe an archive: parties, dates, retention, documents (no confidential data)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -f -a "show" -d 'Describe an archive: parties, dates, retention, documents (no confidential data); with --ledger, also who released shares, opened it or destroyed it'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -f -a "release" -d 'Release your escrow share (as a custodian, -i) to a requester\'s card'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -f -a "open" -d 'Open an archive with enough released shares (you, -i, are the requester)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and not __fish_seen_subcommand_from verify show release open destroy help" -f -a "destroy" -d 'Destroy an archive\'s key material after its retention date (the archivist)'
@@ -277,6 +303,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_se
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -l certificate -d 'A destruction certificate, for a destroyed archive' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -l ledger -d 'Also check and print the archive\'s ledger (default file: ARCHIVE.ledger)' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
@@ -285,6 +312,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_se
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -l to -d 'The requester\'s card' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -s o -l output -d 'Where to write the release (must not exist)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -l ledger -d 'The archive\'s ledger, where the release is recorded (default: ARCHIVE.ledger)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
@@ -293,6 +321,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_se
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from release" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -l share -d 'A share release made out to you (repeat)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -s o -l output -d 'The folder to create' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -l ledger -d 'The archive\'s ledger, where the opening is recorded (default: ARCHIVE.ledger)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
@@ -300,6 +329,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_se
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -s o -l output -d 'Where to write the certificate (must not exist)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -l ledger -d 'The archive\'s ledger, where the destruction is recorded (default: ARCHIVE.ledger)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
@@ -307,18 +337,29 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_se
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from destroy" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check an archive with no vault and no key: every member, every signature, the log'
-complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from help" -f -a "show" -d 'Describe an archive: parties, dates, retention, documents (no confidential data)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from help" -f -a "show" -d 'Describe an archive: parties, dates, retention, documents (no confidential data); with --ledger, also who released shares, opened it or destroyed it'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from help" -f -a "release" -d 'Release your escrow share (as a custodian, -i) to a requester\'s card'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from help" -f -a "open" -d 'Open an archive with enough released shares (you, -i, are the requester)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from help" -f -a "destroy" -d 'Destroy an archive\'s key material after its retention date (the archivist)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand archive; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l party -d 'Only this party\'s documents (log: entries by its members or about its documents)' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l category -d 'Only documents of this category (log: entries about them)' -r -f -a "caucus\t'your party and the mediators; disclosed only with consent'
+brief\t'your party and the mediators'
+evidence\t'your party and the mediators'
+settlement\t'every party, the mediators and the archivist'
+procedural\t'everyone in the case'
+mediator-note\t'the mediators only'"
+complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l actor -d 'Only what this member did: their name, or the start of their fingerprint (hex)' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l since -d 'Only from this day (YYYY-MM-DD) or time (RFC 3339) on' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l until -d 'Only up to this day (included) or time' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand log" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l verify -d 'Verify the whole log instead of printing it'
+complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l refusals -d 'List the refused attempts recorded for this case instead of its history'
 complete -c sealroom -n "__fish_sealroom_using_subcommand log" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand log" -s v -l verbose -d 'On failure, also print the chain of causes'
-complete -c sealroom -n "__fish_sealroom_using_subcommand log" -s h -l help -d 'Print help'
+complete -c sealroom -n "__fish_sealroom_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and not __fish_seen_subcommand_from verify get help" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and not __fish_seen_subcommand_from verify get help" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand receipt; and not __fish_seen_subcommand_from verify get help" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
@@ -352,6 +393,30 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -l repair -d '
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -l vault -d 'The vault folder' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -s i -l identity -d 'Your identity file: who is acting' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -s v -l verbose -d 'On failure, also print the chain of causes'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -s h -l help -d 'Print help'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -f -a "backup" -d 'Copy the vault (--vault) to a new folder, consistently, and check the copy'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -f -a "restore" -d 'Make a vault (--vault) from a backup, checking the backup first and the result after'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from backup" -l vault -d 'The vault folder' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from backup" -s i -l identity -d 'Your identity file: who is acting' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from backup" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from backup" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from backup" -s v -l verbose -d 'On failure, also print the chain of causes'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from restore" -l vault -d 'The vault folder' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from restore" -s i -l identity -d 'Your identity file: who is acting' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from restore" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from restore" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'On failure, also print the chain of causes'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Copy the vault (--vault) to a new folder, consistently, and check the copy'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Make a vault (--vault) from a backup, checking the backup first and the result after'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand completions" -l vault -d 'The vault folder' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand completions" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand completions" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
@@ -371,30 +436,32 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -l receipt -d 'W
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -s h -l help -d 'Print help'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "init" -d 'Make a new, empty vault (never touches an existing one)'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "keygen" -d 'Make a new identity file and print its card'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "card" -d 'Print the card (public half) of an identity'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "unlock" -d 'Keep a passphrase-protected identity open for a while (in the kernel keyring, never on disk), so later commands do not ask for the passphrase'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "lock" -d 'Forget an identity kept open by `unlock`'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "case" -d 'Open, inspect, change and close cases'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "deposit" -d 'Deposit a document in a case; prints its number `#N`'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "list" -d 'List the documents of a case you can read, titles decrypted'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "read" -d 'Read a document: checks the depositor\'s signature and the body\'s hash'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "consent" -d 'Consent, as a member of the owner party, to a document going to another party (or, with `--to external`, leaving the case by export)'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "disclose" -d 'Give every member of a party access to a document, as the case\'s rules allow'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "revoke" -d 'Remove a party\'s access to a document (an owner-party member or a mediator)'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "export" -d 'Export a document as a standard age file for an outside recipient (its owner party, or a mediator as the case\'s rules allow)'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "grant" -d 'Give one member access to documents they are entitled to (a current reader): later co-counsel, a replacement identity, a newcomer to a party that was disclosed a document'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "rekey" -d 'Re-encrypt documents under new keys for their readers who are still members, so keys kept by removed members open nothing current (a current reader)'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "seal" -d 'Seal a closed case into one archive file (the archivist)'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "archive" -d 'Verify, show, release, open and destroy sealed archives'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "log" -d 'Show a case\'s history; with --verify, check the whole log'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "receipt" -d 'Check or fetch receipts'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "doctor" -d 'Check the whole vault: database, every blob\'s hash, references, every case log'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "completions" -d 'Print shell completions, generated from this command line\'s own definition'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "man" -d 'Print the manual page (roff), generated from this command line\'s own definition'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "demo" -d 'Run a whole small case end to end in a fresh vault, narrating each step'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor completions man demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "init" -d 'Make a new, empty vault (never touches an existing one)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "keygen" -d 'Make a new identity file and print its card'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "passwd" -d 'Change, add or remove the passphrase of an identity file (-i FILE), in place'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "card" -d 'Print the card (public half) of an identity'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "unlock" -d 'Keep a passphrase-protected identity open for a while (in the kernel keyring, never on disk), so later commands do not ask for the passphrase'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "lock" -d 'Forget an identity kept open by `unlock`'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "case" -d 'Open, inspect, change and close cases'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "deposit" -d 'Deposit a document in a case; prints its number `#N`'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "list" -d 'List the documents of a case you can read, titles decrypted'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "read" -d 'Read a document: checks the depositor\'s signature and the body\'s hash'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "consent" -d 'Consent, as a member of the owner party, to a document going to another party (or, with `--to external`, leaving the case by export)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "disclose" -d 'Give every member of a party access to a document, as the case\'s rules allow'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "revoke" -d 'Remove a party\'s access to a document (an owner-party member or a mediator)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "export" -d 'Export a document as a standard age file for an outside recipient (its owner party, or a mediator as the case\'s rules allow)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "grant" -d 'Give one member access to documents they are entitled to (a current reader): later co-counsel, a replacement identity, a newcomer to a party that was disclosed a document'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "rekey" -d 'Re-encrypt documents under new keys for their readers who are still members, so keys kept by removed members open nothing current (a current reader)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "seal" -d 'Seal a closed case into one archive file (the archivist)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "archive" -d 'Verify, show, release, open and destroy sealed archives'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "log" -d 'Show a case\'s history; with --verify, check the whole log'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "receipt" -d 'Check or fetch receipts'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "doctor" -d 'Check the whole vault: database, every blob\'s hash, references, every case log'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "vault" -d 'Back up or restore a whole vault (the operator)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "completions" -d 'Print shell completions, generated from this command line\'s own definition'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "man" -d 'Print the manual page (roff), generated from this command line\'s own definition'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "demo" -d 'Run a whole small case end to end in a fresh vault, narrating each step'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and not __fish_seen_subcommand_from init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from case" -f -a "open" -d 'Open a case; you (-i) become its registrar and sign its charter'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from case" -f -a "show" -d 'Show a case: state, policy, members'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from case" -f -a "list" -d 'List the cases in the vault'
@@ -404,9 +471,11 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from case" -f -a "replace-member" -d 'Replace a lost or compromised identity by a new one in the same role (registrar only)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from case" -f -a "close" -d 'Close a case: no new deposits; reading still works (mediator or registrar)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from archive" -f -a "verify" -d 'Check an archive with no vault and no key: every member, every signature, the log'
-complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from archive" -f -a "show" -d 'Describe an archive: parties, dates, retention, documents (no confidential data)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from archive" -f -a "show" -d 'Describe an archive: parties, dates, retention, documents (no confidential data); with --ledger, also who released shares, opened it or destroyed it'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from archive" -f -a "release" -d 'Release your escrow share (as a custodian, -i) to a requester\'s card'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from archive" -f -a "open" -d 'Open an archive with enough released shares (you, -i, are the requester)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from archive" -f -a "destroy" -d 'Destroy an archive\'s key material after its retention date (the archivist)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from receipt" -f -a "verify" -d 'Check a receipt: its inclusion proof and checkpoint signature, and that the vault\'s current log still contains it, unrewritten (consistency proof)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from receipt" -f -a "get" -d 'Fetch the receipt of a log entry again (e.g. if writing it failed)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "backup" -d 'Copy the vault (--vault) to a new folder, consistently, and check the copy'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "restore" -d 'Make a vault (--vault) from a backup, checking the backup first and the result after'

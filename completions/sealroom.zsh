@@ -58,6 +58,22 @@ _arguments "${_arguments_options[@]}" : \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--no-passphrase[Write the identity unencrypted (for automation, like \`age-keygen\`)]' \
+'(--no-passphrase)--allow-weak-passphrase[Accept a passphrase the strength check finds easy to guess]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(passwd)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--no-passphrase[Remove the passphrase (the file is then readable by anyone who can read it)]' \
+'(--no-passphrase)--allow-weak-passphrase[Accept a new passphrase the strength check finds easy to guess]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -312,7 +328,12 @@ esac
 ;;
 (deposit)
 _arguments "${_arguments_options[@]}" : \
-'--category=[caucus, brief, evidence, settlement, procedural or mediator-note]:CATEGORY:_default' \
+'--category=[caucus, brief, evidence, settlement, procedural or mediator-note]:CATEGORY:((caucus\:"your party and the mediators; disclosed only with consent"
+brief\:"your party and the mediators"
+evidence\:"your party and the mediators"
+settlement\:"every party, the mediators and the archivist"
+procedural\:"everyone in the case"
+mediator-note\:"the mediators only"))' \
 '--title=[A title (encrypted; defaults to the file name)]:TITLE:_default' \
 '--as-party=[The party you deposit for, if you belong to several]:LABEL:_default' \
 '--vault=[The vault folder]:DIR:_files' \
@@ -324,14 +345,24 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 ':reference -- Case reference:_default' \
 ':file -- The file to deposit (`-` for standard input):_files' \
 && ret=0
 ;;
 (list)
 _arguments "${_arguments_options[@]}" : \
+'--party=[Only this party'\''s documents (log\: entries by its members or about its documents)]:LABEL:_default' \
+'--category=[Only documents of this category (log\: entries about them)]:CATEGORY:((caucus\:"your party and the mediators; disclosed only with consent"
+brief\:"your party and the mediators"
+evidence\:"your party and the mediators"
+settlement\:"every party, the mediators and the archivist"
+procedural\:"everyone in the case"
+mediator-note\:"the mediators only"))' \
+'--actor=[Only what this member did\: their name, or the start of their fingerprint (hex)]:NAME|FPR:_default' \
+'--since=[Only from this day (YYYY-MM-DD) or time (RFC 3339) on]:DATE:_default' \
+'--until=[Only up to this day (included) or time]:DATE:_default' \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
@@ -339,8 +370,8 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 ':reference -- Case reference:_default' \
 && ret=0
 ;;
@@ -413,7 +444,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (export)
 _arguments "${_arguments_options[@]}" : \
-'--recipient=[The age recipient (\`age1…\`) to encrypt to]:AGE_RECIPIENT:_default' \
+'--recipient=[The recipient to encrypt to\: an age recipient (\`age1…\`) or an SSH public key line (\`ssh-ed25519 …\`, \`ssh-rsa …\`)]:AGE_RECIPIENT:_default' \
 '-o+[Where to write the age file]:FILE:_files' \
 '--output=[Where to write the age file]:FILE:_files' \
 '--vault=[The vault folder]:DIR:_files' \
@@ -519,6 +550,7 @@ _arguments "${_arguments_options[@]}" : \
 (show)
 _arguments "${_arguments_options[@]}" : \
 '--certificate=[A destruction certificate, for a destroyed archive]:CERTIFICATE:_files' \
+'--ledger=[Also check and print the archive'\''s ledger (default file\: ARCHIVE.ledger)]::FILE:_default' \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
@@ -536,6 +568,7 @@ _arguments "${_arguments_options[@]}" : \
 '--to=[The requester'\''s card]:CARD:_files' \
 '-o+[Where to write the release (must not exist)]:SHARE:_files' \
 '--output=[Where to write the release (must not exist)]:SHARE:_files' \
+'--ledger=[The archive'\''s ledger, where the release is recorded (default\: ARCHIVE.ledger)]:FILE:_files' \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
@@ -553,6 +586,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--share=[A share release made out to you (repeat)]:SHARE:_files' \
 '-o+[The folder to create]:DIR:_files' \
 '--output=[The folder to create]:DIR:_files' \
+'--ledger=[The archive'\''s ledger, where the opening is recorded (default\: ARCHIVE.ledger)]:FILE:_files' \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
@@ -569,6 +603,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '-o+[Where to write the certificate (must not exist)]:CERTIFICATE:_files' \
 '--output=[Where to write the certificate (must not exist)]:CERTIFICATE:_files' \
+'--ledger=[The archive'\''s ledger, where the destruction is recorded (default\: ARCHIVE.ledger)]:FILE:_files' \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
@@ -627,16 +662,27 @@ esac
 ;;
 (log)
 _arguments "${_arguments_options[@]}" : \
+'--party=[Only this party'\''s documents (log\: entries by its members or about its documents)]:LABEL:_default' \
+'--category=[Only documents of this category (log\: entries about them)]:CATEGORY:((caucus\:"your party and the mediators; disclosed only with consent"
+brief\:"your party and the mediators"
+evidence\:"your party and the mediators"
+settlement\:"every party, the mediators and the archivist"
+procedural\:"everyone in the case"
+mediator-note\:"the mediators only"))' \
+'--actor=[Only what this member did\: their name, or the start of their fingerprint (hex)]:NAME|FPR:_default' \
+'--since=[Only from this day (YYYY-MM-DD) or time (RFC 3339) on]:DATE:_default' \
+'--until=[Only up to this day (included) or time]:DATE:_default' \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
-'--verify[Verify the whole log instead of printing it]' \
+'(--refusals)--verify[Verify the whole log instead of printing it]' \
+'--refusals[List the refused attempts recorded for this case instead of its history]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 ':reference -- Case reference:_default' \
 && ret=0
 ;;
@@ -739,6 +785,87 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 && ret=0
 ;;
+(vault)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_sealroom__subcmd__vault_commands" \
+"*::: :->vault" \
+&& ret=0
+
+    case $state in
+    (vault)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-vault-command-$line[1]:"
+        case $line[1] in
+            (backup)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':dir -- The new folder for the copy (must not exist, or be empty):_files' \
+&& ret=0
+;;
+(restore)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':backup -- The backup folder:_files' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_sealroom__subcmd__vault__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-vault-help-command-$line[1]:"
+        case $line[1] in
+            (backup)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(restore)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
@@ -797,6 +924,10 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (keygen)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(passwd)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -968,6 +1099,30 @@ esac
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(vault)
+_arguments "${_arguments_options[@]}" : \
+":: :_sealroom__subcmd__help__subcmd__vault_commands" \
+"*::: :->vault" \
+&& ret=0
+
+    case $state in
+    (vault)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-help-vault-command-$line[1]:"
+        case $line[1] in
+            (backup)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(restore)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -998,6 +1153,7 @@ _sealroom_commands() {
     local commands; commands=(
 'init:Make a new, empty vault (never touches an existing one)' \
 'keygen:Make a new identity file and print its card' \
+'passwd:Change, add or remove the passphrase of an identity file (-i FILE), in place' \
 'card:Print the card (public half) of an identity' \
 'unlock:Keep a passphrase-protected identity open for a while (in the kernel keyring, never on disk), so later commands do not ask for the passphrase' \
 'lock:Forget an identity kept open by \`unlock\`' \
@@ -1016,6 +1172,7 @@ _sealroom_commands() {
 'log:Show a case'\''s history; with --verify, check the whole log' \
 'receipt:Check or fetch receipts' \
 'doctor:Check the whole vault\: database, every blob'\''s hash, references, every case log' \
+'vault:Back up or restore a whole vault (the operator)' \
 'completions:Print shell completions, generated from this command line'\''s own definition' \
 'man:Print the manual page (roff), generated from this command line'\''s own definition' \
 'demo:Run a whole small case end to end in a fresh vault, narrating each step' \
@@ -1027,7 +1184,7 @@ _sealroom_commands() {
 _sealroom__subcmd__archive_commands() {
     local commands; commands=(
 'verify:Check an archive with no vault and no key\: every member, every signature, the log' \
-'show:Describe an archive\: parties, dates, retention, documents (no confidential data)' \
+'show:Describe an archive\: parties, dates, retention, documents (no confidential data); with --ledger, also who released shares, opened it or destroyed it' \
 'release:Release your escrow share (as a custodian, -i) to a requester'\''s card' \
 'open:Open an archive with enough released shares (you, -i, are the requester)' \
 'destroy:Destroy an archive'\''s key material after its retention date (the archivist)' \
@@ -1044,7 +1201,7 @@ _sealroom__subcmd__archive__subcmd__destroy_commands() {
 _sealroom__subcmd__archive__subcmd__help_commands() {
     local commands; commands=(
 'verify:Check an archive with no vault and no key\: every member, every signature, the log' \
-'show:Describe an archive\: parties, dates, retention, documents (no confidential data)' \
+'show:Describe an archive\: parties, dates, retention, documents (no confidential data); with --ledger, also who released shares, opened it or destroyed it' \
 'release:Release your escrow share (as a custodian, -i) to a requester'\''s card' \
 'open:Open an archive with enough released shares (you, -i, are the requester)' \
 'destroy:Destroy an archive'\''s key material after its retention date (the archivist)' \
@@ -1267,6 +1424,7 @@ _sealroom__subcmd__help_commands() {
     local commands; commands=(
 'init:Make a new, empty vault (never touches an existing one)' \
 'keygen:Make a new identity file and print its card' \
+'passwd:Change, add or remove the passphrase of an identity file (-i FILE), in place' \
 'card:Print the card (public half) of an identity' \
 'unlock:Keep a passphrase-protected identity open for a while (in the kernel keyring, never on disk), so later commands do not ask for the passphrase' \
 'lock:Forget an identity kept open by \`unlock\`' \
@@ -1285,6 +1443,7 @@ _sealroom__subcmd__help_commands() {
 'log:Show a case'\''s history; with --verify, check the whole log' \
 'receipt:Check or fetch receipts' \
 'doctor:Check the whole vault\: database, every blob'\''s hash, references, every case log' \
+'vault:Back up or restore a whole vault (the operator)' \
 'completions:Print shell completions, generated from this command line'\''s own definition' \
 'man:Print the manual page (roff), generated from this command line'\''s own definition' \
 'demo:Run a whole small case end to end in a fresh vault, narrating each step' \
@@ -1296,7 +1455,7 @@ _sealroom__subcmd__help_commands() {
 _sealroom__subcmd__help__subcmd__archive_commands() {
     local commands; commands=(
 'verify:Check an archive with no vault and no key\: every member, every signature, the log' \
-'show:Describe an archive\: parties, dates, retention, documents (no confidential data)' \
+'show:Describe an archive\: parties, dates, retention, documents (no confidential data); with --ledger, also who released shares, opened it or destroyed it' \
 'release:Release your escrow share (as a custodian, -i) to a requester'\''s card' \
 'open:Open an archive with enough released shares (you, -i, are the requester)' \
 'destroy:Destroy an archive'\''s key material after its retention date (the archivist)' \
@@ -1462,6 +1621,11 @@ _sealroom__subcmd__help__subcmd__man_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom help man commands' commands "$@"
 }
+(( $+functions[_sealroom__subcmd__help__subcmd__passwd_commands] )) ||
+_sealroom__subcmd__help__subcmd__passwd_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help passwd commands' commands "$@"
+}
 (( $+functions[_sealroom__subcmd__help__subcmd__read_commands] )) ||
 _sealroom__subcmd__help__subcmd__read_commands() {
     local commands; commands=()
@@ -1505,6 +1669,24 @@ _sealroom__subcmd__help__subcmd__unlock_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom help unlock commands' commands "$@"
 }
+(( $+functions[_sealroom__subcmd__help__subcmd__vault_commands] )) ||
+_sealroom__subcmd__help__subcmd__vault_commands() {
+    local commands; commands=(
+'backup:Copy the vault (--vault) to a new folder, consistently, and check the copy' \
+'restore:Make a vault (--vault) from a backup, checking the backup first and the result after' \
+    )
+    _describe -t commands 'sealroom help vault commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__vault__subcmd__backup_commands] )) ||
+_sealroom__subcmd__help__subcmd__vault__subcmd__backup_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help vault backup commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__vault__subcmd__restore_commands] )) ||
+_sealroom__subcmd__help__subcmd__vault__subcmd__restore_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help vault restore commands' commands "$@"
+}
 (( $+functions[_sealroom__subcmd__init_commands] )) ||
 _sealroom__subcmd__init_commands() {
     local commands; commands=()
@@ -1534,6 +1716,11 @@ _sealroom__subcmd__log_commands() {
 _sealroom__subcmd__man_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom man commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__passwd_commands] )) ||
+_sealroom__subcmd__passwd_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom passwd commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__read_commands] )) ||
 _sealroom__subcmd__read_commands() {
@@ -1602,6 +1789,49 @@ _sealroom__subcmd__seal_commands() {
 _sealroom__subcmd__unlock_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom unlock commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__vault_commands] )) ||
+_sealroom__subcmd__vault_commands() {
+    local commands; commands=(
+'backup:Copy the vault (--vault) to a new folder, consistently, and check the copy' \
+'restore:Make a vault (--vault) from a backup, checking the backup first and the result after' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sealroom vault commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__vault__subcmd__backup_commands] )) ||
+_sealroom__subcmd__vault__subcmd__backup_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom vault backup commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__vault__subcmd__help_commands] )) ||
+_sealroom__subcmd__vault__subcmd__help_commands() {
+    local commands; commands=(
+'backup:Copy the vault (--vault) to a new folder, consistently, and check the copy' \
+'restore:Make a vault (--vault) from a backup, checking the backup first and the result after' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sealroom vault help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__vault__subcmd__help__subcmd__backup_commands] )) ||
+_sealroom__subcmd__vault__subcmd__help__subcmd__backup_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom vault help backup commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__vault__subcmd__help__subcmd__help_commands] )) ||
+_sealroom__subcmd__vault__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom vault help help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__vault__subcmd__help__subcmd__restore_commands] )) ||
+_sealroom__subcmd__vault__subcmd__help__subcmd__restore_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom vault help restore commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__vault__subcmd__restore_commands] )) ||
+_sealroom__subcmd__vault__subcmd__restore_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom vault restore commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_sealroom" ]; then

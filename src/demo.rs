@@ -323,7 +323,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         &claimant,
         REFERENCE,
         d2.num,
-        &court.to_public(),
+        &court.to_public().into(),
         &mut exported,
     )?;
     let opened = crate::crypto::body::open_small(&exported, &court);

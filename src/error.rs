@@ -19,6 +19,9 @@ pub enum ErrorKind {
     WrongKey,
     /// The operating system or the database failed (disk full, permissions, …).
     Io,
+    /// An archive's key material was destroyed: it is intact otherwise, and its
+    /// destruction certificate is needed to verify the destruction.
+    Destroyed,
 }
 
 impl ErrorKind {
@@ -31,6 +34,7 @@ impl ErrorKind {
             ErrorKind::NotFound => 4,
             ErrorKind::WrongKey => 5,
             ErrorKind::Io => 6,
+            ErrorKind::Destroyed => 7,
         }
     }
 }

@@ -4,10 +4,13 @@
 use std::process::ExitCode;
 
 use clap::error::ErrorKind as ClapKind;
-use clap::Parser as _;
+use clap::FromArgMatches as _;
 
 fn main() -> ExitCode {
-    let cli = match sealroom::cli::Cli::try_parse() {
+    let parsed = sealroom::cli::args::command()
+        .try_get_matches()
+        .and_then(|m| sealroom::cli::Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         // Help and version are what was asked for: print them as clap formats them.
         Err(e) if matches!(e.kind(), ClapKind::DisplayHelp | ClapKind::DisplayVersion) => {
@@ -49,17 +52,23 @@ fn usage_sentence(e: &clap::Error) -> String {
             other => other.to_string(),
         })
     };
+    let first_line = || {
+        let text = e.render().to_string();
+        text.lines()
+            .next()
+            .unwrap_or("the command line is not valid")
+            .trim_start_matches("error: ")
+            .trim_end_matches(['.', ':'])
+            .to_owned()
+    };
     let what = match (e.kind(), context(ContextKind::InvalidArg)) {
         (ClapKind::MissingRequiredArgument, Some(args)) => format!("missing {args}"),
-        _ => {
-            let text = e.render().to_string();
-            text.lines()
-                .next()
-                .unwrap_or("the command line is not valid")
-                .trim_start_matches("error: ")
-                .trim_end_matches(['.', ':'])
-                .to_owned()
-        }
+        // Say what would have been right.
+        (ClapKind::InvalidValue, _) => match context(ContextKind::ValidValue) {
+            Some(valid) if !valid.is_empty() => format!("{} (use one of: {valid})", first_line()),
+            _ => first_line(),
+        },
+        _ => first_line(),
     };
     format!("{what}; see `sealroom --help` (or COMMAND --help) for how to use it")
 }

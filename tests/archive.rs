@@ -1125,16 +1125,33 @@ fn destruction_waits_for_the_retention_date_then_removes_every_key() {
         assert!(after_paths.contains(&format!("{ROOT}docs/{}/body.age", d.num)));
     }
 
-    // Verification: without the certificate it fails (missing members), with it OK;
-    // the pre-destruction copy does not match the certificate.
+    // Verification: the archive carries its certificate, so without one it still checks
+    // and says when it was destroyed; stripped of that certificate it is damaged
+    // (missing members); with the certificate OK. The pre-destruction copy does not
+    // match the certificate.
+    let alone = verify_archive(&after[..], None).expect("checks against its own certificate");
+    assert!(alone.destroyed && !alone.certificate_checked, "{alone:?}");
+    assert_eq!(
+        alone.destroyed_at.as_deref(),
+        Some(cert.body.destroyed_at.as_str())
+    );
+    let stripped: Members = members_of(&after)
+        .into_iter()
+        .filter(|(p, _)| p != &format!("{ROOT}destruction.json"))
+        .collect();
+    assert_eq!(
+        stripped.len() + 1,
+        members_of(&after).len(),
+        "the certificate is in the archive"
+    );
     let msg = expect_err(
-        "verify a destroyed archive without its certificate",
-        verify_bytes(&after, None),
+        "verify a destroyed archive stripped of its certificate",
+        verify_bytes(&build_tar(&stripped), None),
         ErrorKind::Integrity,
     );
     assert!(msg.contains("missing"), "{msg}");
     let report = verify_archive(&after[..], Some(&cert)).expect("verifies with its certificate");
-    assert!(report.destroyed);
+    assert!(report.destroyed && report.certificate_checked);
     let msg = expect_err(
         "the old copy with the certificate",
         verify_bytes(&before, Some(&cert)),
@@ -1152,7 +1169,28 @@ fn destruction_waits_for_the_retention_date_then_removes_every_key() {
         &cert_arg,
     ]);
     assert!(ok.contains("OK"), "{ok}");
-    sb.fails(&["archive", "verify", &archive_arg], 3);
+    let err = sb.fails(&["archive", "verify", &archive_arg], 7);
+    let day = &cert.body.destroyed_at[..10];
+    assert!(
+        err.contains(&format!("destroyed on {day}")) && err.contains("certificate"),
+        "{err}"
+    );
+    // Destroying it again is refused, naming the day; the archive stays as it is.
+    let msg = expect_err(
+        "destroy twice",
+        destroy_on(
+            &s.archive,
+            &s.w.archivist,
+            &dir.join("again.cert"),
+            "2037-01-02",
+        ),
+        ErrorKind::Refused,
+    );
+    assert!(
+        msg.contains(&format!("already destroyed on {day}")),
+        "{msg}"
+    );
+    assert_eq!(s.bytes(), after);
     // An edited certificate does not verify.
     let mut edited = cert.clone();
     edited.body.removed.pop();
@@ -1163,8 +1201,12 @@ fn destruction_waits_for_the_retention_date_then_removes_every_key() {
     );
 
     // Nothing opens any more: no share to release, and old releases write nothing.
-    let r = release(s.reader(), &s.w.custodians[1], &s.w.outsider.card());
-    assert!(r.is_err(), "a custodian released a share after destruction");
+    let msg = expect_err(
+        "a custodian releases a share after destruction",
+        release(s.reader(), &s.w.custodians[1], &s.w.outsider.card()),
+        ErrorKind::Refused,
+    );
+    assert!(msg.contains(&format!("destroyed on {day}")), "{msg}");
     let parent = dir.join("opened");
     std::fs::create_dir(&parent).unwrap();
     let out = parent.join("docs");

@@ -2,7 +2,9 @@
 //! binary ends with one clear line `sealroom: …` on standard error, the right exit code
 //! (1 refused, 2 usage, 3 integrity, 4 not found, 5 wrong key, 6 system), and a vault
 //! exactly as it was: every file in the vault folder has the same contents before and
-//! after (compared after a WAL checkpoint, so only committed state counts).
+//! after (the database compared row by row, so only committed state counts). The one
+//! thing a refusal (exit 1) may add is its own record in the vault's `refusals` table,
+//! which is what `log --refusals` shows.
 
 #![cfg(unix)]
 
@@ -17,32 +19,85 @@ use std::process::{Command, Output};
 
 use common::*;
 
-/// The committed state of a vault: the contents of every file in its folder, after
-/// checkpointing the WAL into the database (the `-wal`/`-shm` files are left out).
-fn vault_state(vault: &Path) -> BTreeMap<PathBuf, String> {
-    {
-        let conn = rusqlite::Connection::open(vault.join("sealroom.db")).expect("open the db");
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-            .expect("checkpoint the WAL");
+/// Every table's schema and rows but the refusal records', in a stable order.
+fn database_dump(conn: &rusqlite::Connection) -> String {
+    let mut tables: Vec<(String, String)> = conn
+        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name != 'refusals' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    tables.sort();
+    let mut dump = String::new();
+    for (name, sql) in tables {
+        dump.push_str(&sql);
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{name}\" ORDER BY rowid"))
+            .unwrap();
+        let columns = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                (0..columns)
+                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap();
+        for row in rows {
+            dump.push_str(&format!("\n{:?}", row.unwrap()));
+        }
+        dump.push('\n');
     }
+    dump
+}
+
+/// How many refusal records the vault holds.
+fn refusal_count(vault: &Path) -> u64 {
+    let conn = rusqlite::Connection::open(vault.join("sealroom.db")).expect("open the db");
+    conn.query_row("SELECT count(*) FROM refusals", [], |r| r.get(0))
+        .unwrap_or(0)
+}
+
+/// The committed state of a vault: the contents of every file in its folder, with the
+/// database as its rows (the `-wal`/`-shm` files are left out).
+fn vault_state(vault: &Path) -> BTreeMap<PathBuf, String> {
+    let dump = {
+        let conn = rusqlite::Connection::open(vault.join("sealroom.db")).expect("open the db");
+        sha256_hex(database_dump(&conn).as_bytes())
+    };
     tree_digest(vault)
         .into_iter()
         .filter(|(p, _)| {
             let name = p.to_string_lossy();
             !name.ends_with("-wal") && !name.ends_with("-shm")
         })
+        .map(|(p, digest)| {
+            if p == Path::new("sealroom.db") {
+                (p, format!("rows {dump}"))
+            } else {
+                (p, digest)
+            }
+        })
         .collect()
 }
 
 /// Run `sealroom --vault VAULT ARGS`, which must fail with `code` and one line, and
-/// leave the vault unchanged; returns the error line.
+/// leave the vault unchanged (but for one refusal record after a refusal); returns the
+/// error line.
 fn fails_unchanged(fx: &Fixture, args: &[&str], code: i32) -> String {
     let before = vault_state(&fx.vault);
+    let refusals = refusal_count(&fx.vault);
     let err = fx.fails(args, code);
     assert_eq!(
         vault_state(&fx.vault),
         before,
         "`sealroom {}` failed ({err}) but changed the vault",
+        args.join(" ")
+    );
+    let added = refusal_count(&fx.vault) - refusals;
+    assert!(
+        added == 0 || (code == 1 && added == 1),
+        "`sealroom {}` failed with {code} ({err}) and added {added} refusal records",
         args.join(" ")
     );
     err
@@ -743,10 +798,10 @@ fn a_malformed_export_recipient_is_named_for_what_it_is() {
         ("age1xyz", "starts like an age recipient"),
         (
             "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI",
-            "ssh recipients are not supported",
+            "that SSH public key is malformed",
         ),
         ("AGE-SECRET-KEY-1QQQQ", "secret key, not a recipient"),
-        ("bob@example.org", "those start with age1"),
+        ("bob@example.org", "pass an age recipient (age1…"),
     ] {
         let out = fx.sandbox.join("x.age");
         let err = fx.fails_as(

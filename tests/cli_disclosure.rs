@@ -1133,15 +1133,6 @@ fn without_rekey_a_copied_wrap_still_opens_the_current_blob_as_the_output_warns(
 // 6. export, opened with the stock age tool
 // ---------------------------------------------------------------------------------
 
-/// Whether `tool` can be run at all.
-fn tool_installed(tool: &str) -> bool {
-    match std::process::Command::new(tool).arg("--version").output() {
-        Ok(_) => true,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => panic!("could not run {tool}: {e}"),
-    }
-}
-
 /// Run an external tool in the sandbox; it must succeed; its standard output.
 fn run_tool(fx: &Fixture, tool: &str, args: &[&str]) -> Vec<u8> {
     let out = std::process::Command::new(tool)

@@ -287,9 +287,13 @@ fn export_cells_without_and_with_consent() {
                     );
                     let before = state(&w, num);
                     let mut out = Vec::new();
-                    let res =
-                        w.vault
-                            .export(&who(&w, actor), CASE, num, &outside.to_public(), &mut out);
+                    let res = w.vault.export(
+                        &who(&w, actor),
+                        CASE,
+                        num,
+                        &outside.to_public().into(),
+                        &mut out,
+                    );
                     // Export is disclosure outside the case (DESIGN.md, issue 13): the
                     // owner party may; a mediator as for a disclosure (consent where one
                     // would be needed); a mediator note only by its author (the
@@ -341,7 +345,7 @@ fn a_consent_to_export_is_withdrawn_by_revoke_from_external() {
             &w.mediator,
             CASE,
             num,
-            &outside.to_public(),
+            &outside.to_public().into(),
             &mut Vec::new(),
         )
         .unwrap_err();

@@ -340,7 +340,7 @@ mod seeds {
             &claimant,
             CASE,
             caucus.num,
-            &fuzzing::document_key().to_public(),
+            &fuzzing::document_key().to_public().into(),
             &mut Vec::new(),
         )?;
         vault.deposit(

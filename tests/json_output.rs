@@ -624,8 +624,10 @@ fn a_whole_case_in_json() {
             ("case", T::Str),
             ("readable", T::Arr),
             ("unreadable", T::Int),
+            ("filtered_out", T::Int),
         ],
     );
+    assert_eq!(int_of(&claimant_view, "filtered_out"), 0);
     assert_eq!(str_of(&claimant_view, "case"), CASE);
     assert_eq!(int_of(&claimant_view, "unreadable"), 1);
     let docs = claimant_view["readable"].as_array().unwrap();
@@ -1049,13 +1051,15 @@ fn a_whole_case_in_json() {
     assert_eq!(int_of(&v, "statement"), 12);
 
     // archive verify, archive show
-    const ARCHIVE_REPORT: [(&str, T); 6] = [
+    const ARCHIVE_REPORT: [(&str, T); 8] = [
         ("case", T::Str),
         ("manifest_sha256", T::Str),
         ("files", T::Int),
         ("entries", T::Int),
         ("retain_until", T::Str),
         ("destroyed", T::Bool),
+        ("destroyed_at", T::OptStr),
+        ("certificate_checked", T::Bool),
     ];
     let v = json(None, &["archive", "verify", &archive]);
     fields("archive verify", &v, &ARCHIVE_REPORT);
@@ -1299,6 +1303,43 @@ fn a_whole_case_in_json() {
     );
     assert!(err.contains("2099-12-31"), "{err}");
 
+    // archive show --ledger: the summary and the ledger's records (two releases and the
+    // opening above).
+    let mut with_ledger: Vec<(&str, T)> = ARCHIVE_SUMMARY.to_vec();
+    with_ledger.push(("ledger", T::Arr));
+    let v = json(None, &["archive", "show", &archive, "--ledger"]);
+    fields("archive show --ledger", &v, &with_ledger);
+    let records = v["ledger"].as_array().unwrap();
+    assert_eq!(records.len(), 3);
+    const LEDGER: [(&str, T); 10] = [
+        ("format", T::Str),
+        ("case", T::Str),
+        ("manifest_sha256", T::Str),
+        ("seq", T::Int),
+        ("at", T::Str),
+        ("act", T::Str),
+        ("actor_name", T::Str),
+        ("actor_age", T::Str),
+        ("actor_ed25519", T::Str),
+        ("prev", T::Str),
+    ];
+    for (i, r) in records.iter().enumerate() {
+        let mut want: Vec<(&str, T)> = LEDGER.to_vec();
+        want.push(if i < 2 {
+            ("to", T::Str)
+        } else {
+            ("shares", T::Arr)
+        });
+        fields("a ledger record", r, &want);
+        assert_eq!(str_of(r, "format"), "sealroom-ledger-v1");
+        assert_eq!(int_of(r, "seq"), i as u64);
+        assert_eq!(str_of(r, "manifest_sha256"), manifest);
+        assert!(is_timestamp(str_of(r, "at")));
+        assert_eq!(str_of(r, "prev").is_empty(), i == 0);
+    }
+    assert_eq!(str_of(&records[2], "act"), "open");
+    assert_eq!(str_of(&records[2], "actor_name"), "Court Clerk");
+
     // After the retention date (stepped past through the library, as the CLI has no
     // clock to lie to), `archive destroy --json` prints the certificate: check its
     // serialisation, then verify and show the destroyed archive with it.
@@ -1353,6 +1394,18 @@ fn a_whole_case_in_json() {
     );
     fields("archive verify --certificate", &v, &ARCHIVE_REPORT);
     assert_eq!(v["destroyed"], true);
+    assert_eq!(v["certificate_checked"], true);
+    assert_eq!(str_of(&v, "destroyed_at"), str_of(body, "destroyed_at"));
+    // Without the certificate: exit 7, the date on stderr, nothing on stdout.
+    let out = fx.run(&["--json", "archive", "verify", &archive]);
+    let err = json_fails("archive verify of a destroyed archive", &out, 7);
+    assert!(
+        err.contains(&format!(
+            "destroyed on {}",
+            &str_of(body, "destroyed_at")[..10]
+        )),
+        "{err}"
+    );
     let v = json(
         None,
         &["archive", "show", &archive, "--certificate", &cert_arg],
@@ -1523,4 +1576,83 @@ fn doctor_prints_its_report_and_exits_3_when_it_finds_damage() {
         stderr.starts_with("sealroom: ") && stderr.lines().count() == 1,
         "doctor names the damage in one line on stderr: {stderr}"
     );
+}
+
+#[test]
+fn refusals_backups_and_passwd_in_json() {
+    let fx = Fixture::new();
+    let num = fx.deposit_bytes("claimant", "c.txt", b"caucus", &["--category", "caucus"]);
+    fx.fails_as("respondent", &["read", CASE, &num.to_string()], 1);
+    let v = json_ok(
+        "log --refusals",
+        &fx.run(&["--json", "log", CASE, "--refusals"]),
+    );
+    let records = v.as_array().expect("an array of refusals");
+    assert_eq!(records.len(), 1);
+    let r = fields(
+        "a refusal record",
+        &records[0],
+        &[
+            ("format", T::Str),
+            ("vault", T::Str),
+            ("case", T::Str),
+            ("seq", T::Int),
+            ("at", T::Str),
+            ("actor", T::Str),
+            ("actor_name", T::Str),
+            ("act", T::Str),
+            ("num", T::Int),
+            ("reason", T::Str),
+            ("prev", T::Str),
+        ],
+    );
+    assert_eq!(r["format"], "sealroom-refusal-v1");
+    assert_eq!(r["act"], "read");
+    assert!(is_timestamp(r["at"].as_str().unwrap()));
+    assert!(is_hex(r["actor"].as_str().unwrap(), 64));
+
+    const COPY: [(&str, T); 4] = [
+        ("path", T::Str),
+        ("cases", T::Int),
+        ("blobs", T::Int),
+        ("blob_bytes", T::Int),
+    ];
+    let v = json_ok(
+        "vault backup",
+        &fx.run(&["--json", "vault", "backup", &fx.arg("backup")]),
+    );
+    fields("vault backup", &v, &COPY);
+    assert_eq!(int_of(&v, "cases"), 1);
+    assert_eq!(int_of(&v, "blobs"), 1);
+    let v = json_ok(
+        "vault restore",
+        &fx.sandbox.run(&[
+            "--json",
+            "vault",
+            "restore",
+            &fx.arg("backup"),
+            "--vault",
+            &fx.arg("restored"),
+        ]),
+    );
+    fields("vault restore", &v, &COPY);
+    assert_eq!(str_of(&v, "path"), fx.arg("restored"));
+
+    let mut cmd = fx.sandbox.cmd();
+    cmd.env("SEALROOM_NEW_PASSPHRASE", "lantern mosaic quarry thimble")
+        .args(["--json", "passwd", "-i", &fx.id("outsider")]);
+    let v = json_ok("passwd", &exec(&mut cmd));
+    fields(
+        "passwd",
+        &v,
+        &[
+            ("path", T::Str),
+            ("name", T::Str),
+            ("fingerprint", T::Str),
+            ("passphrase_protected", T::Bool),
+            ("was_passphrase_protected", T::Bool),
+        ],
+    );
+    assert_eq!(v["passphrase_protected"], true);
+    assert_eq!(v["was_passphrase_protected"], false);
 }

@@ -134,6 +134,12 @@ pub fn destroy_on(
             ),
         )
     })?;
+    if let Some(when) = &verified.report.destroyed_at {
+        return Err(Error::refused(format!(
+            "the key material of this archive was already destroyed on {}",
+            date_of(when)
+        )));
+    }
     let manifest = &verified.manifest;
     if manifest.archivist.card()?.fingerprint() != archivist.fingerprint()
         || !verified
@@ -218,6 +224,13 @@ pub fn destroy_on(
         let size = entry.size();
         writer.add(&name, size, &mut entry as &mut dyn Read)?;
     }
+    // The certificate travels in the archive too, so a destroyed archive says when.
+    let text = certificate.to_text();
+    writer.add(
+        format::DESTRUCTION,
+        text.len() as u64,
+        &mut text.as_bytes() as &mut dyn Read,
+    )?;
     let file = writer
         .finish()?
         .into_inner()
@@ -234,6 +247,11 @@ pub fn destroy_on(
     crate::store::fsutil::sync_parent(path)
         .map_err(|e| io_error("flushing the archive's folder", e))?;
     Ok(certificate)
+}
+
+/// The day (`YYYY-MM-DD`) of an RFC 3339 time.
+pub fn date_of(rfc3339: &str) -> &str {
+    rfc3339.get(..10).unwrap_or(rfc3339)
 }
 
 impl crate::vault::Vault {

@@ -27,6 +27,9 @@ pub const LOG_ENTRIES: &str = "sealroom-archive/log/entries";
 pub const LOG_CHECKPOINT: &str = "sealroom-archive/log/checkpoint";
 /// The vault's log verifier key.
 pub const LOG_VERIFIER: &str = "sealroom-archive/log/verifier";
+/// The archivist's destruction certificate, added when the key material is destroyed
+/// (not in the manifest, which it names by hash): a destroyed archive says when.
+pub const DESTRUCTION: &str = "sealroom-archive/destruction.json";
 /// The public document index.
 pub const DOCUMENTS: &str = "sealroom-archive/documents.json";
 /// Plain-text recovery notes.

@@ -9,6 +9,7 @@
 
 pub mod destroy;
 pub mod format;
+pub mod ledger;
 pub mod release;
 pub mod seal;
 pub mod verify;
@@ -82,6 +83,21 @@ pub fn show(
     certificate: Option<&destroy::Certificate>,
 ) -> Result<ArchiveSummary> {
     let v = verify::verify_full(input, certificate)?;
+    Ok(summary(&v))
+}
+
+/// Verify an archive, describe it, and check its ledger (see [`ledger`]).
+pub fn show_with_ledger(
+    input: impl Read,
+    certificate: Option<&destroy::Certificate>,
+    ledger_path: &std::path::Path,
+) -> Result<(ArchiveSummary, Vec<ledger::LedgerLine>)> {
+    let v = verify::verify_full(input, certificate)?;
+    let lines = ledger::check(ledger_path, &v)?;
+    Ok((summary(&v), lines))
+}
+
+fn summary(v: &verify::VerifiedArchive) -> ArchiveSummary {
     let members = &v.replay.members;
     let names = |role: &Role| -> Vec<String> {
         members
@@ -108,7 +124,7 @@ pub fn show(
         .iter()
         .find(|s| matches!(s.act, Act::Close {}))
         .map(|s| s.at.clone());
-    Ok(ArchiveSummary {
+    ArchiveSummary {
         case: v.manifest.case.clone(),
         title: v.replay.charter.title.clone(),
         policy: v.replay.charter.policy.as_str().to_owned(),
@@ -131,6 +147,6 @@ pub fn show(
                 disposition: d.disposition.clone(),
             })
             .collect(),
-        manifest_sha256: v.report.manifest_sha256,
-    })
+        manifest_sha256: v.report.manifest_sha256.clone(),
+    }
 }

@@ -92,7 +92,7 @@ impl Release {
 }
 
 /// Who holds escrow shares of a case: its custodians, or the archivist when none.
-fn share_holders(archive: &VerifiedArchive) -> Vec<Card> {
+pub(crate) fn share_holders(archive: &VerifiedArchive) -> Vec<Card> {
     let members = &archive.replay.members;
     let custodians: Vec<Card> = members
         .iter()
@@ -110,13 +110,25 @@ fn share_holders(archive: &VerifiedArchive) -> Vec<Card> {
     }
 }
 
+/// Refuse an archive whose key material was destroyed: nothing in it opens.
+fn not_destroyed(verified: VerifiedArchive) -> Result<VerifiedArchive> {
+    match &verified.report.destroyed_at {
+        Some(when) => Err(Error::refused(format!(
+            "the key material of the archive of case {} was destroyed on {}: nothing in it can be released or opened",
+            verified.manifest.case,
+            super::destroy::date_of(when)
+        ))),
+        None => Ok(verified),
+    }
+}
+
 /// A custodian releases their share of the archive read from `archive` to `requester`.
 pub fn release(
     archive: impl std::io::Read,
     custodian: &Identity,
     requester: &Card,
 ) -> Result<Release> {
-    let verified = verify_full(archive, None)?;
+    let verified = not_destroyed(verify_full(archive, None)?)?;
     let me = custodian.fingerprint();
     if !share_holders(&verified)
         .iter()
@@ -247,7 +259,7 @@ pub fn open(path: &Path, releases: &[Release], requester: &Identity, out: &Path)
     let file = || {
         std::fs::File::open(path).map_err(|e| io_error(format!("reading {}", path.display()), e))
     };
-    let verified = verify_full(std::io::BufReader::new(file()?), None)?;
+    let verified = not_destroyed(verify_full(std::io::BufReader::new(file()?), None)?)?;
     let case = verified.manifest.case.clone();
     let holders = share_holders(&verified);
     let threshold = verified.replay.charter.threshold as usize;

@@ -32,8 +32,12 @@ pub struct ArchiveReport {
     pub entries: u64,
     /// Last day of retention.
     pub retain_until: String,
-    /// Whether a destruction certificate was checked and its key material is gone.
+    /// Whether the archive's key material was destroyed (as its certificate says).
     pub destroyed: bool,
+    /// When it was destroyed (RFC 3339), from the archivist's signed certificate.
+    pub destroyed_at: Option<String>,
+    /// Whether a destruction certificate was given (`--certificate`) and matched.
+    pub certificate_checked: bool,
 }
 
 /// Everything a verified archive holds that opening and showing need.
@@ -74,19 +78,37 @@ pub(crate) fn verify_full(
         ));
     }
 
-    // Certificate first: it decides which members may be missing.
-    let removed: Vec<String> = match certificate {
-        Some(cert) => {
-            cert.verify(&archivist)?;
-            if cert.body.manifest_sha256 != manifest_sha256 {
-                return Err(Error::integrity(
-                    "the destruction certificate is for another archive",
-                ));
-            }
-            cert.body.removed.clone()
+    // Certificate first: it decides which members may be missing. A destroyed archive
+    // carries the archivist's certificate; one given on the command line must be it.
+    let embedded = contents
+        .small
+        .get(format::DESTRUCTION)
+        .map(|bytes| {
+            std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|text| Certificate::parse(text).ok())
+                .ok_or_else(|| Error::integrity(format!("{} is malformed", format::DESTRUCTION)))
+        })
+        .transpose()?;
+    for cert in certificate.into_iter().chain(embedded.as_ref()) {
+        cert.verify(&archivist)?;
+        if cert.body.manifest_sha256 != manifest_sha256 {
+            return Err(Error::integrity(
+                "the destruction certificate is for another archive",
+            ));
         }
-        None => Vec::new(),
-    };
+    }
+    if let (Some(given), Some(kept)) = (certificate, embedded.as_ref()) {
+        if given != kept {
+            return Err(Error::integrity(
+                "the destruction certificate given is not the one recorded in the archive",
+            ));
+        }
+    }
+    let effective = certificate.or(embedded.as_ref());
+    let removed: Vec<String> = effective
+        .map(|c| c.body.removed.clone())
+        .unwrap_or_default();
 
     // Members: changed, missing, added, renamed, each named.
     let listed: BTreeMap<String, MemberEntry> = manifest
@@ -105,7 +127,11 @@ pub(crate) fn verify_full(
         }
     }
     for (path, found) in &contents.members {
-        if path == format::MANIFEST || path == format::MANIFEST_SIG || listed.contains_key(path) {
+        if path == format::MANIFEST
+            || path == format::MANIFEST_SIG
+            || path == format::DESTRUCTION
+            || listed.contains_key(path)
+        {
             continue;
         }
         if let Some(pos) = missing.iter().position(|m| m.sha256 == found.sha256) {
@@ -117,7 +143,7 @@ pub(crate) fn verify_full(
     }
     if problems.is_empty()
         && !missing.is_empty()
-        && certificate.is_none()
+        && effective.is_none()
         && missing.iter().all(|m| format::is_key_material(&m.path))
     {
         let named: Vec<String> = missing
@@ -134,7 +160,7 @@ pub(crate) fn verify_full(
     for m in &missing {
         problems.push(format!("{} is missing", m.path));
     }
-    if let Some(cert) = certificate {
+    if let Some(cert) = effective {
         for path in &cert.body.removed {
             if contents.members.contains_key(path) {
                 problems.push(format!(
@@ -312,7 +338,9 @@ pub(crate) fn verify_full(
             files: listed.len(),
             entries: tree.size(),
             retain_until: manifest.retain_until.clone(),
-            destroyed: certificate.is_some(),
+            destroyed: effective.is_some(),
+            destroyed_at: effective.map(|c| c.body.destroyed_at.clone()),
+            certificate_checked: certificate.is_some(),
         },
         manifest,
         replay: replayed,

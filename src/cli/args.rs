@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     long_about = "sealroom keeps a mediation's confidential documents: each deposit is encrypted \
 under its own key and readable only by the people the case's rules allow; every act is signed \
 and recorded in the case log.",
-    after_help = "Start here:\n  sealroom demo                                  run a whole case end to end\n  sealroom init                                  make a vault\n  sealroom keygen --name 'Ana Ruiz' -o ana.id    make your identity\n\nThe vault is --vault DIR, SEALROOM_VAULT, or $XDG_DATA_HOME/sealroom.\nPassphrases: SEALROOM_PASSPHRASE when it is set (even on a terminal), else a prompt.\nExit codes: 0 ok, 1 refused by the case's rules, 2 bad usage, 3 integrity failure,\n4 not found, 5 wrong key or passphrase, 6 system error."
+    after_help = "Start here:\n  sealroom demo                                  run a whole case end to end\n  sealroom init                                  make a vault\n  sealroom keygen --name 'Ana Ruiz' -o ana.id    make your identity\n\nThe vault is --vault DIR, SEALROOM_VAULT, or $XDG_DATA_HOME/sealroom.\nPassphrases: SEALROOM_PASSPHRASE when it is set (even on a terminal), else a prompt.\nExit codes: 0 ok, 1 refused by the case's rules, 2 bad usage, 3 integrity failure,\n4 not found, 5 wrong key or passphrase, 6 system error,\n7 archive destroyed (verify it with its certificate)."
 )]
 pub struct Cli {
     /// The vault folder.
@@ -60,6 +60,8 @@ pub enum Command {
         after_help = "Examples:\n  sealroom keygen --name 'Ana Ruiz' -o ana.id > ana.card\n  \
 SEALROOM_PASSPHRASE=... sealroom keygen --name 'Ana Ruiz' -o ana.id   (no terminal)\n  \
 sealroom keygen --name 'Batch robot' -o robot.id --no-passphrase\n\n\
+The passphrase is checked for strength (zxcvbn): one that could be guessed in fewer than\n\
+about 10^10 tries is refused, or asked again at a terminal, unless --allow-weak-passphrase.\n\
 The identity file is secret: keep it, and its passphrase, to yourself.\n\
 The card it prints is public: send it to the case's registrar."
     )]
@@ -73,6 +75,27 @@ The card it prints is public: send it to the case's registrar."
         /// Write the identity unencrypted (for automation, like `age-keygen`).
         #[arg(long)]
         no_passphrase: bool,
+        /// Accept a passphrase the strength check finds easy to guess.
+        #[arg(long, conflicts_with = "no_passphrase")]
+        allow_weak_passphrase: bool,
+    },
+
+    /// Change, add or remove the passphrase of an identity file (-i FILE), in place.
+    #[command(after_help = "Examples:\n  sealroom passwd -i ana.id\n  \
+SEALROOM_PASSPHRASE=old SEALROOM_NEW_PASSPHRASE=new sealroom passwd -i ana.id   (no terminal)\n\n\
+The old passphrase is asked for (or SEALROOM_PASSPHRASE), then the new one twice (or\n\
+SEALROOM_NEW_PASSPHRASE); a weak one is refused unless --allow-weak-passphrase. The new\n\
+file is written beside the old one, read back and opened with the new passphrase, and\n\
+only then replaces it in one step: an interruption leaves the old file as it was. The\n\
+identity itself (keys, card) does not change, nor do the cases it belongs to. Backups of\n\
+the old file still open with the old passphrase.")]
+    Passwd {
+        /// Remove the passphrase (the file is then readable by anyone who can read it).
+        #[arg(long)]
+        no_passphrase: bool,
+        /// Accept a new passphrase the strength check finds easy to guess.
+        #[arg(long, conflicts_with = "no_passphrase")]
+        allow_weak_passphrase: bool,
     },
 
     /// Print the card (public half) of an identity.
@@ -118,7 +141,7 @@ mediator-note only the mediators."
         /// The file to deposit (`-` for standard input).
         file: PathBuf,
         /// caucus, brief, evidence, settlement, procedural or mediator-note.
-        #[arg(long, default_value = "brief")]
+        #[arg(long, default_value = "brief", value_parser = categories())]
         category: String,
         /// A title (encrypted; defaults to the file name).
         #[arg(long)]
@@ -135,11 +158,18 @@ mediator-note only the mediators."
     },
 
     /// List the documents of a case you can read, titles decrypted.
-    #[command(after_help = "Example:\n  sealroom list IOMed-2026-014 -i ana.id")]
+    #[command(after_help = "Examples:\n  sealroom list IOMed-2026-014 -i ana.id\n  \
+sealroom list IOMed-2026-014 --party respondent --category evidence -i mediator.id\n  \
+sealroom list IOMed-2026-014 --actor 'Chen Wei' --since 2026-11-01 --until 2026-11-30 -i mediator.id\n\n\
+Filters combine (a document must match all of them); they use only the public facts of\n\
+the log, so documents left out are never decrypted.")]
     List {
         /// Case reference.
         #[arg(value_name = "REF")]
         reference: String,
+        /// Which documents or entries to show.
+        #[command(flatten)]
+        filter: FilterArgs,
     },
 
     /// Read a document: checks the depositor's signature and the body's hash.
@@ -234,8 +264,10 @@ the document is re-encrypted under a new key, so a copy of an old key wrap opens
     /// Export a document as a standard age file for an outside recipient (its owner
     /// party, or a mediator as the case's rules allow).
     #[command(
-        after_help = "Example:\n  sealroom export IOMed-2026-014 4 --recipient age1... -o brief.pdf.age -i ana.id\n  \
-age -d -i court.key brief.pdf.age > brief.pdf\n\n\
+        after_help = "Examples:\n  sealroom export IOMed-2026-014 4 --recipient age1... -o brief.pdf.age -i ana.id\n  \
+age -d -i court.key brief.pdf.age > brief.pdf\n  \
+sealroom export IOMed-2026-014 4 --recipient \"$(cat counsel_ed25519.pub)\" -o brief.pdf.age -i ana.id\n  \
+age -d -i ~/.ssh/id_ed25519 brief.pdf.age > brief.pdf\n\n\
 The file holds the original bytes (not compressed), encrypted with age to the recipient.\n\
 Each export is a signed act in the case log that names the recipient. Export is\n\
 disclosure outside the case: members of the owner party may export its documents; a\n\
@@ -250,7 +282,8 @@ nobody else exports."
         /// Document number, `4` or `#4`.
         #[arg(value_name = "NUM")]
         num: String,
-        /// The age recipient (`age1…`) to encrypt to.
+        /// The recipient to encrypt to: an age recipient (`age1…`) or an SSH public key
+        /// line (`ssh-ed25519 …`, `ssh-rsa …`).
         #[arg(long, value_name = "AGE_RECIPIENT")]
         recipient: String,
         /// Where to write the age file.
@@ -343,7 +376,13 @@ institution's records storage."
 
     /// Show a case's history; with --verify, check the whole log.
     #[command(
-        after_help = "Examples:\n  sealroom log IOMed-2026-014\n  sealroom log IOMed-2026-014 --verify\n\n\
+        after_help = "Examples:\n  sealroom log IOMed-2026-014\n  sealroom log IOMed-2026-014 --verify\n  \
+sealroom log IOMed-2026-014 --party claimant --since 2026-11-01\n  \
+sealroom log IOMed-2026-014 --refusals\n\n\
+Filters combine: --party keeps entries by that party's members or about its documents,\n\
+--category entries about documents of that category, --actor one member's entries.\n\
+--refusals lists the attempts the vault refused (who tried what, and why), which the\n\
+members' log cannot hold: each is signed by the vault's operator key, not by a member.\n\n\
 --verify checks every statement's signature against the charter, replays every act against\n\
 the case's rules (consent where needed), compares every key wrap in the vault with what the\n\
 log authorised, and checks the Merkle root against the vault's signed checkpoint. It says\n\
@@ -354,8 +393,14 @@ OK or names the first bad entry."
         #[arg(value_name = "REF")]
         reference: String,
         /// Verify the whole log instead of printing it.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "refusals")]
         verify: bool,
+        /// List the refused attempts recorded for this case instead of its history.
+        #[arg(long)]
+        refusals: bool,
+        /// Which documents or entries to show.
+        #[command(flatten)]
+        filter: FilterArgs,
     },
 
     /// Check or fetch receipts.
@@ -374,6 +419,10 @@ refers to are leftovers of interrupted commands: harmless, reported, and removed
         #[arg(long)]
         repair: bool,
     },
+
+    /// Back up or restore a whole vault (the operator).
+    #[command(subcommand)]
+    Vault(VaultCommand),
 
     /// Print shell completions, generated from this command line's own definition.
     #[command(
@@ -398,6 +447,175 @@ refers to are leftovers of interrupted commands: harmless, reported, and removed
     },
 }
 
+/// The commands acting as someone: they take `-i/--identity`.
+const TAKES_IDENTITY: &[&str] = &[
+    "card",
+    "unlock",
+    "lock",
+    "passwd",
+    "deposit",
+    "list",
+    "read",
+    "consent",
+    "disclose",
+    "revoke",
+    "export",
+    "grant",
+    "rekey",
+    "seal",
+    "case open",
+    "case add-member",
+    "case remove-member",
+    "case replace-member",
+    "case close",
+    "archive release",
+    "archive open",
+    "archive destroy",
+];
+
+/// The commands that add to a case log and so write a receipt (`--receipt`).
+const WRITES_RECEIPT: &[&str] = &[
+    "deposit",
+    "read",
+    "consent",
+    "disclose",
+    "revoke",
+    "export",
+    "grant",
+    "rekey",
+    "seal",
+    "case open",
+    "case add-member",
+    "case remove-member",
+    "case replace-member",
+    "case close",
+    "archive destroy",
+];
+
+/// The commands that need no vault (`--vault` does not apply).
+const NO_VAULT: &[&str] = &[
+    "keygen",
+    "card",
+    "unlock",
+    "lock",
+    "passwd",
+    "completions",
+    "man",
+    "demo",
+    "archive verify",
+    "archive show",
+    "archive release",
+    "archive open",
+];
+
+/// The command line as `sealroom` parses, documents and completes it: the derived
+/// definition, with each global option hidden from the help of the commands it does
+/// not apply to (so `keygen --help` shows no `-i` or `--receipt`).
+pub fn command() -> clap::Command {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    // clap copies each global option into every subcommand when it builds the command
+    // line, unless the subcommand has it already: so copy them first, hidden where they
+    // do not apply.
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    fn applies(id: &str, command: &str) -> bool {
+        match id {
+            "identity" => TAKES_IDENTITY.contains(&command),
+            "receipt" => WRITES_RECEIPT.contains(&command),
+            "vault" => !NO_VAULT.contains(&command),
+            _ => true,
+        }
+    }
+    fn walk(cmd: clap::Command, path: &str, globals: &[clap::Arg]) -> clap::Command {
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .collect();
+        let mut cmd = cmd;
+        for name in names {
+            let full = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path} {name}")
+            };
+            cmd = cmd.mut_subcommand(&name, |sub| {
+                let leaf = sub.get_subcommands().next().is_none();
+                let mut sub = sub;
+                for (k, g) in globals.iter().enumerate() {
+                    let id = g.get_id().as_str();
+                    if sub.get_arguments().all(|a| a.get_id() != id) {
+                        let shown = !leaf || applies(id, &full);
+                        // After the command's own options, in their usual order.
+                        sub = sub.arg(g.clone().hide(!shown).display_order(1000 + k));
+                    }
+                }
+                walk(sub, &full, globals)
+            });
+        }
+        cmd
+    }
+    walk(cmd, "", &globals)
+}
+
+/// `--category` values, with what each means (shown by shell completion).
+pub fn categories() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("caucus")
+            .help("your party and the mediators; disclosed only with consent"),
+        PossibleValue::new("brief").help("your party and the mediators"),
+        PossibleValue::new("evidence").help("your party and the mediators"),
+        PossibleValue::new("settlement").help("every party, the mediators and the archivist"),
+        PossibleValue::new("procedural").help("everyone in the case"),
+        PossibleValue::new("mediator-note").help("the mediators only"),
+    ])
+}
+
+/// The filters of `list` and `log`.
+#[derive(Debug, Default, Args)]
+pub struct FilterArgs {
+    /// Only this party's documents (log: entries by its members or about its documents).
+    #[arg(long, value_name = "LABEL")]
+    pub party: Option<String>,
+    /// Only documents of this category (log: entries about them).
+    #[arg(long, value_parser = categories())]
+    pub category: Option<String>,
+    /// Only what this member did: their name, or the start of their fingerprint (hex).
+    #[arg(long, value_name = "NAME|FPR")]
+    pub actor: Option<String>,
+    /// Only from this day (YYYY-MM-DD) or time (RFC 3339) on.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only up to this day (included) or time.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+}
+
+impl FilterArgs {
+    /// Whether any filter was given.
+    pub fn is_empty(&self) -> bool {
+        self.party.is_none()
+            && self.category.is_none()
+            && self.actor.is_none()
+            && self.since.is_none()
+            && self.until.is_none()
+    }
+
+    /// The library's filter.
+    pub fn to_filter(&self) -> crate::error::Result<crate::vault::Filter> {
+        crate::vault::Filter::parse(
+            self.party.as_deref(),
+            self.category.as_deref(),
+            self.actor.as_deref(),
+            self.since.as_deref(),
+            self.until.as_deref(),
+        )
+    }
+}
+
 /// The archive commands.
 #[derive(Debug, Subcommand)]
 pub enum ArchiveCommand {
@@ -412,18 +630,36 @@ pub enum ArchiveCommand {
         #[arg(long, value_name = "CERTIFICATE")]
         certificate: Option<PathBuf>,
     },
-    /// Describe an archive: parties, dates, retention, documents (no confidential data).
-    #[command(after_help = "Example:\n  sealroom archive show IOMed-2026-014.sealed")]
+    /// Describe an archive: parties, dates, retention, documents (no confidential data);
+    /// with --ledger, also who released shares, opened it or destroyed it.
+    #[command(
+        after_help = "Examples:\n  sealroom archive show IOMed-2026-014.sealed\n  sealroom archive show IOMed-2026-014.sealed --ledger\n\n\
+The ledger (ARCHIVE.ledger beside the archive, or --ledger FILE) holds one line per share\n\
+release, opening and destruction, each signed by whoever acted and chained to the line\n\
+before it; --ledger checks every line and prints them, or names the first bad one."
+    )]
     Show {
         /// The archive file.
         archive: PathBuf,
         /// A destruction certificate, for a destroyed archive.
         #[arg(long, value_name = "CERTIFICATE")]
         certificate: Option<PathBuf>,
+        /// Also check and print the archive's ledger (default file: ARCHIVE.ledger).
+        #[arg(
+            long,
+            value_name = "FILE",
+            num_args = 0..=1,
+            default_missing_value = "",
+            value_parser = clap::value_parser!(std::ffi::OsString)
+        )]
+        ledger: Option<std::ffi::OsString>,
     },
     /// Release your escrow share (as a custodian, -i) to a requester's card.
     #[command(
-        after_help = "Example:\n  sealroom archive release IOMed-2026-014.sealed --to court-clerk.card -o share-c1.release -i c1.id"
+        after_help = "Example:\n  sealroom archive release IOMed-2026-014.sealed --to court-clerk.card -o share-c1.release -i c1.id\n\n\
+The release is recorded first, signed by you, in the archive's ledger (ARCHIVE.ledger, or\n\
+--ledger FILE): no share leaves unrecorded. Send the ledger line to the institution with\n\
+the release if your copy of the archive is not theirs."
     )]
     Release {
         /// The archive file.
@@ -434,12 +670,17 @@ pub enum ArchiveCommand {
         /// Where to write the release (must not exist).
         #[arg(short, long, value_name = "SHARE")]
         output: PathBuf,
+        /// The archive's ledger, where the release is recorded (default: ARCHIVE.ledger).
+        #[arg(long, value_name = "FILE")]
+        ledger: Option<PathBuf>,
     },
     /// Open an archive with enough released shares (you, -i, are the requester).
     #[command(
         after_help = "Example:\n  sealroom archive open IOMed-2026-014.sealed --share s1.release --share s3.release -o opened/ -i clerk.id\n\n\
 Writes every escrowed and retained document, named by its title, and INDEX.txt/INDEX.json\n\
-into a new folder, only if every check passed."
+into a new folder, only if every check passed, and records the opening (you, the shares\n\
+used) in the archive's ledger (ARCHIVE.ledger, or --ledger FILE), signed by you; if it\n\
+cannot be recorded, the folder is removed again."
     )]
     Open {
         /// The archive file.
@@ -450,6 +691,9 @@ into a new folder, only if every check passed."
         /// The folder to create.
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
+        /// The archive's ledger, where the opening is recorded (default: ARCHIVE.ledger).
+        #[arg(long, value_name = "FILE")]
+        ledger: Option<PathBuf>,
     },
     /// Destroy an archive's key material after its retention date (the archivist).
     #[command(
@@ -464,6 +708,42 @@ of the archive elsewhere must be disposed of by the institution (see docs/guide-
         /// Where to write the certificate (must not exist).
         #[arg(short, long, value_name = "CERTIFICATE")]
         output: PathBuf,
+        /// The archive's ledger, where the destruction is recorded (default:
+        /// ARCHIVE.ledger).
+        #[arg(long, value_name = "FILE")]
+        ledger: Option<PathBuf>,
+    },
+}
+
+/// The vault commands.
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Copy the vault (--vault) to a new folder, consistently, and check the copy.
+    #[command(
+        after_help = "Example:\n  sealroom vault backup /backup/sealroom-2026-11-30 --vault /srv/sealroom\n\n\
+The copy is taken while the vault runs: acts wait for the moment it takes (reads of the\n\
+database and bodies go on). It holds the database (SQLite's online backup), every body\n\
+the database refers to and the log key, is checked in full like `sealroom doctor`, and\n\
+only then appears under DIR. Everything in it stays encrypted, but the log key signs\n\
+the vault's checkpoints: keep backups as safe as the vault."
+    )]
+    Backup {
+        /// The new folder for the copy (must not exist, or be empty).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Make a vault (--vault) from a backup, checking the backup first and the result
+    /// after.
+    #[command(
+        after_help = "Example:\n  sealroom vault restore /backup/sealroom-2026-11-30 --vault /srv/sealroom\n\n\
+Refuses to overwrite: the destination must not exist (or be an empty folder). A backup\n\
+older than the vault it replaces rolls the case logs back; members who acted since then\n\
+will find their pins refuse the older history, as they should: tell them what happened."
+    )]
+    Restore {
+        /// The backup folder.
+        #[arg(value_name = "BACKUP")]
+        backup: PathBuf,
     },
 }
 

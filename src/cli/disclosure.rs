@@ -1,11 +1,10 @@
 //! `sealroom consent`, `disclose`, `revoke` and `export`.
 
 use std::path::Path;
-use std::str::FromStr as _;
 
 use super::documents::{human_size, write_output_file};
 use super::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::vault::parse_num;
 
 pub(super) fn consent(ctx: &Context, reference: &str, num: &str, to: &str) -> Result<()> {
@@ -110,20 +109,7 @@ pub(super) fn export(
 ) -> Result<()> {
     let num = parse_num(num)?;
     super::documents::check_output_replaceable(output, force)?;
-    let recipient = age::x25519::Recipient::from_str(recipient).map_err(|_| {
-        Error::usage(if recipient.starts_with("age1") {
-            format!(
-                "`{recipient}` starts like an age recipient but is not one ({} characters where age1… recipients have 62, or a typo): copy it again from `age-keygen -y`",
-                recipient.chars().count()
-            )
-        } else if recipient.starts_with("ssh-") {
-            "ssh recipients are not supported for exports yet; ask the recipient for an age1… recipient (`age-keygen -y KEYFILE`)".to_owned()
-        } else if recipient.starts_with("AGE-SECRET-KEY-") {
-            "that is an age secret key, not a recipient: never share it; give the recipient (`age-keygen -y KEYFILE`)".to_owned()
-        } else {
-            format!("`{recipient}` is not an age recipient: those start with age1, as `age-keygen -y` prints")
-        })
-    })?;
+    let recipient = crate::crypto::recipient::ExportRecipient::parse(recipient)?;
     let actor = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
     let exported = write_output_file(output, force, |w| {

@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
 
+use super::args::FilterArgs;
 use super::Context;
 use crate::case::policy::Category;
 use crate::error::{io_error, Error, ErrorKind, Result};
@@ -90,19 +91,29 @@ pub(super) fn deposit(ctx: &Context, args: DepositArgs) -> Result<()> {
     )
 }
 
-pub(super) fn list(ctx: &Context, reference: &str) -> Result<()> {
+pub(super) fn list(ctx: &Context, reference: &str, filter: &FilterArgs) -> Result<()> {
+    let filter = filter.to_filter()?;
     let actor = ctx.identity()?;
     let vault = ctx.open_vault()?;
-    let listing = vault.list(&actor, reference)?;
+    let listing = vault.list_filtered(&actor, reference, &filter)?;
     ctx.emit(&listing, || list_text(&listing))
 }
 
 fn list_text(l: &Listing) -> String {
-    let mut s = format!(
-        "Case {}: {} document(s) you can read.\n",
-        l.case,
-        l.readable.len()
-    );
+    let mut s = if l.filtered_out > 0 {
+        format!(
+            "Case {}: {} document(s) you can read match ({} others you can read do not).\n",
+            l.case,
+            l.readable.len(),
+            l.filtered_out
+        )
+    } else {
+        format!(
+            "Case {}: {} document(s) you can read.\n",
+            l.case,
+            l.readable.len()
+        )
+    };
     for d in &l.readable {
         s.push_str(&format!(
             "  #{:<4} {:<13} {:<12} {:<9} {}{}\n         {} · {} · deposited {} by {} · readable by {}\n",

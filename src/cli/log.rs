@@ -1,12 +1,28 @@
 //! `sealroom log` and `sealroom receipt`.
 
-use super::args::ReceiptCommand;
+use super::args::{FilterArgs, ReceiptCommand};
 use super::Context;
-use crate::error::{io_error, Result};
+use crate::error::{io_error, Error, Result};
 use crate::log::receipt::Receipt;
+use crate::vault::{Filter, Vault};
 
-pub(super) fn log(ctx: &Context, reference: &str, verify: bool) -> Result<()> {
+pub(super) fn log(
+    ctx: &Context,
+    reference: &str,
+    verify: bool,
+    refusals: bool,
+    filter: &FilterArgs,
+) -> Result<()> {
+    if verify && !filter.is_empty() {
+        return Err(Error::usage(
+            "--verify checks the whole log; it takes no --party, --category, --actor, --since or --until",
+        ));
+    }
+    let filter = filter.to_filter()?;
     let vault = ctx.open_vault()?;
+    if refusals {
+        return show_refusals(ctx, &vault, reference, &filter);
+    }
     if verify {
         let report = vault.verify_log(reference)?;
         return ctx.emit(&report, || {
@@ -16,9 +32,16 @@ pub(super) fn log(ctx: &Context, reference: &str, verify: bool) -> Result<()> {
             )
         });
     }
-    let lines = vault.history(reference)?;
+    let lines = vault.history_filtered(reference, &filter)?;
     ctx.emit(&lines, || {
-        let mut s = format!("History of case {reference} ({} entries):\n", lines.len());
+        let mut s = if filter_given(&filter) {
+            format!(
+                "History of case {reference}, the {} matching entries:\n",
+                lines.len()
+            )
+        } else {
+            format!("History of case {reference} ({} entries):\n", lines.len())
+        };
         for l in &lines {
             let line = format!(
                 "{:>5}  {}  {:<28} {:<10} {:<5} {}",
@@ -28,6 +51,41 @@ pub(super) fn log(ctx: &Context, reference: &str, verify: bool) -> Result<()> {
                 l.act,
                 l.num.map(|n| format!("#{n}")).unwrap_or_default(),
                 l.detail
+            );
+            s.push_str(line.trim_end());
+            s.push('\n');
+        }
+        s
+    })
+}
+
+fn filter_given(f: &Filter) -> bool {
+    f.party.is_some()
+        || f.category.is_some()
+        || f.actor.is_some()
+        || f.since.is_some()
+        || f.until.is_some()
+}
+
+/// `log --refusals`: the attempts the vault refused, checked, then filtered.
+fn show_refusals(ctx: &Context, vault: &Vault, reference: &str, filter: &Filter) -> Result<()> {
+    let kept = vault.refusals(reference, filter)?;
+    ctx.emit(&kept, || {
+        let mut s =
+            format!(
+            "Refused attempts in case {reference}{} ({}), as the vault recorded and signed them:\n",
+            if filter_given(filter) { " matching the filter" } else { "" },
+            kept.len()
+        );
+        for r in &kept {
+            let line = format!(
+                "{:>5}  {}  {:<28} {:<10} {:<5} {}",
+                r.seq,
+                r.at,
+                format!("{} ({})", r.actor_name, &r.actor[..16.min(r.actor.len())]),
+                r.act,
+                r.num.map(|n| format!("#{n}")).unwrap_or_default(),
+                r.reason
             );
             s.push_str(line.trim_end());
             s.push('\n');

@@ -6,6 +6,7 @@ pub mod args;
 mod cases;
 mod disclosure;
 mod documents;
+mod identity;
 mod log;
 mod passphrase;
 mod progress;
@@ -60,6 +61,9 @@ pub(crate) struct Context {
     identity: Option<PathBuf>,
     json: bool,
     receipt: Option<PathBuf>,
+    /// Who the identity loaded for this command is (fingerprint, name), so that a
+    /// refused attempt can be recorded without asking for the passphrase again.
+    acted_as: std::cell::RefCell<Option<(String, String)>>,
 }
 
 /// A receipt written for an act, as reported to the user.
@@ -107,13 +111,50 @@ impl Context {
         })
     }
 
+    /// The identity file given with -i (or SEALROOM_IDENTITY).
+    pub fn identity_path(&self) -> Result<&Path> {
+        self.identity.as_deref().ok_or_else(|| {
+            Error::usage("say which identity file with -i FILE (or SEALROOM_IDENTITY)")
+        })
+    }
+
     /// The acting identity, loaded (asking for its passphrase if needed).
     pub fn identity(&self) -> Result<Identity> {
         let path = self
             .identity
             .as_ref()
             .ok_or_else(|| Error::usage("say who is acting with -i FILE (or SEALROOM_IDENTITY)"))?;
-        load_identity(path)
+        let identity = load_identity(path)?;
+        *self.acted_as.borrow_mut() =
+            Some((identity.fingerprint().to_hex(), identity.name().to_owned()));
+        Ok(identity)
+    }
+
+    /// Record, in the vault's refusal records, that the case's rules refused what the
+    /// loaded identity attempted. Best effort: the refusal itself is what the user
+    /// must see, so a failure to record it is only a warning.
+    fn record_refusal(&self, attempt: &Attempt, refusal: &Error) {
+        let Some((actor, actor_name)) = self.acted_as.borrow().clone() else {
+            return;
+        };
+        let recorded = self.open_vault().and_then(|vault| {
+            vault.record_refusal(&crate::vault::Attempt {
+                case: &attempt.reference,
+                actor: &actor,
+                actor_name: &actor_name,
+                act: attempt.act,
+                num: attempt.num,
+                reason: refusal.message(),
+            })
+        });
+        match recorded {
+            Ok(_) => {}
+            Err(e) if e.kind() == crate::error::ErrorKind::NotFound => {}
+            Err(e) => say_on_stderr(&format!(
+                "sealroom: warning: the vault could not record this refusal: {}",
+                e.message()
+            )),
+        }
     }
 
     /// Write the receipt of statement `seq` (to `--receipt FILE`, or the caller's own
@@ -256,6 +297,55 @@ pub(crate) fn load_card(path: &Path) -> Result<Card> {
     Card::load(path)
 }
 
+/// An act in a case that the case's rules may refuse (and the vault then records).
+struct Attempt {
+    reference: String,
+    act: &'static str,
+    num: Option<u64>,
+}
+
+impl Command {
+    /// The case act this command attempts, if it is one.
+    fn attempt(&self) -> Option<Attempt> {
+        use args::CaseCommand as C;
+        let num = |n: &str| crate::vault::parse_num(n).ok();
+        let (reference, act, num) = match self {
+            Command::Deposit { reference, .. } => (reference, "deposit", None),
+            Command::List { reference, .. } => (reference, "list", None),
+            Command::Read {
+                reference, num: n, ..
+            } => (reference, "read", num(n)),
+            Command::Consent {
+                reference, num: n, ..
+            } => (reference, "consent", num(n)),
+            Command::Disclose {
+                reference, num: n, ..
+            } => (reference, "disclose", num(n)),
+            Command::Revoke {
+                reference, num: n, ..
+            } => (reference, "revoke", num(n)),
+            Command::Export {
+                reference, num: n, ..
+            } => (reference, "export", num(n)),
+            Command::Grant { reference, .. } => (reference, "grant", None),
+            Command::Rekey { reference, .. } => (reference, "rekey", None),
+            Command::Seal { reference, .. } => (reference, "seal", None),
+            Command::Case(C::AddMember(a)) => (&a.reference, "add-member", None),
+            Command::Case(C::RemoveMember(a)) => (&a.reference, "remove-member", None),
+            Command::Case(C::ReplaceMember { reference, .. }) => {
+                (reference, "replace-member", None)
+            }
+            Command::Case(C::Close { reference }) => (reference, "close", None),
+            _ => return None,
+        };
+        Some(Attempt {
+            reference: reference.clone(),
+            act,
+            num,
+        })
+    }
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     if let Some(path) = &cli.receipt {
@@ -266,8 +356,21 @@ pub fn run(cli: Cli) -> Result<()> {
         identity: cli.identity,
         json: cli.json,
         receipt: cli.receipt,
+        acted_as: std::cell::RefCell::new(None),
     };
-    match cli.command {
+    let attempt = cli.command.attempt();
+    let result = dispatch(&ctx, cli.command);
+    if let (Err(e), Some(attempt)) = (&result, &attempt) {
+        if e.kind() == crate::error::ErrorKind::Refused {
+            ctx.record_refusal(attempt, e);
+        }
+    }
+    result
+}
+
+/// Run one command.
+fn dispatch(ctx: &Context, command: Command) -> Result<()> {
+    match command {
         Command::Init => {
             let dir = ctx.vault_dir()?;
             let vault = Vault::init(&dir)?;
@@ -286,7 +389,12 @@ pub fn run(cli: Cli) -> Result<()> {
             name,
             output,
             no_passphrase,
-        } => keygen(&ctx, &name, &output, no_passphrase),
+            allow_weak_passphrase,
+        } => identity::keygen(ctx, &name, &output, no_passphrase, allow_weak_passphrase),
+        Command::Passwd {
+            no_passphrase,
+            allow_weak_passphrase,
+        } => identity::passwd(ctx, no_passphrase, allow_weak_passphrase),
         Command::Card => {
             let id = ctx.identity()?;
             let card = id.card();
@@ -337,7 +445,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             })
         }
-        Command::Case(cmd) => cases::run(&ctx, cmd),
+        Command::Case(cmd) => cases::run(ctx, cmd),
         Command::Deposit {
             reference,
             file,
@@ -347,7 +455,7 @@ pub fn run(cli: Cli) -> Result<()> {
             share_with_all,
             as_party,
         } => documents::deposit(
-            &ctx,
+            ctx,
             documents::DepositArgs {
                 reference,
                 file,
@@ -358,15 +466,15 @@ pub fn run(cli: Cli) -> Result<()> {
                 as_party,
             },
         ),
-        Command::List { reference } => documents::list(&ctx, &reference),
+        Command::List { reference, filter } => documents::list(ctx, &reference, &filter),
         Command::Read {
             reference,
             num,
             output,
             force,
-        } => documents::read(&ctx, &reference, &num, output.as_deref(), force),
+        } => documents::read(ctx, &reference, &num, output.as_deref(), force),
         Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut cmd = args::command();
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut cmd, "sealroom", &mut out);
             let script = String::from_utf8_lossy(&out).into_owned();
@@ -379,42 +487,75 @@ pub fn run(cli: Cli) -> Result<()> {
             let page = man_page()?;
             ctx.emit(&serde_json::json!({ "man": page }), || page.clone())
         }
-        Command::Consent { reference, num, to } => disclosure::consent(&ctx, &reference, &num, &to),
+        Command::Consent { reference, num, to } => disclosure::consent(ctx, &reference, &num, &to),
         Command::Disclose { reference, num, to } => {
-            disclosure::disclose(&ctx, &reference, &num, &to)
+            disclosure::disclose(ctx, &reference, &num, &to)
         }
         Command::Revoke {
             reference,
             num,
             from,
             rekey,
-        } => disclosure::revoke(&ctx, &reference, &num, &from, rekey),
+        } => disclosure::revoke(ctx, &reference, &num, &from, rekey),
         Command::Export {
             reference,
             num,
             recipient,
             output,
             force,
-        } => disclosure::export(&ctx, &reference, &num, &recipient, &output, force),
+        } => disclosure::export(ctx, &reference, &num, &recipient, &output, force),
         Command::Grant {
             reference,
             nums,
             to_member,
             all,
-        } => cases::grant(&ctx, &reference, &nums, all, &to_member),
+        } => cases::grant(ctx, &reference, &nums, all, &to_member),
         Command::Rekey {
             reference,
             nums,
             all,
-        } => cases::rekey(&ctx, &reference, &nums, all),
+        } => cases::rekey(ctx, &reference, &nums, all),
         Command::Seal {
             reference,
             retain_until,
             output,
-        } => archive::seal(&ctx, &reference, &retain_until, &output),
-        Command::Archive(cmd) => archive::run(&ctx, cmd),
-        Command::Log { reference, verify } => log::log(&ctx, &reference, verify),
-        Command::Receipt(cmd) => log::receipt(&ctx, cmd),
+        } => archive::seal(ctx, &reference, &retain_until, &output),
+        Command::Archive(cmd) => archive::run(ctx, cmd),
+        Command::Log {
+            reference,
+            verify,
+            refusals,
+            filter,
+        } => log::log(ctx, &reference, verify, refusals, &filter),
+        Command::Receipt(cmd) => log::receipt(ctx, cmd),
+        Command::Vault(cmd) => {
+            let (verb, report) = match cmd {
+                args::VaultCommand::Backup { dir } => {
+                    let vault = Vault::open(&ctx.vault_dir()?)?;
+                    let spinner = progress::working("copying and checking the vault", ctx.json);
+                    let r = vault.backup_to(&dir);
+                    spinner.finish_and_clear();
+                    ("Backed up", r?)
+                }
+                args::VaultCommand::Restore { backup } => {
+                    let dest = ctx.vault_dir()?;
+                    let spinner =
+                        progress::working("checking, copying and checking again", ctx.json);
+                    let r = crate::vault::restore(&backup, &dest);
+                    spinner.finish_and_clear();
+                    ("Restored", r?)
+                }
+            };
+            ctx.emit(&report, || {
+                format!(
+                    "{verb} the vault into {}: {} case(s), {} bodies ({}); every body's hash and every case log checked in the copy.\n",
+                    report.path.display(),
+                    report.cases,
+                    report.blobs,
+                    documents::human_size(report.blob_bytes)
+                )
+            })
+        }
         Command::Doctor { repair } => {
             let vault = ctx.open_vault()?;
             let report = vault.doctor(repair)?;
@@ -477,7 +618,7 @@ pub fn run(cli: Cli) -> Result<()> {
 /// The manual page: the main page followed by one section per command, all generated
 /// from the clap definitions.
 pub fn man_page() -> Result<String> {
-    let cmd = <Cli as clap::CommandFactory>::command();
+    let cmd = args::command();
     let mut out = Vec::new();
     let fail = |e: std::io::Error| io_error("generating the manual page", e);
     clap_mangen::Man::new(cmd.clone())
@@ -516,33 +657,4 @@ fn card_json(card: &Card) -> serde_json::Value {
         "fingerprint": card.fingerprint().short(),
         "card": card.to_text(),
     })
-}
-
-fn keygen(ctx: &Context, name: &str, output: &Path, no_passphrase: bool) -> Result<()> {
-    if output.exists() {
-        return Err(Error::refused(format!(
-            "{} already exists; sealroom never overwrites an identity (choose another file)",
-            output.display()
-        )));
-    }
-    let id = Identity::generate(name)?;
-    let pass = if no_passphrase {
-        None
-    } else {
-        Some(passphrase::for_new_identity()?)
-    };
-    id.save(output, pass)?;
-    let card = id.card();
-    if !ctx.json {
-        say_on_stderr(&format!(
-            "Wrote the identity to {} ({}). Keep it secret; the card below is public.",
-            output.display(),
-            if no_passphrase {
-                "NOT passphrase-protected"
-            } else {
-                "passphrase-protected"
-            }
-        ));
-    }
-    ctx.emit(&card_json(&card), || card.to_text())
 }

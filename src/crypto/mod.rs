@@ -8,4 +8,5 @@ pub mod body;
 pub mod digest;
 pub mod escrow;
 pub mod header;
+pub mod recipient;
 pub mod wrap;

@@ -305,6 +305,15 @@ impl LogKey {
         })
     }
 
+    /// Sign a record that is not a checkpoint (the vault's refusal records): Ed25519
+    /// over `domain` then `message`. A domain holds a NUL byte, which no note body
+    /// can, so such a signature never passes for a checkpoint's.
+    pub fn sign_record(&self, domain: &[u8], message: &[u8]) -> Vec<u8> {
+        let mut m = domain.to_vec();
+        m.extend_from_slice(message);
+        self.key_pair.sign(&m).as_ref().to_vec()
+    }
+
     /// `body` followed by a blank line and this key's signature line over it.
     fn sign_note(&self, body: &str) -> String {
         let signature = self.key_pair.sign(body.as_bytes());
@@ -347,6 +356,15 @@ impl LogVerifier {
     /// The raw Ed25519 public key.
     pub fn public_key(&self) -> &[u8; 32] {
         &self.public_key
+    }
+
+    /// Check a signature made by [`LogKey::sign_record`].
+    pub fn verify_record(&self, domain: &[u8], message: &[u8], signature: &[u8]) -> bool {
+        let mut m = domain.to_vec();
+        m.extend_from_slice(message);
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &self.public_key)
+            .verify(&m, signature)
+            .is_ok()
     }
 
     /// The 4-byte key ID (as a big-endian number) that prefixes signatures.

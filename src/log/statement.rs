@@ -72,7 +72,8 @@ pub enum Act {
     Export {
         /// Case number.
         num: u64,
-        /// The age recipient it was encrypted to.
+        /// The recipient it was encrypted to (`age1…`, or an SSH public key without
+        /// its comment).
         recipient: String,
     },
     /// The case was closed.

@@ -503,7 +503,7 @@ impl Vault {
         actor: &Identity,
         reference: &str,
         num: u64,
-        recipient: &age::x25519::Recipient,
+        recipient: &crate::crypto::recipient::ExportRecipient,
         output: impl Write,
     ) -> Result<Exported> {
         let signer = self.log_signer()?;
@@ -538,9 +538,8 @@ impl Vault {
         let blob = self.blobs.open(&doc.blob_sha256)?;
         tx.commit()?;
         self.remember(&ctx);
-        let encryptor =
-            age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
-                .map_err(|_| Error::usage("that recipient cannot be encrypted to"))?;
+        let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient.as_age()))
+            .map_err(|_| Error::usage("that recipient cannot be encrypted to"))?;
         let mut age_out = encryptor
             .wrap_output(output)
             .map_err(|e| crate::error::io_error("writing the export", e))?;

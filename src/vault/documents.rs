@@ -77,8 +77,10 @@ pub struct Listing {
     pub case: String,
     /// Documents the caller can read.
     pub readable: Vec<DocumentView>,
-    /// How many other documents exist.
+    /// How many other documents exist that the caller cannot read.
     pub unreadable: u64,
+    /// Documents the caller can read that the filter left out.
+    pub filtered_out: u64,
 }
 
 /// What a successful read delivered.
@@ -305,9 +307,21 @@ impl Vault {
     /// The decryptions (one X25519 operation per document) run on every core, since
     /// a case may hold thousands of documents.
     pub fn list(&self, actor: &Identity, reference: &str) -> Result<Listing> {
+        self.list_filtered(actor, reference, &super::Filter::default())
+    }
+
+    /// [`Vault::list`], keeping only the documents `filter` matches (the others count
+    /// as `filtered_out`; they are never decrypted).
+    pub fn list_filtered(
+        &self,
+        actor: &Identity,
+        reference: &str,
+        filter: &super::Filter,
+    ) -> Result<Listing> {
         let tx = self.read_tx()?;
         let ctx = self.load(&tx, reference, Joined::Required)?;
         ctx.member_roles(actor)?;
+        let filter = filter.resolve(&ctx.replay, false)?;
         let me = actor.fingerprint().to_hex();
         let rows = load_rows(&tx, ctx.id)?;
         let mine = super::records::wraps_of_reader(&tx, ctx.id, &me)?;
@@ -315,9 +329,14 @@ impl Vault {
         self.remember(&ctx);
         check_rows_match(&ctx, &rows)?;
         let mut todo: Vec<(&DocumentRow, &ReplayDoc, &WrapRow)> = Vec::new();
+        let mut filtered_out = 0;
         for row in &rows {
             let doc = &ctx.replay.docs[&row.num];
             if !doc.readers.contains(&me) || !doc.live_in(ctx.state) {
+                continue;
+            }
+            if !filter.keeps_document(doc) {
+                filtered_out += 1;
                 continue;
             }
             let wrap = mine
@@ -325,7 +344,7 @@ impl Vault {
                 .ok_or_else(|| missing_wrap(&ctx, row.num))?;
             todo.push((row, doc, wrap));
         }
-        let unreadable = (rows.len() - todo.len()) as u64;
+        let unreadable = (rows.len() - todo.len()) as u64 - filtered_out;
 
         let workers = std::thread::available_parallelism()
             .map(|n| n.get())
@@ -362,6 +381,7 @@ impl Vault {
             case: ctx.reference,
             readable,
             unreadable,
+            filtered_out,
         })
     }
 

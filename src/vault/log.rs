@@ -163,7 +163,16 @@ fn describe(act: &Act) -> (Option<u64>, String) {
                 if r.rekey.is_some() { ", re-keyed" } else { "" }
             ),
         ),
-        Act::Export { num, recipient } => (Some(*num), format!("to {recipient}")),
+        Act::Export { num, recipient } => {
+            // An ssh-rsa key runs to hundreds of characters; its start tells it apart.
+            let shown: String = recipient.chars().take(72).collect();
+            let more = if shown.len() < recipient.len() {
+                "…"
+            } else {
+                ""
+            };
+            (Some(*num), format!("to {shown}{more}"))
+        }
         Act::RemoveMember { member } => (
             None,
             format!(
@@ -206,14 +215,27 @@ fn describe(act: &Act) -> (Option<u64>, String) {
 impl Vault {
     /// A case's history, readable by a person; no secret is shown.
     pub fn history(&self, reference: &str) -> Result<Vec<LogLine>> {
+        self.history_filtered(reference, &super::Filter::default())
+    }
+
+    /// [`Vault::history`], keeping only the entries `filter` matches.
+    pub fn history_filtered(
+        &self,
+        reference: &str,
+        filter: &super::Filter,
+    ) -> Result<Vec<LogLine>> {
         let tx = self.read_tx()?;
         let ctx = self.load(&tx, reference, Joined::IfPinned)?;
         tx.finish()?;
         self.remember(&ctx);
+        let filter = filter.resolve(&ctx.replay, false)?;
         let mut out = Vec::new();
         for (seq, signed, _) in statement_rows(self, ctx.id)? {
             let s = signed.statement()?;
             let (num, detail) = describe(&s.act);
+            if !filter.keeps_entry(&ctx.replay, &s.actor, &s.at, num) {
+                continue;
+            }
             out.push(LogLine {
                 seq,
                 at: s.at.clone(),

@@ -5,13 +5,16 @@
 //! so an act is either wholly recorded or did not happen.
 
 mod authority;
+mod backup;
 mod cases;
 mod disclosure;
 mod doctor;
 mod documents;
+mod filter;
 mod log;
 mod membership;
 pub(crate) mod records;
+mod refusals;
 
 use std::path::{Path, PathBuf};
 
@@ -27,13 +30,16 @@ use crate::member::MemberState;
 use crate::store::{blobs::BlobStore, db, fsutil};
 
 pub(crate) use authority::{append_statement, Joined, VaultFacts};
+pub use backup::{restore, CopyReport};
 pub use cases::{CaseSpec, CaseSummary, JoinedCase, MemberView};
 pub use disclosure::{Consented, Disclosed, Exported, Revoked};
 pub use doctor::{unhealthy, DoctorReport, Finding};
 pub use documents::{parse_num, DepositSpec, Deposited, Listing, ReadOutcome};
+pub use filter::Filter;
 pub use log::{LogLine, LogReport, ReceiptReport};
 pub use membership::{Granted, MemberChange, Rekeyed};
 pub use records::DocumentView;
+pub use refusals::{Attempt, Refusal};
 
 /// The folder inside the default data folder where receipts were kept before they
 /// moved to the member state folder; `init` still leaves such a folder alone.

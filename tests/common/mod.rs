@@ -102,6 +102,7 @@ impl Sandbox {
             .env_remove("SEALROOM_VAULT")
             .env_remove("SEALROOM_IDENTITY")
             .env_remove("SEALROOM_PASSPHRASE")
+            .env_remove("SEALROOM_NEW_PASSPHRASE")
             .env_remove("RUST_BACKTRACE")
             .env_remove("RUST_LOG")
             .env_remove("XDG_STATE_HOME")
@@ -549,4 +550,13 @@ pub fn names_in(dir: &Path) -> BTreeSet<String> {
                 .into_owned()
         })
         .collect()
+}
+
+/// Whether an external tool (the stock `age`, `ssh-keygen`, …) can be run here.
+pub fn tool_installed(tool: &str) -> bool {
+    match std::process::Command::new(tool).arg("--version").output() {
+        Ok(_) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => panic!("could not run {tool}: {e}"),
+    }
 }

@@ -1,0 +1,157 @@
+//! `vault backup` and `vault restore`: a consistent copy of a whole vault, checked in
+//! full before it gets its name.
+//!
+//! The copy is taken under the vault's write lock (acts wait; nothing can commit or
+//! delete a body meanwhile): SQLite's online backup of the database, every body the
+//! database refers to, and the log key. It is built in a hidden folder beside the
+//! destination, checked like `doctor` checks a vault (every blob's hash, every case
+//! log), and only then renamed into place; a failure leaves no half-made vault behind.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{Vault, BLOBS_DIR, DB_FILE, LOG_KEY_FILE};
+use crate::error::{io_error, Error, Result};
+use crate::store::fsutil;
+
+/// What a backup or restore made.
+#[derive(Clone, Debug, Serialize)]
+pub struct CopyReport {
+    /// The new vault folder.
+    pub path: PathBuf,
+    /// Cases copied (every log verified in the copy).
+    pub cases: usize,
+    /// Bodies copied (every one hashed in the copy).
+    pub blobs: usize,
+    /// Bytes of bodies copied.
+    pub blob_bytes: u64,
+}
+
+/// Refuse a destination that exists (an empty folder is allowed).
+fn check_destination(dest: &Path) -> Result<()> {
+    if !dest.exists() {
+        return Ok(());
+    }
+    let empty = dest.is_dir()
+        && std::fs::read_dir(dest)
+            .map_err(|e| io_error(format!("reading {}", dest.display()), e))?
+            .next()
+            .is_none();
+    if empty {
+        Ok(())
+    } else {
+        Err(Error::refused(format!(
+            "{} already exists; a backup or restore never overwrites anything (choose a new folder)",
+            dest.display()
+        )))
+    }
+}
+
+impl Vault {
+    /// Copy this vault to a new folder `dest`, consistently and checked (see the module
+    /// documentation).
+    pub fn backup_to(&self, dest: &Path) -> Result<CopyReport> {
+        check_destination(dest)?;
+        let parent = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent)
+            .map_err(|e| io_error(format!("creating {}", parent.display()), e))?;
+        let work = tempfile::Builder::new()
+            .prefix(".sealroom-copy-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir_in(&parent)
+            .map_err(|e| io_error(format!("creating a folder in {}", parent.display()), e))?;
+        fsutil::create_private_dir(&work.path().join(BLOBS_DIR))
+            .map_err(|e| io_error("creating the copy's blobs folder", e))?;
+
+        let (blobs, blob_bytes) = {
+            // The write lock: no act commits, and so no body is deleted, until the
+            // copy holds everything the copied database refers to.
+            let tx = self.write_tx()?;
+            // SQLite's backup cannot read through the connection holding the lock; a
+            // second one reads the same, now frozen, state (WAL readers are not blocked).
+            let source = rusqlite::Connection::open_with_flags(
+                self.root.join(DB_FILE),
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            let mut copy = rusqlite::Connection::open(work.path().join(DB_FILE))?;
+            rusqlite::backup::Backup::new(&source, &mut copy)?.run_to_completion(
+                1024,
+                Duration::ZERO,
+                None,
+            )?;
+            drop(copy);
+            drop(source);
+            let referenced: Vec<String> = tx
+                .prepare("SELECT DISTINCT blob FROM documents")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut bytes = 0;
+            for blob in &referenced {
+                let from = self.blobs.path(blob)?;
+                let to = work.path().join(BLOBS_DIR).join(blob);
+                bytes += std::fs::copy(&from, &to)
+                    .map_err(|e| io_error(format!("copying the body {}", from.display()), e))?;
+                std::fs::File::open(&to)
+                    .and_then(|f| f.sync_all())
+                    .map_err(|e| io_error("flushing the copy", e))?;
+            }
+            let key = std::fs::read(self.root.join(LOG_KEY_FILE))
+                .map_err(|e| io_error("reading the vault's log key", e))?;
+            fsutil::write_new_private(&work.path().join(LOG_KEY_FILE), &key)
+                .map_err(|e| io_error("writing the copy's log key", e))?;
+            tx.finish()?;
+            (referenced.len(), bytes)
+        };
+        for dir in [work.path().join(BLOBS_DIR), work.path().to_owned()] {
+            fsutil::sync_dir(&dir).map_err(|e| io_error("flushing the copy", e))?;
+        }
+
+        // The full check, on the copy as it lies on disk.
+        let report = Vault::open(work.path())?.doctor(false)?;
+        if !report.problems.is_empty() {
+            return Err(Error::integrity(format!(
+                "the copy failed its check, so it was removed: {}",
+                super::unhealthy(&report).message()
+            )));
+        }
+        let made = work.keep();
+        if dest.exists() {
+            // An empty folder given as the destination.
+            std::fs::remove_dir(dest)
+                .map_err(|e| io_error(format!("replacing the empty {}", dest.display()), e))?;
+        }
+        std::fs::rename(&made, dest).map_err(|e| {
+            let _ = std::fs::remove_dir_all(&made);
+            io_error(format!("naming the copy {}", dest.display()), e)
+        })?;
+        fsutil::sync_parent(dest).map_err(|e| io_error("flushing the copy's folder", e))?;
+        Ok(CopyReport {
+            path: dest.to_owned(),
+            cases: report.cases,
+            blobs,
+            blob_bytes,
+        })
+    }
+}
+
+/// Restore the backup at `backup` as a new vault at `dest`: the backup is checked in
+/// full first (a damaged one is refused), then copied and checked again.
+pub fn restore(backup: &Path, dest: &Path) -> Result<CopyReport> {
+    check_destination(dest)?;
+    let source = Vault::open(backup)?;
+    let report = source.doctor(false)?;
+    if !report.problems.is_empty() {
+        return Err(Error::integrity(format!(
+            "the backup at {} failed its check, so nothing was restored: {}",
+            backup.display(),
+            super::unhealthy(&report).message()
+        )));
+    }
+    source.backup_to(dest)
+}

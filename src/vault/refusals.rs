@@ -1,0 +1,181 @@
+//! Refused attempts: what the case log cannot hold (a member signs only what they are
+//! allowed to do), recorded by the vault's operator under its log key, one hash-chained
+//! record per attempt, so "who tried to read the claimant's caucus" has an answer.
+//!
+//! A refusal record is the operator's word, not a member's: it proves that this vault
+//! refused the attempt, and its chain shows whether records were later removed or
+//! changed; it cannot prove who held the identity file.
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::{CaseId, Joined, Vault};
+use crate::crypto::digest::{hex, sha256};
+use crate::error::{Error, Result};
+
+/// Signature domain of refusal records.
+const DOMAIN: &[u8] = b"sealroom refusal v1\0";
+/// The record format tag.
+pub const FORMAT: &str = "sealroom-refusal-v1";
+
+/// The table, made on first use so vaults made before it need no migration.
+pub(crate) const TABLE: &str = "CREATE TABLE IF NOT EXISTS refusals (
+    case_id   INTEGER NOT NULL REFERENCES cases(id),
+    seq       INTEGER NOT NULL,
+    record    TEXT NOT NULL,
+    signature BLOB NOT NULL,
+    PRIMARY KEY (case_id, seq)
+)";
+
+/// One refused attempt, as signed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refusal {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The vault.
+    pub vault: String,
+    /// Case reference.
+    pub case: String,
+    /// Position among this case's refusals, from 0.
+    pub seq: u64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The identity's fingerprint (hex).
+    pub actor: String,
+    /// The name on the identity.
+    pub actor_name: String,
+    /// What was attempted (`read`, `disclose`, …).
+    pub act: String,
+    /// The document, where the attempt concerned one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub num: Option<u64>,
+    /// The sentence the attempt was refused with.
+    pub reason: String,
+    /// SHA-256 (hex) of the previous record's signed bytes; empty for the first.
+    pub prev: String,
+}
+
+/// What a caller tells the vault about a refused attempt.
+#[derive(Clone, Debug)]
+pub struct Attempt<'a> {
+    /// Case reference.
+    pub case: &'a str,
+    /// The identity's fingerprint (hex).
+    pub actor: &'a str,
+    /// The name on the identity.
+    pub actor_name: &'a str,
+    /// What was attempted.
+    pub act: &'a str,
+    /// The document, if any.
+    pub num: Option<u64>,
+    /// Why it was refused.
+    pub reason: &'a str,
+}
+
+impl Vault {
+    /// Record a refused attempt in a case, signed with the vault's log key. Returns its
+    /// position among the case's refusals.
+    pub fn record_refusal(&self, attempt: &Attempt<'_>) -> Result<u64> {
+        let signer = self.log_signer()?;
+        self.conn.execute_batch(TABLE)?;
+        let tx = self.write_tx()?;
+        let case = CaseId::find(&tx, attempt.case)?;
+        let last: Option<(u64, String)> = tx
+            .query_row(
+                "SELECT seq, record FROM refusals WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1",
+                [case.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (seq, prev) = match last {
+            Some((seq, record)) => (seq + 1, hex(&sha256(record.as_bytes()))),
+            None => (0, String::new()),
+        };
+        let refusal = Refusal {
+            format: FORMAT.to_owned(),
+            vault: signer.vault_id.clone(),
+            case: attempt.case.to_owned(),
+            seq,
+            at: crate::log::statement::now(),
+            actor: attempt.actor.to_owned(),
+            actor_name: attempt.actor_name.to_owned(),
+            act: attempt.act.to_owned(),
+            num: attempt.num,
+            reason: attempt.reason.to_owned(),
+            prev,
+        };
+        let record = serde_json::to_string(&refusal)
+            .map_err(|e| Error::io(format!("encoding a refusal record failed: {e}")))?;
+        let signature = signer.key.sign_record(DOMAIN, record.as_bytes());
+        tx.execute(
+            "INSERT INTO refusals (case_id, seq, record, signature) VALUES (?1, ?2, ?3, ?4)",
+            params![case.id, seq, record, signature],
+        )?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// The refused attempts recorded in a case that `filter` keeps, each checked:
+    /// signed by the vault's log key (the one the caller pinned, if they joined),
+    /// numbered without gaps, each naming the one before it.
+    pub fn refusals(&self, reference: &str, filter: &super::Filter) -> Result<Vec<Refusal>> {
+        let facts = self.facts()?;
+        let tx = self.read_tx()?;
+        let ctx = self.load(&tx, reference, Joined::IfPinned)?;
+        let exists: bool = tx
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refusals'",
+                [],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        let rows: Vec<(u64, String, Vec<u8>)> = if exists {
+            let mut stmt = tx.prepare(
+                "SELECT seq, record, signature FROM refusals WHERE case_id = ?1 ORDER BY seq",
+            )?;
+            let rows = stmt
+                .query_map([ctx.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows
+        } else {
+            Vec::new()
+        };
+        tx.finish()?;
+        self.remember(&ctx);
+        let filter = filter.resolve(&ctx.replay, true)?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut prev = String::new();
+        for (i, (seq, record, signature)) in rows.into_iter().enumerate() {
+            let bad = |why: &str| {
+                Error::integrity(format!(
+                    "refusal record {i} of case {reference} {why}: the refusals table was altered"
+                ))
+            };
+            if !facts
+                .log_verifier
+                .verify_record(DOMAIN, record.as_bytes(), &signature)
+            {
+                return Err(bad("is not signed by the vault's log key"));
+            }
+            let r: Refusal = serde_json::from_str(&record).map_err(|_| bad("is malformed"))?;
+            if r.format != FORMAT
+                || r.seq != i as u64
+                || seq != r.seq
+                || r.case != reference
+                || r.vault != facts.vault_id
+            {
+                return Err(bad("is out of place (a record was removed or moved)"));
+            }
+            if r.prev != prev {
+                return Err(bad("does not follow the one before it"));
+            }
+            prev = hex(&sha256(record.as_bytes()));
+            if filter.keeps_refusal(&ctx.replay, &r) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+}
