@@ -1171,7 +1171,7 @@ _sealroom_commands() {
 'archive:Verify, show, release, open and destroy sealed archives' \
 'log:Show a case'\''s history; with --verify, check the whole log' \
 'receipt:Check or fetch receipts' \
-'doctor:Check the whole vault\: database, every blob'\''s hash, references, every case log' \
+'doctor:Check the whole vault\: database, every blob'\''s hash, references, every case log and the vault'\''s records of refused attempts' \
 'vault:Back up or restore a whole vault (the operator)' \
 'completions:Print shell completions, generated from this command line'\''s own definition' \
 'man:Print the manual page (roff), generated from this command line'\''s own definition' \
@@ -1442,7 +1442,7 @@ _sealroom__subcmd__help_commands() {
 'archive:Verify, show, release, open and destroy sealed archives' \
 'log:Show a case'\''s history; with --verify, check the whole log' \
 'receipt:Check or fetch receipts' \
-'doctor:Check the whole vault\: database, every blob'\''s hash, references, every case log' \
+'doctor:Check the whole vault\: database, every blob'\''s hash, references, every case log and the vault'\''s records of refused attempts' \
 'vault:Back up or restore a whole vault (the operator)' \
 'completions:Print shell completions, generated from this command line'\''s own definition' \
 'man:Print the manual page (roff), generated from this command line'\''s own definition' \

@@ -285,6 +285,15 @@ fn refused_attempts_are_recorded_signed_and_chained() {
         err.contains("refusal record 0") && err.contains("not signed"),
         "{err}"
     );
+    let report = fx
+        .sandbox
+        .run(&["--json", "doctor", "--vault", &path_arg(&fx.vault)]);
+    assert_eq!(
+        report.status.code(),
+        Some(3),
+        "doctor misses an edited refusal record"
+    );
+    assert!(String::from_utf8_lossy(&report.stdout).contains("\"refusals\""));
     conn.execute("DELETE FROM refusals WHERE seq = 0", [])
         .unwrap();
     let err = fx.fails(&["log", CASE, "--refusals"], 3);

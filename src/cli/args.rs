@@ -407,7 +407,8 @@ OK or names the first bad entry."
     #[command(subcommand)]
     Receipt(ReceiptCommand),
 
-    /// Check the whole vault: database, every blob's hash, references, every case log.
+    /// Check the whole vault: database, every blob's hash, references, every case log
+    /// and the vault's records of refused attempts.
     #[command(
         after_help = "Examples:\n  sealroom doctor\n  sealroom doctor --repair\n\n\
 Exits 3 if it finds damage or tampering, naming each. Bodies and temp files that nothing\n\
@@ -621,7 +622,11 @@ impl FilterArgs {
 pub enum ArchiveCommand {
     /// Check an archive with no vault and no key: every member, every signature, the log.
     #[command(
-        after_help = "Example:\n  sealroom archive verify IOMed-2026-014.sealed\n  sealroom archive verify IOMed-2026-014.sealed --certificate destroyed.cert"
+        after_help = "Examples:\n  sealroom archive verify IOMed-2026-014.sealed\n  sealroom archive verify IOMed-2026-014.sealed --certificate destroyed.cert\n\n\
+Exit codes: 0 the archive is intact (with --certificate: destroyed exactly as certified);\n\
+3 it is damaged or was tampered with (the message names the first problem); 7 its key\n\
+material was destroyed on the date given and the rest is intact: verify the destruction\n\
+with the certificate the archivist wrote (--certificate)."
     )]
     Verify {
         /// The archive file.

@@ -15,7 +15,7 @@ use crate::store::blobs::TEMP_PREFIX;
 /// One problem `doctor` found.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
-    /// `database`, `log-key`, `missing-blob`, `damaged-blob`, `log`, `unreferenced` or
+    /// `database`, `log-key`, `missing-blob`, `damaged-blob`, `log`, `refusals`, `unreferenced` or
     /// `temp-file`.
     pub kind: String,
     /// What and where, for people.
@@ -190,6 +190,10 @@ impl Vault {
         for reference in &refs {
             if let Err(e) = self.verify_log(reference) {
                 problems.push(finding("log", e.message().to_owned()));
+            }
+            // The vault's own records of refused attempts: signed and chained too.
+            if let Err(e) = self.refusals(reference, &super::Filter::default()) {
+                problems.push(finding("refusals", e.message().to_owned()));
             }
         }
 
