@@ -17,10 +17,10 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use sealroom::case::policy::Category;
-use sealroom::crypto::body;
-use sealroom::vault::DepositSpec;
-use sealroom::{Identity, Vault};
+use sealroom_engine::case::policy::Category;
+use sealroom_engine::crypto::body;
+use sealroom_engine::vault::DepositSpec;
+use sealroom_engine::{Identity, Vault};
 
 /// A small, fast, deterministic generator (xorshift64*); benchmarks need no real
 /// randomness, and every run must see the same text.
@@ -111,17 +111,17 @@ fn text(size: u64) -> Vec<u8> {
 }
 
 /// Deposit `n` small documents into `case` as the identity in `identity_file`.
-fn populate(vault: &Path, case: &str, identity_file: &Path, n: u64) -> sealroom::Result<()> {
+fn populate(vault: &Path, case: &str, identity_file: &Path, n: u64) -> sealroom_engine::Result<()> {
     let identity = Identity::load(identity_file, || {
-        Err(sealroom::Error::usage(
+        Err(sealroom_engine::Error::usage(
             "populate needs an identity made with --no-passphrase",
         ))
     })?;
     // As a member would: with a state folder (the one the CLI uses), so each deposit
     // verifies only the statements since the last one instead of the whole log.
     let mut vault = Vault::open(vault)?;
-    if let Some(dir) = sealroom::cli::default_state_dir() {
-        vault = vault.with_member_state(sealroom::member::MemberState::new(dir));
+    if let Some(dir) = sealroom_engine::member::default_dir() {
+        vault = vault.with_member_state(sealroom_engine::member::MemberState::new(dir));
     }
     let start = Instant::now();
     let mut rng = Rng(42);
@@ -327,10 +327,10 @@ fn main() -> ExitCode {
             let size: u64 = size.parse().expect("a size in bytes");
             std::fs::File::create(file)
                 .and_then(|f| write_text(size, &mut BufWriter::with_capacity(1 << 20, f)))
-                .map_err(|e| sealroom::Error::io(format!("writing {file}: {e}")))
+                .map_err(|e| sealroom_engine::Error::io(format!("writing {file}: {e}")))
         }
         ["fsync", dir, mib] => fsync_overlap(Path::new(dir), mib.parse().expect("a size in MiB"))
-            .map_err(|e| sealroom::Error::io(format!("fsync probe: {e}"))),
+            .map_err(|e| sealroom_engine::Error::io(format!("fsync probe: {e}"))),
         ["warm", mib] => {
             warm(mib.parse().expect("a size in MiB"));
             Ok(())
@@ -341,7 +341,7 @@ fn main() -> ExitCode {
             Path::new(identity),
             n.parse().expect("a number of documents"),
         ),
-        _ => Err(sealroom::Error::usage(
+        _ => Err(sealroom_engine::Error::usage(
             "usage: body [throughput MIB | text BYTES FILE | populate VAULT CASE IDENTITY N | fsync DIR MIB | warm MIB]",
         )),
     };

@@ -1,15 +1,26 @@
 //! The `sealroom` binary: parse the command line, run it, and turn failures into one
 //! sentence on stderr and an exit code (see `sealroom --help`).
 
+#![forbid(unsafe_code)]
+
+mod cli;
+mod demo;
+
+// The engine's modules under their own names, so the command line reads as it did when
+// it lived in the same crate (`crate::vault::Vault`, `crate::error::Result`, …).
+pub(crate) use sealroom_engine::{
+    archive, case, crypto, error, identity, log, member, store, vault,
+};
+
 use std::process::ExitCode;
 
 use clap::error::ErrorKind as ClapKind;
 use clap::FromArgMatches as _;
 
 fn main() -> ExitCode {
-    let parsed = sealroom::cli::args::command()
+    let parsed = cli::args::command()
         .try_get_matches()
-        .and_then(|m| sealroom::cli::Cli::from_arg_matches(&m));
+        .and_then(|m| cli::Cli::from_arg_matches(&m));
     let cli = match parsed {
         Ok(cli) => cli,
         // Help and version are what was asked for: print them as clap formats them.
@@ -23,18 +34,18 @@ fn main() -> ExitCode {
         }
         // Every other usage error is one sentence, like every other failure.
         Err(e) => {
-            sealroom::cli::say_on_stderr(&format!("sealroom: {}", usage_sentence(&e)));
+            cli::say_on_stderr(&format!("sealroom: {}", usage_sentence(&e)));
             return ExitCode::from(2);
         }
     };
     let verbose = cli.verbose;
-    match sealroom::cli::run(cli) {
+    match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            sealroom::cli::say_on_stderr(&format!("sealroom: {}", err.message()));
+            cli::say_on_stderr(&format!("sealroom: {}", err.message()));
             if verbose {
                 for cause in err.causes() {
-                    sealroom::cli::say_on_stderr(&format!("  caused by: {cause}"));
+                    cli::say_on_stderr(&format!("  caused by: {cause}"));
                 }
             }
             ExitCode::from(err.kind().exit_code())

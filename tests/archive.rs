@@ -16,16 +16,16 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
 use fixture::{spec, World, CASE};
-use sealroom::archive::destroy::{destroy_on, Certificate};
-use sealroom::archive::format::Manifest;
-use sealroom::archive::release::{open, release, Release};
-use sealroom::archive::verify::verify_archive;
-use sealroom::case::charter::MemberRecord;
-use sealroom::case::policy::{Category, Policy, Role};
-use sealroom::crypto::body::{open_small, seal_small};
-use sealroom::crypto::escrow::{self, Share, ShareRecord};
-use sealroom::vault::CaseSpec;
-use sealroom::{Card, ErrorKind, Identity, Result, Vault};
+use sealroom_engine::archive::destroy::{destroy_on, Certificate};
+use sealroom_engine::archive::format::Manifest;
+use sealroom_engine::archive::release::{open, release, Release};
+use sealroom_engine::archive::verify::verify_archive;
+use sealroom_engine::case::charter::MemberRecord;
+use sealroom_engine::case::policy::{Category, Policy, Role};
+use sealroom_engine::crypto::body::{open_small, seal_small};
+use sealroom_engine::crypto::escrow::{self, Share, ShareRecord};
+use sealroom_engine::vault::CaseSpec;
+use sealroom_engine::{Card, ErrorKind, Identity, Result, Vault};
 
 const RETAIN: &str = "2036-12-31";
 const ROOT: &str = "sealroom-archive/";
@@ -191,7 +191,8 @@ fn members_of(bytes: &[u8]) -> Members {
 /// A new tar holding `members`, in order, written the way sealroom writes archives
 /// (the same headers), so only the change under test differs.
 fn build_tar(members: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut writer = sealroom::archive::format::ArchiveWriter::new(Vec::new(), 1_700_000_000);
+    let mut writer =
+        sealroom_engine::archive::format::ArchiveWriter::new(Vec::new(), 1_700_000_000);
     for (path, data) in members {
         writer.add_bytes(path, data).unwrap();
     }
@@ -961,7 +962,7 @@ fn every_kind_of_tampering_is_detected_and_named() {
     assert!(ok.contains("OK"), "{ok}");
 
     // `archive show`: every number with category and disposition, no title.
-    let summary = sealroom::archive::show(&original[..], None).unwrap();
+    let summary = sealroom_engine::archive::show(&original[..], None).unwrap();
     let listed: BTreeMap<u64, (String, String)> = summary
         .documents
         .iter()
@@ -1158,7 +1159,7 @@ fn destruction_waits_for_the_retention_date_then_removes_every_key() {
         ErrorKind::Integrity,
     );
     assert!(msg.contains("destroyed"), "{msg}");
-    sealroom::archive::show(&after[..], Some(&cert)).expect("show with the certificate");
+    sealroom_engine::archive::show(&after[..], Some(&cert)).expect("show with the certificate");
     let archive_arg = common::path_arg(&s.archive);
     let cert_arg = common::path_arg(&cert_path);
     let ok = sb.ok(&[

@@ -22,13 +22,13 @@ use std::process::Output;
 
 use common::*;
 use rusqlite::{params, Connection, OptionalExtension};
-use sealroom::case::charter::MemberRecord;
-use sealroom::case::policy::Role;
-use sealroom::log::checkpoint::{Checkpoint, LogKey};
-use sealroom::log::merkle;
-use sealroom::log::receipt;
-use sealroom::log::statement::{Act, SignedStatement};
-use sealroom::{Card, Identity};
+use sealroom_engine::case::charter::MemberRecord;
+use sealroom_engine::case::policy::Role;
+use sealroom_engine::log::checkpoint::{Checkpoint, LogKey};
+use sealroom_engine::log::merkle;
+use sealroom_engine::log::receipt;
+use sealroom_engine::log::statement::{Act, SignedStatement};
+use sealroom_engine::{Card, Identity};
 
 // ---------------------------------------------------------------------------------
 // Expectations, gathered

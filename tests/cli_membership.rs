@@ -446,7 +446,7 @@ fn a_lost_identity_is_replaced_and_its_party_grants_the_new_one_access() {
 
 fn fingerprint_of(fx: &Fixture, who: &str) -> String {
     let card = std::fs::read_to_string(fx.card(who)).unwrap();
-    let card = sealroom::Card::parse(&card).unwrap();
+    let card = sealroom_engine::Card::parse(&card).unwrap();
     card.fingerprint().to_hex()
 }
 

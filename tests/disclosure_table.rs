@@ -10,9 +10,9 @@
 mod fixture;
 
 use fixture::{World, CASE};
-use sealroom::case::policy::{Category, Policy};
-use sealroom::vault::DepositSpec;
-use sealroom::{ErrorKind, Identity};
+use sealroom_engine::case::policy::{Category, Policy};
+use sealroom_engine::vault::DepositSpec;
+use sealroom_engine::{ErrorKind, Identity};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Actor {
@@ -128,7 +128,7 @@ fn state(w: &World, num: u64) -> (usize, bool) {
     (statements, respondent_reads)
 }
 
-fn check<T>(cell: &str, res: sealroom::Result<T>, allowed: bool) {
+fn check<T>(cell: &str, res: sealroom_engine::Result<T>, allowed: bool) {
     match res {
         Ok(_) => assert!(allowed, "{cell}: allowed, should be refused"),
         Err(e) => {
@@ -314,7 +314,7 @@ fn export_cells_without_and_with_consent() {
                         "{cell}: statements"
                     );
                     if allowed {
-                        let plain = sealroom::crypto::body::open_small(&out, &outside)
+                        let plain = sealroom_engine::crypto::body::open_small(&out, &outside)
                             .unwrap()
                             .unwrap();
                         assert_eq!(plain.as_slice(), b"the document", "{cell}: export contents");
@@ -362,7 +362,7 @@ fn a_consent_to_export_is_withdrawn_by_revoke_from_external() {
 
 #[test]
 fn grant_cells_to_a_later_member_of_each_party() {
-    use sealroom::case::policy::Role;
+    use sealroom_engine::case::policy::Role;
     for kind in KINDS {
         let mut w = world(Policy::Consent);
         for actor in ACTORS {
@@ -410,7 +410,7 @@ fn grant_cells_to_a_later_member_of_each_party() {
 
 #[test]
 fn only_the_registrar_removes_or_replaces_members() {
-    use sealroom::case::policy::Role;
+    use sealroom_engine::case::policy::Role;
     for actor in ACTORS {
         let mut w = world(Policy::Consent);
         let cell = format!("{actor:?} × remove-member / replace-member");

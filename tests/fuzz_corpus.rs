@@ -1,5 +1,5 @@
 //! Replays the committed fuzz seeds (`fuzz/seeds/<target>/`) and crash files
-//! (`fuzz/artifacts/<target>/`) through `sealroom::fuzzing` on the stable toolchain, so
+//! (`fuzz/artifacts/<target>/`) through `sealroom_engine::fuzzing` on the stable toolchain, so
 //! `cargo test` keeps every input the fuzzers were given or found without cargo-fuzz.
 //!
 //! `regenerate_seeds` (ignored) rebuilds the seed set from the library alone: a small
@@ -9,7 +9,7 @@ use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use sealroom::fuzzing;
+use sealroom_engine::fuzzing;
 
 /// A fuzz target's entry point.
 type Target = fn(&[u8]);
@@ -76,7 +76,7 @@ fn every_committed_seed_and_crash_file_replays() {
     println!("fuzz corpus: {seeds_total} seeds and {crashes_total} crash files replayed");
     assert!(
         failures.is_empty(),
-        "these fuzz inputs panic (a bug in sealroom, or in src/fuzzing.rs):\n  {}",
+        "these fuzz inputs panic (a bug in sealroom, or in crates/sealroom-engine/src/fuzzing.rs):\n  {}",
         failures.join("\n  ")
     );
 }
@@ -86,15 +86,15 @@ fn every_committed_seed_and_crash_file_replays() {
 /// format changes on purpose, regenerate them (see `regenerate_seeds`).
 #[test]
 fn committed_seeds_are_valid_inputs() {
-    use sealroom::archive::destroy::Certificate;
-    use sealroom::archive::release::Release;
-    use sealroom::crypto::body::{self, Encoding};
-    use sealroom::crypto::escrow::{self, ShareRecord};
-    use sealroom::crypto::wrap::DocumentKey;
-    use sealroom::log::checkpoint::LogVerifier;
-    use sealroom::log::receipt::Receipt;
-    use sealroom::log::statement::SignedStatement;
-    use sealroom::{Card, Identity};
+    use sealroom_engine::archive::destroy::Certificate;
+    use sealroom_engine::archive::release::Release;
+    use sealroom_engine::crypto::body::{self, Encoding};
+    use sealroom_engine::crypto::escrow::{self, ShareRecord};
+    use sealroom_engine::crypto::wrap::DocumentKey;
+    use sealroom_engine::log::checkpoint::LogVerifier;
+    use sealroom_engine::log::receipt::Receipt;
+    use sealroom_engine::log::statement::SignedStatement;
+    use sealroom_engine::{Card, Identity};
 
     let seeds = fuzz_dir().join("seeds");
     let read = |target: &str, file: &str| {
@@ -167,7 +167,7 @@ fn committed_seeds_are_valid_inputs() {
     cert.verify(&cert.body.archivist.card().unwrap()).unwrap();
     for file in all("archive") {
         let bytes = fs::read(&file).unwrap();
-        sealroom::archive::verify::verify_archive(&bytes[..], None)
+        sealroom_engine::archive::verify::verify_archive(&bytes[..], None)
             .unwrap_or_else(|e| panic!("{}: {}", file.display(), e.message()));
     }
     let key = fuzzing::document_key();
@@ -216,15 +216,15 @@ mod seeds {
     use std::path::Path;
 
     use age::secrecy::SecretString;
-    use sealroom::archive::{destroy, format, release};
-    use sealroom::case::policy::{Category, Policy};
-    use sealroom::crypto::body;
-    use sealroom::crypto::wrap::DocumentKey;
-    use sealroom::fuzzing;
-    use sealroom::log::checkpoint::{Checkpoint, LogKey};
-    use sealroom::log::merkle;
-    use sealroom::vault::{CaseSpec, DepositSpec};
-    use sealroom::{Identity, Result, Vault};
+    use sealroom_engine::archive::{destroy, format, release};
+    use sealroom_engine::case::policy::{Category, Policy};
+    use sealroom_engine::crypto::body;
+    use sealroom_engine::crypto::wrap::DocumentKey;
+    use sealroom_engine::fuzzing;
+    use sealroom_engine::log::checkpoint::{Checkpoint, LogKey};
+    use sealroom_engine::log::merkle;
+    use sealroom_engine::vault::{CaseSpec, DepositSpec};
+    use sealroom_engine::{Identity, Result, Vault};
 
     const CASE: &str = "FUZZ-2026-001";
 
@@ -538,7 +538,8 @@ fn write_bombs(out: &Path, real_body: &[u8]) {
     fs::write(out.join("body").join("stanza-bomb.age"), bomb).unwrap();
     let zeros = zstd::bulk::compress(&vec![0u8; 64 << 20], 1).unwrap();
     let sealed =
-        sealroom::crypto::body::seal_small(&zeros, &fuzzing::document_key().to_public()).unwrap();
+        sealroom_engine::crypto::body::seal_small(&zeros, &fuzzing::document_key().to_public())
+            .unwrap();
     fs::write(out.join("body").join("decompression-bomb.age"), sealed).unwrap();
     // An identity file asking for 2^23 scrypt rounds (8 GiB): refused from its header.
     fs::create_dir_all(out.join("identity_file")).unwrap();

@@ -24,8 +24,8 @@ fn blob_of(fx: &Fixture, num: u64) -> std::path::PathBuf {
 /// The document key of `num`, as a reader (the claimant) can take it from their wrap.
 fn document_key(fx: &Fixture, num: u64) -> age::x25519::Identity {
     let db = rusqlite::Connection::open(fx.vault.join("sealroom.db")).unwrap();
-    let card =
-        sealroom::Card::parse(&std::fs::read_to_string(fx.card("claimant")).unwrap()).unwrap();
+    let card = sealroom_engine::Card::parse(&std::fs::read_to_string(fx.card("claimant")).unwrap())
+        .unwrap();
     let wrap: Vec<u8> = db
         .query_row(
             "SELECT wrap FROM wraps WHERE num = ?1 AND reader = ?2",
@@ -33,13 +33,14 @@ fn document_key(fx: &Fixture, num: u64) -> age::x25519::Identity {
             |r| r.get(0),
         )
         .unwrap();
-    let me = sealroom::Identity::load(std::path::Path::new(&fx.id("claimant")), || {
+    let me = sealroom_engine::Identity::load(std::path::Path::new(&fx.id("claimant")), || {
         unreachable!("no passphrase")
     })
     .unwrap();
-    let unwrapped = sealroom::crypto::wrap::DocumentKey::unwrap_all(&wrap, me.decryption_key())
-        .unwrap()
-        .unwrap();
+    let unwrapped =
+        sealroom_engine::crypto::wrap::DocumentKey::unwrap_all(&wrap, me.decryption_key())
+            .unwrap()
+            .unwrap();
     unwrapped.key.identity().clone()
 }
 
@@ -91,7 +92,7 @@ fn a_stanza_bomb_of_the_signed_size_is_refused_before_age_parses_it() {
     );
     assert!(out.stdout.is_empty(), "plaintext released");
     // Bounded by construction: the check looks at no more than this many bytes.
-    assert_eq!(sealroom::crypto::header::MAX_HEADER_LEN, 1024);
+    assert_eq!(sealroom_engine::crypto::header::MAX_HEADER_LEN, 1024);
     let target = fx.sandbox.join("out.txt");
     fx.fails_as(
         "claimant",
@@ -132,8 +133,9 @@ fn forged_of_length(key: &age::x25519::Identity, text: &[u8], len: usize) -> Vec
 /// `compressed` (a zstd stream) with a skippable frame, age-encrypted to `key`, so that
 /// the file is exactly `len` bytes.
 fn padded_to(key: &age::x25519::Identity, compressed: Vec<u8>, len: usize) -> Vec<u8> {
-    let seal =
-        |payload: &[u8]| sealroom::crypto::body::seal_small(payload, &key.to_public()).unwrap();
+    let seal = |payload: &[u8]| {
+        sealroom_engine::crypto::body::seal_small(payload, &key.to_public()).unwrap()
+    };
     // age adds a tag per 64 KiB chunk and a random grease stanza to the header: adjust
     // the padding until the file has exactly the signed length.
     let mut room = len.saturating_sub(compressed.len() + 8 + 200) as i64;
@@ -234,7 +236,7 @@ fn new_passphrase_identities_use_the_standard_work_factor() {
     expect_ok("keygen with a passphrase", &out);
     let bytes = std::fs::read(sb.join("ana.id")).unwrap();
     assert_eq!(
-        sealroom::crypto::header::scrypt_work_factor(&bytes).unwrap(),
+        sealroom_engine::crypto::header::scrypt_work_factor(&bytes).unwrap(),
         18
     );
 }

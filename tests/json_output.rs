@@ -1343,14 +1343,14 @@ fn a_whole_case_in_json() {
     // After the retention date (stepped past through the library, as the CLI has no
     // clock to lie to), `archive destroy --json` prints the certificate: check its
     // serialisation, then verify and show the destroyed archive with it.
-    let archivist = sealroom::Identity::load(Path::new(&fx.id("archivist")), || {
-        Err(sealroom::Error::usage(
+    let archivist = sealroom_engine::Identity::load(Path::new(&fx.id("archivist")), || {
+        Err(sealroom_engine::Error::usage(
             "the fixture identities have no passphrase",
         ))
     })
     .unwrap();
     let cert_path = fx.sandbox.join("out/destroyed.cert");
-    let cert = sealroom::archive::destroy::destroy_on(
+    let cert = sealroom_engine::archive::destroy::destroy_on(
         Path::new(&archive),
         &archivist,
         &cert_path,

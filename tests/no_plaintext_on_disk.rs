@@ -6,8 +6,8 @@
 mod fixture;
 
 use fixture::{World, CASE};
-use sealroom::case::policy::Category;
-use sealroom::vault::DepositSpec;
+use sealroom_engine::case::policy::Category;
+use sealroom_engine::vault::DepositSpec;
 
 const MARKER: &str = "ZQX-CONFIDENTIAL-MARKER-7731";
 
@@ -101,7 +101,7 @@ fn markers_never_reach_the_vault_files() {
         if phase == "closed" {
             drop(std::mem::replace(
                 &mut w.vault,
-                sealroom::Vault::open(&dir).unwrap(),
+                sealroom_engine::Vault::open(&dir).unwrap(),
             ));
         }
         let mut found = Vec::new();

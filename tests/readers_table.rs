@@ -4,8 +4,8 @@
 mod fixture;
 
 use fixture::{spec, World, CASE};
-use sealroom::case::policy::Category;
-use sealroom::ErrorKind;
+use sealroom_engine::case::policy::Category;
+use sealroom_engine::ErrorKind;
 
 /// Roles in column order.
 const ROLES: [&str; 8] = [

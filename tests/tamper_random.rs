@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::{expect_failure, Fixture};
-use sealroom::case::policy::Category;
-use sealroom::{ErrorKind, Vault};
+use sealroom_engine::case::policy::Category;
+use sealroom_engine::{ErrorKind, Vault};
 
 /// Blob trials through the library, and through the command line.
 const BLOB_TRIALS: usize = 240;
@@ -858,7 +858,7 @@ fn names_the_damage(message: &str) -> bool {
 fn sealed_archive(dir: &Path) -> Vec<u8> {
     let mut w = fixture::World::new(3, 2);
     let case = fixture::CASE;
-    let deposits: [(&sealroom::Identity, Category, Vec<u8>); 5] = [
+    let deposits: [(&sealroom_engine::Identity, Category, Vec<u8>); 5] = [
         (
             &w.claimant,
             Category::Brief,
@@ -895,7 +895,7 @@ fn sealed_archive(dir: &Path) -> Vec<u8> {
 fn every_flipped_archive_byte_fails_verify_naming_the_damage() {
     let tmp = tempfile::tempdir().unwrap();
     let archive = sealed_archive(tmp.path());
-    sealroom::archive::verify::verify_archive(&archive[..], None)
+    sealroom_engine::archive::verify::verify_archive(&archive[..], None)
         .expect("the untouched archive verifies");
     let regions = tar_regions(&archive);
     let len = archive.len();
@@ -931,7 +931,7 @@ fn every_flipped_archive_byte_fails_verify_naming_the_damage() {
         bad[pos] ^= rng.mask();
         let region = region_of(&regions, pos);
         *tally.entry(region_kind(&region)).or_default() += 1;
-        match sealroom::archive::verify::verify_archive(&bad[..], None) {
+        match sealroom_engine::archive::verify::verify_archive(&bad[..], None) {
             Ok(_) => violations.push(format!(
                 "trial {trial}: verify passed with byte {pos} flipped ({region:?})"
             )),

@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| sealroom::fuzzing::body(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| sealroom_engine::fuzzing::body(data));

@@ -260,12 +260,7 @@ fn receipt_act(receipt: &crate::log::receipt::Receipt) -> String {
 /// `$XDG_STATE_HOME/sealroom`, or `~/.local/state/sealroom`: a member's own state
 /// (pinned cases and receipts), never inside a vault.
 pub fn default_state_dir() -> Option<PathBuf> {
-    if let Some(x) = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(x).join("sealroom"));
-    }
-    std::env::var_os("HOME")
-        .filter(|v| !v.is_empty())
-        .map(|h| PathBuf::from(h).join(".local/state/sealroom"))
+    crate::member::default_dir()
 }
 
 /// `$XDG_DATA_HOME/sealroom`, or `~/.local/share/sealroom`.

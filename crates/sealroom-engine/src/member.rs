@@ -219,6 +219,17 @@ impl MemberState {
     }
 }
 
+/// The member state folder a person's own tools use: `$XDG_STATE_HOME/sealroom`, or
+/// `~/.local/state/sealroom`.
+pub fn default_dir() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(x).join("sealroom"));
+    }
+    std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .map(|h| PathBuf::from(h).join(".local/state/sealroom"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,6 @@
-//! sealroom: a confidentiality vault for mediation cases.
+//! The sealroom engine: the confidentiality vault for mediation cases without its
+//! command line. The `sealroom` binary (the workspace's root package) is one front end
+//! of it; the network service is to be another.
 //!
 //! Parties deposit confidential submissions, each encrypted under its own document key
 //! and wrapped only for the readers the case's rules allow; every act is a statement
@@ -10,11 +12,11 @@
 //! - [`case::policy`]: the pure rules of who may do what.
 //!
 //! ```
-//! use sealroom::{Card, Identity, Vault};
-//! use sealroom::case::policy::{Category, Policy};
-//! use sealroom::vault::{CaseSpec, DepositSpec};
+//! use sealroom_engine::{Card, Identity, Vault};
+//! use sealroom_engine::case::policy::{Category, Policy};
+//! use sealroom_engine::vault::{CaseSpec, DepositSpec};
 //!
-//! # fn main() -> sealroom::Result<()> {
+//! # fn main() -> sealroom_engine::Result<()> {
 //! let dir = tempfile::tempdir().unwrap();
 //! let mut vault = Vault::init(&dir.path().join("vault"))?;
 //! let [registrar, mediator, claimant, respondent, archivist] =
@@ -47,10 +49,11 @@
 
 pub mod archive;
 pub mod case;
-pub mod cli;
 pub mod crypto;
-pub mod demo;
 pub mod error;
+/// Fixed keys and builders for the fuzz targets and their corpus (feature `fuzzing`,
+/// which only the fuzz crate and the test suites enable: never in a shipped build).
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod identity;

@@ -504,7 +504,10 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     /// Folder of the transparency-dev/merkle vectors, shared with the main crate.
-    const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/testdata/merkle");
+    const VECTORS: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata/merkle"
+    );
 
     /// Leaf inputs of upstream `testonly/constants.go` (listed in SOURCE.md).
     const LEAF_INPUTS_HEX: [&str; 8] = [
