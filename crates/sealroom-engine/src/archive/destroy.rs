@@ -262,38 +262,32 @@ impl crate::vault::Vault {
         archivist: &Identity,
         certificate: &Certificate,
     ) -> Result<u64> {
-        let reference = certificate.body.case.clone();
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, &reference, crate::vault::Joined::Required)?;
-        let roles = ctx.member_roles(archivist)?;
-        if !roles.contains(&Role::Archivist) {
-            return Err(Error::refused(
-                "only the case's archivist may record its destruction",
-            ));
-        }
-        if ctx.state != policy::CaseState::Sealed {
-            return Err(Error::refused(format!(
-                "case {reference} is {}, not sealed",
-                ctx.state.as_str()
-            )));
-        }
-        let (seq, _) = crate::vault::append_statement(
-            &tx,
-            &signer,
-            &mut ctx,
-            archivist,
-            crate::log::statement::Act::Destroy(crate::log::statement::Destroy {
-                manifest_sha256: certificate.body.manifest_sha256.clone(),
-                retain_until: certificate.body.retain_until.clone(),
-            }),
-        )?;
-        tx.execute(
-            "UPDATE cases SET state = 'destroyed' WHERE id = ?1",
-            [ctx.id],
-        )?;
-        tx.commit()?;
-        self.remember(&ctx);
-        Ok(seq)
+        let reference = &certificate.body.case;
+        self.record(reference, |r| {
+            let roles = r.ctx.member_roles(archivist)?;
+            if !roles.contains(&Role::Archivist) {
+                return Err(Error::refused(
+                    "only the case's archivist may record its destruction",
+                ));
+            }
+            if r.ctx.state != policy::CaseState::Sealed {
+                return Err(Error::refused(format!(
+                    "case {reference} is {}, not sealed",
+                    r.ctx.state.as_str()
+                )));
+            }
+            let seq = r.append(
+                archivist,
+                crate::log::statement::Act::Destroy(crate::log::statement::Destroy {
+                    manifest_sha256: certificate.body.manifest_sha256.clone(),
+                    retain_until: certificate.body.retain_until.clone(),
+                }),
+            )?;
+            r.tx.execute(
+                "UPDATE cases SET state = 'destroyed' WHERE id = ?1",
+                [r.ctx.id],
+            )?;
+            Ok(seq)
+        })
     }
 }

@@ -27,7 +27,7 @@ use crate::identity::Identity;
 use crate::log::replay::retained_at_seal;
 use crate::log::statement::{Act, Seal, SignedStatement};
 use crate::vault::records::{load_rows, wraps_of, ESCROW_READER};
-use crate::vault::{append_statement, Joined, Vault};
+use crate::vault::Vault;
 
 /// What sealing did.
 #[derive(Clone, Debug, Serialize)]
@@ -74,27 +74,25 @@ impl Vault {
         }
         // The whole seal holds the case's lock: nothing can be deposited, read or
         // revoked between the checks below and the seal statement.
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, reference, Joined::Required)?;
-        let roles = ctx.member_roles(archivist)?;
-        policy::check_may_seal(&roles, ctx.state)?;
+        let (sealed, leaving) = self.record(reference, |rec| {
+        let roles = rec.ctx.member_roles(archivist)?;
+        policy::check_may_seal(&roles, rec.ctx.state)?;
         // The log must be sound before it is sealed for decades.
         let verified = self.verify_log_in(reference)?;
         let replayed = crate::log::replay::replay(reference, &self.statements(reference)?)?;
         let vault_id = self.vault_id()?;
         let verifier = self.log_verifier()?.to_verifier_string();
-        let rows = load_rows(&self.conn, ctx.id)?;
+        let rows = load_rows(&self.conn, rec.ctx.id)?;
         let mut wraps = BTreeMap::new();
         for row in &rows {
-            wraps.insert(row.num, wraps_of(&self.conn, ctx.id, row.num)?);
+            wraps.insert(row.num, wraps_of(&self.conn, rec.ctx.id, row.num)?);
         }
         let mut shares = Vec::new();
         {
             let mut stmt = self.conn.prepare(
                 "SELECT custodian, share FROM escrow_shares WHERE case_id = ?1 ORDER BY custodian",
             )?;
-            let found = stmt.query_map([ctx.id], |r| {
+            let found = stmt.query_map([rec.ctx.id], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
             })?;
             for s in found {
@@ -187,16 +185,12 @@ impl Vault {
         let contents_sha256 = format::contents_digest(&expected);
 
         let blobs = self.blobs.clone();
-        if ctx.replay.len != verified.statements {
+        if rec.ctx.replay.len != verified.statements {
             return Err(Error::integrity(
                 "the case's log changed under the seal's lock; nothing was sealed",
             ));
         }
-        let (seq, seal_statement) = append_statement(
-            &tx,
-            &signer,
-            &mut ctx,
-            archivist,
+        let (seq, seal_statement) = rec.append_signed(archivist,
             Act::Seal(Seal {
                 retain_until: retain_until.clone(),
                 contents_sha256,
@@ -205,10 +199,10 @@ impl Vault {
         let sealed_at = seal_statement.statement()?.at;
         let mut entries: Vec<Vec<u8>> = Vec::new();
         {
-            let mut stmt = tx.prepare(
+            let mut stmt = rec.tx.prepare(
                 "SELECT body, signature FROM statements WHERE case_id = ?1 ORDER BY seq",
             )?;
-            let found = stmt.query_map([ctx.id], |r| {
+            let found = stmt.query_map([rec.ctx.id], |r| {
                 Ok(SignedStatement {
                     body: r.get(0)?,
                     signature: r.get(1)?,
@@ -218,9 +212,9 @@ impl Vault {
                 entries.push(s?.entry());
             }
         }
-        let checkpoint: String = tx.query_row(
+        let checkpoint: String = rec.tx.query_row(
             "SELECT note FROM checkpoints WHERE case_id = ?1 AND size = ?2",
-            params![ctx.id, seq + 1],
+            params![rec.ctx.id, seq + 1],
             |r| r.get(0),
         )?;
 
@@ -309,8 +303,8 @@ impl Vault {
             .map_err(|e| io_error("flushing the archive's folder", e))?;
 
         // Shred live access, in the same transaction as the seal statement.
-        let archivist_wraps = roles_fingerprints(&ctx, &Role::Archivist);
-        let party_wraps: Vec<String> = ctx
+        let archivist_wraps = roles_fingerprints(rec.ctx, &Role::Archivist);
+        let party_wraps: Vec<String> = rec.ctx
             .members
             .iter()
             .filter(|m| matches!(m.role, Role::Party(_)))
@@ -323,48 +317,55 @@ impl Vault {
                     let keep =
                         party_wraps.contains(&w.reader) || archivist_wraps.contains(&w.reader);
                     if !keep {
-                        tx.execute(
+                        rec.tx.execute(
                             "DELETE FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = ?3",
-                            params![ctx.id, row.num, w.reader],
+                            params![rec.ctx.id, row.num, w.reader],
                         )?;
                     }
                 }
             } else {
-                tx.execute(
+                rec.tx.execute(
                     "DELETE FROM wraps WHERE case_id = ?1 AND num = ?2",
-                    params![ctx.id, row.num],
+                    params![rec.ctx.id, row.num],
                 )?;
-                tx.execute(
+                rec.tx.execute(
                     "UPDATE documents SET meta = X'', body_state = ?3 WHERE case_id = ?1 AND num = ?2",
                     params![
-                        ctx.id,
+                        rec.ctx.id,
                         row.num,
                         if category == Category::MediatorNote { "destroyed" } else { "archived" }
                     ],
                 )?;
             }
         }
-        tx.execute("DELETE FROM consents WHERE case_id = ?1", [ctx.id])?;
-        tx.execute("DELETE FROM escrow_shares WHERE case_id = ?1", [ctx.id])?;
-        tx.execute("UPDATE cases SET state = 'sealed' WHERE id = ?1", [ctx.id])?;
-        tx.commit()?;
-
-        // Bodies that now live only in the archive (or nowhere) leave the vault.
-        for row in &rows {
-            if !retained_at_seal(replayed.docs[&row.num].facts.category) {
-                let _ = self.blobs.remove(&row.blob);
-            }
+        rec.tx.execute("DELETE FROM consents WHERE case_id = ?1", [rec.ctx.id])?;
+        rec.tx.execute("DELETE FROM escrow_shares WHERE case_id = ?1", [rec.ctx.id])?;
+        rec.tx.execute("UPDATE cases SET state = 'sealed' WHERE id = ?1", [rec.ctx.id])?;
+        // Bodies that now live only in the archive (or nowhere) leave the vault once
+        // this commits.
+        let leaving: Vec<String> = rows
+            .iter()
+            .filter(|row| !retained_at_seal(replayed.docs[&row.num].facts.category))
+            .map(|row| row.blob.clone())
+            .collect();
+        Ok((
+            Sealed {
+                case: reference.to_owned(),
+                archive: out.display().to_string(),
+                manifest_sha256: report.manifest_sha256,
+                retain_until,
+                retained,
+                escrowed,
+                destroyed,
+                statement: seq,
+            },
+            leaving,
+        ))
+        })?;
+        for blob in &leaving {
+            let _ = self.blobs.remove(blob);
         }
-        Ok(Sealed {
-            case: reference.to_owned(),
-            archive: out.display().to_string(),
-            manifest_sha256: report.manifest_sha256,
-            retain_until,
-            retained,
-            escrowed,
-            destroyed,
-            statement: seq,
-        })
+        Ok(sealed)
     }
 }
 

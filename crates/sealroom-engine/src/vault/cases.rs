@@ -3,7 +3,7 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{append_statement, CaseContext, Joined, Vault};
+use super::{CaseContext, Joined, Vault};
 use crate::case::charter::{Charter, MemberRecord};
 use crate::case::policy::{self, Policy, Role};
 use crate::crypto::{body::seal_small, escrow};
@@ -235,66 +235,60 @@ impl Vault {
         role: Role,
         card: &Card,
     ) -> Result<CaseSummary> {
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, reference, Joined::Required)?;
-        let roles = ctx.member_roles(actor)?;
-        policy::check_may_add_member(&roles, ctx.state)?;
-        match &role {
-            Role::Party(label) => policy::check_label(label)?,
-            Role::Mediator => {}
-            other => {
-                return Err(Error::usage(format!(
-                    "only party members and mediators can be added after opening, not a {}",
-                    other.kind()
-                )))
+        self.record(reference, |r| {
+            let roles = r.ctx.member_roles(actor)?;
+            policy::check_may_add_member(&roles, r.ctx.state)?;
+            match &role {
+                Role::Party(label) => policy::check_label(label)?,
+                Role::Mediator => {}
+                other => {
+                    return Err(Error::usage(format!(
+                        "only party members and mediators can be added after opening, not a {}",
+                        other.kind()
+                    )))
+                }
             }
-        }
-        if ctx.roles_of(&card.fingerprint()).contains(&role) {
-            return Err(Error::refused(format!(
-                "{} is already {} in case {reference}",
+            if r.ctx.roles_of(&card.fingerprint()).contains(&role) {
+                return Err(Error::refused(format!(
+                    "{} is already {} in case {reference}",
+                    card.name(),
+                    role
+                )));
+            }
+            policy::check_new_member(
+                &r.ctx.replay.placed(),
+                &role,
+                &card.fingerprint().to_hex(),
                 card.name(),
-                role
-            )));
-        }
-        policy::check_new_member(
-            &ctx.replay.placed(),
-            &role,
-            &card.fingerprint().to_hex(),
-            card.name(),
-        )?;
-        let record = MemberRecord::new(&role, card);
-        let (seq, _) = append_statement(
-            &tx,
-            &signer,
-            &mut ctx,
-            actor,
-            Act::AddMember {
-                member: record.clone(),
-            },
-        )?;
-        insert_member(&tx, ctx.id, &record, seq)?;
-        let mut summary = self.summarize(&tx, &ctx)?;
-        tx.commit()?;
-        self.remember(&ctx);
-        summary.statement = Some(seq);
-        Ok(summary)
+            )?;
+            let record = MemberRecord::new(&role, card);
+            let seq = r.append(
+                actor,
+                Act::AddMember {
+                    member: record.clone(),
+                },
+            )?;
+            insert_member(r.tx, r.ctx.id, &record, seq)?;
+            let mut summary = self.summarize(r.tx, r.ctx)?;
+            summary.statement = Some(seq);
+            Ok(summary)
+        })
     }
 
     /// Close an open case (a mediator or the registrar): no new deposits.
     pub fn close_case(&mut self, actor: &Identity, reference: &str) -> Result<CaseSummary> {
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, reference, Joined::Required)?;
-        let roles = ctx.member_roles(actor)?;
-        policy::check_may_close(&roles, ctx.state)?;
-        let (seq, _) = append_statement(&tx, &signer, &mut ctx, actor, Act::Close {})?;
-        tx.execute("UPDATE cases SET state = 'closed' WHERE id = ?1", [ctx.id])?;
-        let mut summary = self.summarize(&tx, &ctx)?;
-        tx.commit()?;
-        self.remember(&ctx);
-        summary.statement = Some(seq);
-        Ok(summary)
+        self.record(reference, |r| {
+            let roles = r.ctx.member_roles(actor)?;
+            policy::check_may_close(&roles, r.ctx.state)?;
+            let seq = r.append(actor, Act::Close {})?;
+            r.tx.execute(
+                "UPDATE cases SET state = 'closed' WHERE id = ?1",
+                [r.ctx.id],
+            )?;
+            let mut summary = self.summarize(r.tx, r.ctx)?;
+            summary.statement = Some(seq);
+            Ok(summary)
+        })
     }
 
     /// A case's public facts and members.

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::documents::check_row;
 use super::records::{load_row, ESCROW_READER};
-use super::{append_statement, CaseContext, Joined, Vault};
+use super::{CaseContext, Vault};
 use crate::case::policy::{self, Audience, DisclosureBasis, Owner, Role};
 use crate::crypto::body;
 use crate::crypto::digest::{hex, sha256};
@@ -169,40 +169,34 @@ impl Vault {
         num: u64,
         to: &str,
     ) -> Result<Consented> {
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, reference, Joined::Required)?;
-        let Subject { roles, facts, .. } = self.subject(&tx, &ctx, actor, num)?;
-        policy::check_may_consent(&roles, &facts, to, &ctx.party_labels())?;
-        if let Some(seq) = consents_in_force(&tx, &ctx, num)?.get(to) {
-            return Ok(Consented {
+        self.record(reference, |r| {
+            let Subject { roles, facts, .. } = self.subject(r.tx, r.ctx, actor, num)?;
+            policy::check_may_consent(&roles, &facts, to, &r.ctx.party_labels())?;
+            if let Some(seq) = consents_in_force(r.tx, r.ctx, num)?.get(to) {
+                return Ok(Consented {
+                    num,
+                    to: to.to_owned(),
+                    statement: *seq,
+                    new: false,
+                });
+            }
+            let (seq, _) = r.append_signed(
+                actor,
+                Act::Consent {
+                    num,
+                    to: to.to_owned(),
+                },
+            )?;
+            r.tx.execute(
+                "INSERT INTO consents (case_id, num, to_label, seq) VALUES (?1, ?2, ?3, ?4)",
+                params![r.ctx.id, num, to, seq],
+            )?;
+            Ok(Consented {
                 num,
                 to: to.to_owned(),
-                statement: *seq,
-                new: false,
-            });
-        }
-        let (seq, _) = append_statement(
-            &tx,
-            &signer,
-            &mut ctx,
-            actor,
-            Act::Consent {
-                num,
-                to: to.to_owned(),
-            },
-        )?;
-        tx.execute(
-            "INSERT INTO consents (case_id, num, to_label, seq) VALUES (?1, ?2, ?3, ?4)",
-            params![ctx.id, num, to, seq],
-        )?;
-        tx.commit()?;
-        self.remember(&ctx);
-        Ok(Consented {
-            num,
-            to: to.to_owned(),
-            statement: seq,
-            new: true,
+                statement: seq,
+                new: true,
+            })
         })
     }
 
@@ -214,26 +208,24 @@ impl Vault {
         num: u64,
         to: &str,
     ) -> Result<Disclosed> {
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, reference, Joined::Required)?;
+        self.record(reference, |r| {
         let Subject {
             roles,
             facts,
             readers: current,
             ..
-        } = self.subject(&tx, &ctx, actor, num)?;
-        policy::check_disclosure_target(&facts, to, &ctx.party_labels())?;
-        let consent = consents_in_force(&tx, &ctx, num)?.get(to).copied();
+        } = self.subject(r.tx, r.ctx, actor, num)?;
+        policy::check_disclosure_target(&facts, to, &r.ctx.party_labels())?;
+        let consent = consents_in_force(r.tx, r.ctx, num)?.get(to).copied();
         let basis = policy::disclosure_basis(
             &roles,
             &facts,
             to,
-            ctx.policy,
+            r.ctx.policy,
             consent.is_some(),
-            &ctx.party_labels(),
+            &r.ctx.party_labels(),
         );
-        let new_readers: Vec<Card> = ctx
+        let new_readers: Vec<Card> = r.ctx
             .cards_in(&Audience::Party(to.to_owned()))
             .into_iter()
             .filter(|c| !current.contains(&c.fingerprint().to_hex()))
@@ -251,19 +243,19 @@ impl Vault {
                 Err(e) if e.kind() == crate::ErrorKind::Refused => "none",
                 Err(_) => return Err(basis.unwrap_err()),
             };
-            self.open_document(&tx, actor, &ctx, num)?;
+            self.open_document(r.tx, actor, r.ctx, num)?;
             return Ok(Disclosed {
                 num,
                 to: to.to_owned(),
                 new_readers: vec![],
                 basis: basis.to_owned(),
                 statement: None,
-                readers: ctx.readers_of(&current),
+                readers: r.ctx.readers_of(&current),
             });
         }
         let basis = basis?;
         let basis_name = basis_name(&basis);
-        let doc = self.open_document(&tx, actor, &ctx, num)?;
+        let doc = self.open_document(r.tx, actor, r.ctx, num)?;
         let mut wraps = Vec::with_capacity(new_readers.len());
         for card in &new_readers {
             wraps.push((
@@ -273,11 +265,7 @@ impl Vault {
             ));
         }
         let fingerprints: Vec<String> = wraps.iter().map(|(f, _)| f.clone()).collect();
-        let (seq, _) = append_statement(
-            &tx,
-            &signer,
-            &mut ctx,
-            actor,
+        let (seq, _) = r.append_signed(actor,
             Act::Disclose(Disclosure {
                 num,
                 to: to.to_owned(),
@@ -291,21 +279,20 @@ impl Vault {
             }),
         )?;
         for (reader, wrap) in &wraps {
-            tx.execute(
+            r.tx.execute(
                 "INSERT INTO wraps (case_id, num, reader, wrap, grant_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![ctx.id, num, reader, wrap, seq],
+                params![r.ctx.id, num, reader, wrap, seq],
             )?;
         }
-        tx.commit()?;
-        self.remember(&ctx);
-        let now: Vec<String> = ctx.replay.docs[&num].readers.iter().cloned().collect();
+        let now: Vec<String> = r.ctx.replay.docs[&num].readers.iter().cloned().collect();
         Ok(Disclosed {
             num,
             to: to.to_owned(),
-            new_readers: names(&ctx, &fingerprints),
+            new_readers: names(r.ctx, &fingerprints),
             basis: basis_name.to_owned(),
             statement: Some(seq),
-            readers: ctx.readers_of(&now),
+            readers: r.ctx.readers_of(&now),
+        })
         })
     }
 
@@ -322,24 +309,23 @@ impl Vault {
         from: &str,
         rekey: bool,
     ) -> Result<Revoked> {
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, reference, Joined::Required)?;
+        let mut made: Option<String> = None;
+        let recorded = self.record(reference, |r| {
         let Subject {
             roles,
             row,
             facts,
             readers: current,
-        } = self.subject(&tx, &ctx, actor, num)?;
-        policy::check_may_revoke(&roles, &facts, from, &ctx.party_labels())?;
+        } = self.subject(r.tx, r.ctx, actor, num)?;
+        policy::check_may_revoke(&roles, &facts, from, &r.ctx.party_labels())?;
 
         // People keep access through any other role: mediators, and the owner party.
         let entitled_otherwise = |card: &Card| {
-            let r = ctx.roles_of(&card.fingerprint());
+            let r = r.ctx.roles_of(&card.fingerprint());
             r.contains(&Role::Mediator)
                 || matches!(&facts.owner, Owner::Party(l) if r.contains(&Role::Party(l.clone())))
         };
-        let losing: Vec<String> = ctx
+        let losing: Vec<String> = r.ctx
             .cards_in(&Audience::Party(from.to_owned()))
             .into_iter()
             .filter(|c| !entitled_otherwise(c))
@@ -350,7 +336,7 @@ impl Vault {
             .filter(|r| losing.contains(r))
             .cloned()
             .collect();
-        let consent = consents_in_force(&tx, &ctx, num)?.get(from).copied();
+        let consent = consents_in_force(r.tx, r.ctx, num)?.get(from).copied();
         if removed.is_empty() && !rekey && consent.is_none() {
             return Err(Error::refused(format!(
                 "the {from} party cannot read #{num}, so there is nothing to revoke (add --rekey to re-encrypt it anyway)"
@@ -360,21 +346,18 @@ impl Vault {
         // with any re-keying too.
         let kept: Vec<String> = current
             .iter()
-            .filter(|r| !removed.contains(r) && ctx.card_of(r).is_some())
+            .filter(|f| !removed.contains(f) && r.ctx.card_of(f).is_some())
             .cloned()
             .collect();
 
         let new_body = if rekey {
-            Some(self.rekey_body(&tx, actor, &ctx, num, &kept)?)
+            let body = self.rekey_body(r.tx, actor, r.ctx, num, &kept)?;
+            made = Some(body.statement.blob_sha256.clone());
+            Some(body)
         } else {
             None
         };
-        let result = (|| {
-            let (seq, _) = append_statement(
-                &tx,
-                &signer,
-                &mut ctx,
-                actor,
+            let (seq, _) = r.append_signed(actor,
                 Act::Revoke(Revocation {
                     num,
                     from: from.to_owned(),
@@ -382,48 +365,48 @@ impl Vault {
                     rekey: new_body.as_ref().map(|b| b.statement.clone()),
                 }),
             )?;
-            tx.execute(
+            r.tx.execute(
                 "DELETE FROM consents WHERE case_id = ?1 AND num = ?2 AND to_label = ?3",
-                params![ctx.id, num, from],
+                params![r.ctx.id, num, from],
             )?;
             match &new_body {
                 None => {
                     for reader in &removed {
-                        tx.execute(
+                        r.tx.execute(
                             "DELETE FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = ?3",
-                            params![ctx.id, num, reader],
+                            params![r.ctx.id, num, reader],
                         )?;
                     }
                 }
-                Some(body) => store_new_body(&tx, ctx.id, num, body, seq)?,
+                Some(body) => store_new_body(r.tx, r.ctx.id, num, body, seq)?,
             }
-            tx.commit()?;
-            Ok(seq)
-        })();
-        let seq = match result {
-            Ok(seq) => seq,
+            let now: Vec<String> = r.ctx.replay.docs[&num].readers.iter().cloned().collect();
+            let revoked = Revoked {
+                num,
+                from: from.to_owned(),
+                removed: names(r.ctx, &removed),
+                rekeyed: rekey,
+                consent_withdrawn: consent.is_some(),
+                statement: seq,
+                readers: r.ctx.readers_of(&now),
+            };
+            Ok((revoked, new_body.is_some().then_some(row.blob)))
+        });
+        let (revoked, old_blob) = match recorded {
+            Ok(done) => done,
             Err(e) => {
-                if let Some(body) = &new_body {
-                    let _ = self.blobs.remove(&body.statement.blob_sha256);
+                // A new body written for an act that was not recorded is unreferenced.
+                if let Some(blob) = made {
+                    let _ = self.blobs.remove(&blob);
                 }
                 return Err(e);
             }
         };
-        self.remember(&ctx);
-        if new_body.is_some() {
+        if let Some(blob) = old_blob {
             // The old body is unreferenced now; a crash here leaves it for `doctor`.
-            let _ = self.blobs.remove(&row.blob);
+            let _ = self.blobs.remove(&blob);
         }
-        let now: Vec<String> = ctx.replay.docs[&num].readers.iter().cloned().collect();
-        Ok(Revoked {
-            num,
-            from: from.to_owned(),
-            removed: names(&ctx, &removed),
-            rekeyed: rekey,
-            consent_withdrawn: consent.is_some(),
-            statement: seq,
-            readers: ctx.readers_of(&now),
-        })
+        Ok(revoked)
     }
 
     /// Re-encrypt document `num` under a fresh key, wrapped for `kept` and escrow.
@@ -506,38 +489,33 @@ impl Vault {
         recipient: &crate::crypto::recipient::ExportRecipient,
         output: impl Write,
     ) -> Result<Exported> {
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, reference, Joined::Required)?;
-        let roles = ctx.member_roles(actor)?;
-        policy::check_live(ctx.state)?;
-        let doc = self.open_document(&tx, actor, &ctx, num)?;
-        // Export is disclosure to someone outside the case.
-        let consent = consents_in_force(&tx, &ctx, num)?
-            .get(policy::EXTERNAL)
-            .copied();
-        let depositor = &ctx.replay.docs[&num].depositor;
-        policy::export_basis(
-            &roles,
-            &doc.facts,
-            ctx.policy,
-            consent.is_some(),
-            *depositor == actor.fingerprint().to_hex(),
-        )?;
-        let (seq, _) = append_statement(
-            &tx,
-            &signer,
-            &mut ctx,
-            actor,
-            Act::Export {
-                num,
-                recipient: recipient.to_string(),
-            },
-        )?;
-        // Opened under the lock, so a seal or rekey committing next cannot take it away.
-        let blob = self.blobs.open(&doc.blob_sha256)?;
-        tx.commit()?;
-        self.remember(&ctx);
+        let (doc, seq, blob) = self.record(reference, |r| {
+            let roles = r.ctx.member_roles(actor)?;
+            policy::check_live(r.ctx.state)?;
+            let doc = self.open_document(r.tx, actor, r.ctx, num)?;
+            // Export is disclosure to someone outside the case.
+            let consent = consents_in_force(r.tx, r.ctx, num)?
+                .get(policy::EXTERNAL)
+                .copied();
+            let depositor = &r.ctx.replay.docs[&num].depositor;
+            policy::export_basis(
+                &roles,
+                &doc.facts,
+                r.ctx.policy,
+                consent.is_some(),
+                *depositor == actor.fingerprint().to_hex(),
+            )?;
+            let (seq, _) = r.append_signed(
+                actor,
+                Act::Export {
+                    num,
+                    recipient: recipient.to_string(),
+                },
+            )?;
+            // Opened under the lock, so a seal or rekey committing next cannot take it away.
+            let blob = self.blobs.open(&doc.blob_sha256)?;
+            Ok((doc, seq, blob))
+        })?;
         let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient.as_age()))
             .map_err(|_| Error::usage("that recipient cannot be encrypted to"))?;
         let mut age_out = encryptor

@@ -17,7 +17,7 @@ use super::records::{
     checked_metadata, commitment, load_row, load_rows, open_metadata, unwrap_key, unwrap_wrap,
     wrap_for, DocumentRow, DocumentView, Metadata, WrapRow, DOC_COLUMNS, ESCROW_READER,
 };
-use super::{append_statement, CaseContext, Joined, Vault};
+use super::{CaseContext, Joined, Vault};
 use crate::case::policy::{self, Category};
 use crate::crypto::body;
 use crate::crypto::digest::{hex, sha256};
@@ -196,22 +196,20 @@ impl Vault {
                 pad: String::new(),
             })?;
             let meta_ct = body::seal_small(&meta, &recipient)?;
-            let signer = self.log_signer()?;
-            let tx = self.write_tx()?;
-            let mut ctx = self.load_from(&tx, reference, Joined::Required, first_look)?;
-            let roles = ctx.member_roles(actor)?;
+            self.record_from(reference, Some(first_look), |r| {
+            let roles = r.ctx.member_roles(actor)?;
             let owner = policy::deposit_owner(&roles, spec.category, spec.as_party.as_deref())?;
-            policy::check_open_for_deposit(ctx.state)?;
+            policy::check_open_for_deposit(r.ctx.state)?;
             // The readers are the members the log names now, under the lock.
             let audiences = policy::readers_on_deposit(
                 spec.category,
                 &owner,
                 spec.share_with_all,
-                &ctx.party_labels(),
+                &r.ctx.party_labels(),
             );
             let mut readers: Vec<Card> = Vec::new();
             for a in &audiences {
-                for card in ctx.cards_in(a) {
+                for card in r.ctx.cards_in(a) {
                     if !readers
                         .iter()
                         .any(|c| c.fingerprint() == card.fingerprint())
@@ -228,9 +226,9 @@ impl Vault {
                 ));
             }
             if spec.category.escrowed() {
-                wraps.push((ESCROW_READER.to_owned(), key.wrap_to(&ctx_escrow(&ctx)?)?));
+                wraps.push((ESCROW_READER.to_owned(), key.wrap_to(&ctx_escrow(r.ctx)?)?));
             }
-            let num = ctx.replay.docs.keys().next_back().map_or(1, |n| n + 1);
+            let num = r.ctx.replay.docs.keys().next_back().map_or(1, |n| n + 1);
             let reader_fprs: Vec<String> =
                 readers.iter().map(|c| c.fingerprint().to_hex()).collect();
             let (wrap_hashes, escrow_wrap) = super::records::wrap_digests(&wraps, &reader_fprs);
@@ -250,12 +248,12 @@ impl Vault {
                 escrow_wrap,
             };
             let (seq, signed) =
-                append_statement(&tx, &signer, &mut ctx, actor, Act::Deposit(deposit))?;
+                r.append_signed(actor, Act::Deposit(deposit))?;
             let at = signed.statement()?.at;
-            tx.execute(
+            r.tx.execute(
                 &format!("INSERT INTO documents (case_id, {DOC_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'live')"),
                 params![
-                    ctx.id,
+                    r.ctx.id,
                     num,
                     owner.label(),
                     spec.category.as_str(),
@@ -271,14 +269,13 @@ impl Vault {
                 ],
             )?;
             for (reader, wrap) in &wraps {
-                tx.execute(
+                r.tx.execute(
                     "INSERT INTO wraps (case_id, num, reader, wrap, grant_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![ctx.id, num, reader, wrap, seq],
+                    params![r.ctx.id, num, reader, wrap, seq],
                 )?;
             }
-            tx.commit()?;
-            self.remember(&ctx);
-            Ok((num, seq, owner, ctx.readers_of(&reader_fprs)))
+            Ok((num, seq, owner, r.ctx.readers_of(&reader_fprs)))
+            })
         })();
         let (num, seq, owner, readers) = match result {
             Ok(v) => v,
@@ -556,17 +553,15 @@ impl Vault {
         num: u64,
         output: impl Write,
     ) -> Result<ReadOutcome> {
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, reference, Joined::Required)?;
-        let doc = self.open_document(&tx, actor, &ctx, num)?;
-        // Fail closed: the read is on the record before a byte is released.
-        let (statement, _) = append_statement(&tx, &signer, &mut ctx, actor, Act::Read { num })?;
-        // Opened under the lock: a seal or rekey that commits next may delete the file,
-        // and the open handle keeps its bytes readable for this read.
-        let blob = self.blobs.open(&doc.blob_sha256)?;
-        tx.commit()?;
-        self.remember(&ctx);
+        let (doc, statement, blob) = self.record(reference, |r| {
+            let doc = self.open_document(r.tx, actor, r.ctx, num)?;
+            // Fail closed: the read is on the record before a byte is released.
+            let statement = r.append(actor, Act::Read { num })?;
+            // Opened under the lock: a seal or rekey that commits next may delete the
+            // file, and the open handle keeps its bytes readable for this read.
+            let blob = self.blobs.open(&doc.blob_sha256)?;
+            Ok((doc, statement, blob))
+        })?;
         self.stream_plaintext(&doc, blob, output)?;
         Ok(ReadOutcome {
             document: doc.view,

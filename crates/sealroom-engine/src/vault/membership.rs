@@ -10,7 +10,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::cases::insert_member;
-use super::{append_statement, CaseContext, Joined, MemberView, Vault};
+use super::{CaseContext, Joined, MemberView, Vault};
 use crate::case::charter::MemberRecord;
 use crate::case::policy::{self, Role};
 use crate::crypto::digest::{hex, sha256};
@@ -111,19 +111,17 @@ impl Vault {
         card: &Card,
         rekey: bool,
     ) -> Result<MemberChange> {
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, reference, Joined::Required)?;
-        let roles = ctx.member_roles(actor)?;
-        policy::check_may_change_members(&roles, ctx.state)?;
+        let (seq, could_read) = self.record(reference, |r| {
+        let roles = r.ctx.member_roles(actor)?;
+        policy::check_may_change_members(&roles, r.ctx.state)?;
         let fpr = card.fingerprint().to_hex();
-        if !ctx.replay.roles_of(&fpr).contains(&role) {
+        if !r.ctx.replay.roles_of(&fpr).contains(&role) {
             return Err(Error::refused(format!(
                 "{} is not {role} in case {reference}",
                 card.name()
             )));
         }
-        if ctx.members.iter().filter(|m| m.role == role).count() < 2 {
+        if r.ctx.members.iter().filter(|m| m.role == role).count() < 2 {
             return Err(Error::refused(format!(
                 "{} is the last {} of case {reference}; replace them instead (`sealroom case replace-member`)",
                 card.name(),
@@ -133,19 +131,15 @@ impl Vault {
                 }
             )));
         }
-        let could_read = readable_by(&ctx, &fpr);
-        let (seq, _) = append_statement(
-            &tx,
-            &signer,
-            &mut ctx,
-            actor,
+        let could_read = readable_by(r.ctx, &fpr);
+        let (seq, _) = r.append_signed(actor,
             Act::RemoveMember {
                 member: MemberRecord::new(&role, card),
             },
         )?;
-        delete_member(&tx, ctx.id, &role, card)?;
-        tx.commit()?;
-        self.remember(&ctx);
+        delete_member(r.tx, r.ctx.id, &role, card)?;
+            Ok((seq, could_read))
+        })?;
         let (rekeyed, pending) = if rekey {
             self.rekey_what_i_can(actor, reference, &could_read)?
         } else {
@@ -175,66 +169,63 @@ impl Vault {
         old: &Card,
         new: &Card,
     ) -> Result<MemberChange> {
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, reference, Joined::Required)?;
-        let roles = ctx.member_roles(actor)?;
-        policy::check_may_change_members(&roles, ctx.state)?;
-        let old_fpr = old.fingerprint().to_hex();
-        let changeable: Vec<Role> = ctx
-            .replay
-            .roles_of(&old_fpr)
-            .into_iter()
-            .filter(|r| matches!(r, Role::Party(_) | Role::Mediator))
-            .collect();
-        let role = match changeable.as_slice() {
-            [one] => one.clone(),
-            [] => {
-                return Err(Error::refused(format!(
-                    "{} is not a party member or mediator of case {reference}",
-                    old.name()
-                )))
-            }
-            _ => {
-                return Err(Error::refused(format!(
+        let (seq, could_read, can, role) = self.record(reference, |r| {
+            let roles = r.ctx.member_roles(actor)?;
+            policy::check_may_change_members(&roles, r.ctx.state)?;
+            let old_fpr = old.fingerprint().to_hex();
+            let changeable: Vec<Role> = r
+                .ctx
+                .replay
+                .roles_of(&old_fpr)
+                .into_iter()
+                .filter(|r| matches!(r, Role::Party(_) | Role::Mediator))
+                .collect();
+            let role = match changeable.as_slice() {
+                [one] => one.clone(),
+                [] => {
+                    return Err(Error::refused(format!(
+                        "{} is not a party member or mediator of case {reference}",
+                        old.name()
+                    )))
+                }
+                _ => {
+                    return Err(Error::refused(format!(
                     "{} holds several roles in case {reference}; remove and add them role by role",
                     old.name()
                 )))
+                }
+            };
+            if old.fingerprint() == new.fingerprint() {
+                return Err(Error::usage("--old and --new are the same card"));
             }
-        };
-        if old.fingerprint() == new.fingerprint() {
-            return Err(Error::usage("--old and --new are the same card"));
-        }
-        let placed: Vec<_> = ctx
-            .replay
-            .placed()
-            .into_iter()
-            .filter(|(r, f, _)| !(*r == role && *f == old_fpr))
-            .collect();
-        policy::check_new_member(&placed, &role, &new.fingerprint().to_hex(), new.name())?;
-        let could_read = readable_by(&ctx, &old_fpr);
-        let new_record = MemberRecord::new(&role, new);
-        let (seq, _) = append_statement(
-            &tx,
-            &signer,
-            &mut ctx,
-            actor,
-            Act::ReplaceMember {
-                old: MemberRecord::new(&role, old),
-                new: new_record.clone(),
-            },
-        )?;
-        delete_member(&tx, ctx.id, &role, old)?;
-        insert_member(&tx, ctx.id, &new_record, seq)?;
-        tx.commit()?;
-        self.remember(&ctx);
-        // What the registrar can pass on itself.
-        let mine = actor.fingerprint().to_hex();
-        let can: Vec<u64> = could_read
-            .iter()
-            .copied()
-            .filter(|n| ctx.replay.docs[n].readers.contains(&mine))
-            .collect();
+            let placed: Vec<_> = r
+                .ctx
+                .replay
+                .placed()
+                .into_iter()
+                .filter(|(r, f, _)| !(*r == role && *f == old_fpr))
+                .collect();
+            policy::check_new_member(&placed, &role, &new.fingerprint().to_hex(), new.name())?;
+            let could_read = readable_by(r.ctx, &old_fpr);
+            let new_record = MemberRecord::new(&role, new);
+            let (seq, _) = r.append_signed(
+                actor,
+                Act::ReplaceMember {
+                    old: MemberRecord::new(&role, old),
+                    new: new_record.clone(),
+                },
+            )?;
+            delete_member(r.tx, r.ctx.id, &role, old)?;
+            insert_member(r.tx, r.ctx.id, &new_record, seq)?;
+            // What the registrar can pass on itself.
+            let mine = actor.fingerprint().to_hex();
+            let can: Vec<u64> = could_read
+                .iter()
+                .copied()
+                .filter(|n| r.ctx.replay.docs[n].readers.contains(&mine))
+                .collect();
+            Ok((seq, could_read, can, role))
+        })?;
         let granted = if can.is_empty() {
             Vec::new()
         } else {
@@ -273,13 +264,11 @@ impl Vault {
         nums: Option<&[u64]>,
         to: &Card,
     ) -> Result<Granted> {
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, reference, Joined::Required)?;
-        ctx.member_roles(actor)?;
-        policy::check_live(ctx.state)?;
+        let (granted, to_roles) = self.record(reference, |r| {
+        r.ctx.member_roles(actor)?;
+        policy::check_live(r.ctx.state)?;
         let to_fpr = to.fingerprint().to_hex();
-        let to_roles = ctx.replay.roles_of(&to_fpr);
+        let to_roles = r.ctx.replay.roles_of(&to_fpr);
         if to_roles.is_empty() {
             return Err(Error::refused(format!(
                 "{} is not a member of case {reference}; the registrar adds members first",
@@ -289,15 +278,15 @@ impl Vault {
         let mine = actor.fingerprint().to_hex();
         let todo: Vec<u64> = match nums {
             Some(n) => n.to_vec(),
-            None => ctx
+            None => r.ctx
                 .replay
                 .docs
                 .iter()
                 .filter(|(n, d)| {
-                    d.live_in(ctx.state)
+                    d.live_in(r.ctx.state)
                         && d.readers.contains(&mine)
                         && !d.readers.contains(&to_fpr)
-                        && ctx
+                        && r.ctx
                             .replay
                             .entitled(**n, &to_roles, &to_fpr)
                             .unwrap_or(false)
@@ -307,15 +296,15 @@ impl Vault {
         };
         let mut granted = Vec::new();
         for num in todo {
-            let doc = self.open_document(&tx, actor, &ctx, num)?;
-            let replayed = &ctx.replay.docs[&num];
+            let doc = self.open_document(r.tx, actor, r.ctx, num)?;
+            let replayed = &r.ctx.replay.docs[&num];
             if replayed.readers.contains(&to_fpr) {
                 return Err(Error::refused(format!(
                     "{} can already read #{num}",
                     to.name()
                 )));
             }
-            if !ctx.replay.entitled(num, &to_roles, &to_fpr)? {
+            if !r.ctx.replay.entitled(num, &to_roles, &to_fpr)? {
                 return Err(Error::refused(format!(
                     "{} is not entitled to #{num}: it is not their party's, not disclosed to their party, and their role does not read it (a disclosure or consent decides that)",
                     to.name()
@@ -324,25 +313,21 @@ impl Vault {
             let wrap = doc
                 .key
                 .wrap_with_metadata(&to.age_recipient(), &doc.meta_plain)?;
-            let (seq, _) = append_statement(
-                &tx,
-                &signer,
-                &mut ctx,
-                actor,
+            let (seq, _) = r.append_signed(actor,
                 Act::Grant(Grant {
                     num,
                     to: to_fpr.clone(),
                     wrap: hex(&sha256(&wrap)),
                 }),
             )?;
-            tx.execute(
+            r.tx.execute(
                 "INSERT INTO wraps (case_id, num, reader, wrap, grant_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![ctx.id, num, to_fpr, wrap, seq],
+                params![r.ctx.id, num, to_fpr, wrap, seq],
             )?;
             granted.push((num, seq));
         }
-        tx.commit()?;
-        self.remember(&ctx);
+            Ok((granted, to_roles))
+        })?;
         Ok(Granted {
             case: reference.to_owned(),
             to: view(&to_roles[0], to),
@@ -360,39 +345,39 @@ impl Vault {
         reference: &str,
         nums: Option<&[u64]>,
     ) -> Result<Rekeyed> {
-        let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load(&tx, reference, Joined::Required)?;
-        ctx.member_roles(actor)?;
-        policy::check_live(ctx.state)?;
-        let mine = actor.fingerprint().to_hex();
-        let former = |d: &crate::log::replay::ReplayDoc, ctx: &CaseContext| -> Vec<String> {
-            d.readers
-                .iter()
-                .filter(|f| ctx.card_of(f).is_none())
-                .cloned()
-                .collect()
-        };
-        let todo: Vec<u64> = match nums {
-            Some(n) => n.to_vec(),
-            None => ctx
-                .replay
-                .docs
-                .iter()
-                .filter(|(_, d)| {
-                    d.live_in(ctx.state) && d.readers.contains(&mine) && !former(d, &ctx).is_empty()
-                })
-                .map(|(n, _)| *n)
-                .collect(),
-        };
         let mut written: Vec<String> = Vec::new();
-        let mut old_blobs = Vec::new();
-        let mut rekeyed = Vec::new();
-        let mut dropped_all = std::collections::BTreeSet::new();
-        let result = (|| {
+        let recorded = self.record(reference, |r| {
+            r.ctx.member_roles(actor)?;
+            policy::check_live(r.ctx.state)?;
+            let mine = actor.fingerprint().to_hex();
+            let former = |d: &crate::log::replay::ReplayDoc, ctx: &CaseContext| -> Vec<String> {
+                d.readers
+                    .iter()
+                    .filter(|f| ctx.card_of(f).is_none())
+                    .cloned()
+                    .collect()
+            };
+            let todo: Vec<u64> = match nums {
+                Some(n) => n.to_vec(),
+                None => r
+                    .ctx
+                    .replay
+                    .docs
+                    .iter()
+                    .filter(|(_, d)| {
+                        d.live_in(r.ctx.state)
+                            && d.readers.contains(&mine)
+                            && !former(d, r.ctx).is_empty()
+                    })
+                    .map(|(n, _)| *n)
+                    .collect(),
+            };
+            let mut old_blobs = Vec::new();
+            let mut rekeyed = Vec::new();
+            let mut dropped_all = std::collections::BTreeSet::new();
             for num in todo {
-                let doc = &ctx.replay.docs[&num];
-                let dropped = former(doc, &ctx);
+                let doc = &r.ctx.replay.docs[&num];
+                let dropped = former(doc, r.ctx);
                 let kept: Vec<String> = doc
                     .readers
                     .iter()
@@ -400,12 +385,9 @@ impl Vault {
                     .cloned()
                     .collect();
                 let old_blob = doc.body.blob_sha256.clone();
-                let body = self.rekey_body(&tx, actor, &ctx, num, &kept)?;
+                let body = self.rekey_body(r.tx, actor, r.ctx, num, &kept)?;
                 written.push(body.statement.blob_sha256.clone());
-                let (seq, _) = append_statement(
-                    &tx,
-                    &signer,
-                    &mut ctx,
+                let (seq, _) = r.append_signed(
                     actor,
                     Act::Rekey(Rekeying {
                         num,
@@ -413,20 +395,23 @@ impl Vault {
                         rekey: body.statement.clone(),
                     }),
                 )?;
-                super::disclosure::store_new_body(&tx, ctx.id, num, &body, seq)?;
+                super::disclosure::store_new_body(r.tx, r.ctx.id, num, &body, seq)?;
                 old_blobs.push(old_blob);
                 dropped_all.extend(dropped);
                 rekeyed.push((num, seq));
             }
-            Ok::<_, Error>(())
-        })();
-        if let Err(e) = result.and_then(|_| Ok(tx.commit()?)) {
-            for blob in &written {
-                let _ = self.blobs.remove(blob);
+            Ok((old_blobs, rekeyed, dropped_all))
+        });
+        let (old_blobs, rekeyed, dropped_all) = match recorded {
+            Ok(done) => done,
+            Err(e) => {
+                // New bodies written for re-keyings that were not recorded.
+                for blob in &written {
+                    let _ = self.blobs.remove(blob);
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
-        self.remember(&ctx);
+        };
         // Unreferenced now; a crash here leaves them for `doctor`.
         for blob in &old_blobs {
             let _ = self.blobs.remove(blob);

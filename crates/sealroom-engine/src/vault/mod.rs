@@ -13,6 +13,7 @@ mod documents;
 mod filter;
 mod log;
 mod membership;
+mod record;
 pub(crate) mod records;
 mod refusals;
 
@@ -29,7 +30,7 @@ use crate::log::statement::SignedStatement;
 use crate::member::MemberState;
 use crate::store::{blobs::BlobStore, db, fsutil};
 
-pub(crate) use authority::{append_statement, Joined, VaultFacts};
+pub(crate) use authority::{Joined, VaultFacts};
 pub use backup::{restore, CopyReport};
 pub use cases::{CaseSpec, CaseSummary, JoinedCase, MemberView};
 pub use disclosure::{Consented, Disclosed, Exported, Revoked};

@@ -1,0 +1,79 @@
+//! The one path every act of a case takes: take the vault's write lock, load the case
+//! as its signed log says (checking the member's pin), let the act check its rules and
+//! append its statement, write the caches, commit, and remember what was verified.
+//!
+//! Nothing an act decides on can change between its checks and its commit (the lock is
+//! taken before anything is read), and an act that fails at any point leaves nothing
+//! behind (the transaction is dropped uncommitted).
+
+use rusqlite::Transaction;
+
+use super::authority::{append_statement, Joined};
+use super::{CaseContext, LogSigner, Vault};
+use crate::error::Result;
+use crate::identity::Identity;
+use crate::log::statement::{Act, SignedStatement};
+
+/// An act in progress: its transaction and the case as its log says.
+pub(crate) struct Recording<'a> {
+    /// The act's transaction, holding the vault's write lock.
+    pub(crate) tx: &'a Transaction<'a>,
+    /// The case, replayed from its verified log; [`Recording::append`] keeps it current.
+    pub(crate) ctx: &'a mut CaseContext,
+    signer: &'a LogSigner,
+}
+
+impl Recording<'_> {
+    /// Append `act` by `actor` and the checkpoint after it; the statement is replayed
+    /// first, so an act the case's rules reject is never recorded. Its sequence number.
+    pub(crate) fn append(&mut self, actor: &Identity, act: Act) -> Result<u64> {
+        self.append_signed(actor, act).map(|(seq, _)| seq)
+    }
+
+    /// [`Recording::append`], also returning the signed statement.
+    pub(crate) fn append_signed(
+        &mut self,
+        actor: &Identity,
+        act: Act,
+    ) -> Result<(u64, SignedStatement)> {
+        append_statement(self.tx, self.signer, self.ctx, actor, act)
+    }
+}
+
+impl Vault {
+    /// Run one act on case `reference`: `act` checks and appends through the
+    /// [`Recording`] it is given; its result is returned once the transaction has
+    /// committed. Work that must follow the commit (streaming a document out) is done
+    /// by the caller with what `act` returned.
+    pub(crate) fn record<T>(
+        &self,
+        reference: &str,
+        act: impl FnOnce(&mut Recording<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.record_from(reference, None, act)
+    }
+
+    /// [`Vault::record`], resuming the case's replay from `prior` (a look taken before
+    /// the lock, so that the work under the lock is only the statements since).
+    pub(crate) fn record_from<T>(
+        &self,
+        reference: &str,
+        prior: Option<CaseContext>,
+        act: impl FnOnce(&mut Recording<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let signer = self.log_signer()?;
+        let tx = self.write_tx()?;
+        let mut ctx = match prior {
+            Some(prior) => self.load_from(&tx, reference, Joined::Required, prior)?,
+            None => self.load(&tx, reference, Joined::Required)?,
+        };
+        let out = act(&mut Recording {
+            tx: &tx,
+            ctx: &mut ctx,
+            signer: &signer,
+        })?;
+        tx.commit()?;
+        self.remember(&ctx);
+        Ok(out)
+    }
+}
