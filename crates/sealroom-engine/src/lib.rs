@@ -50,6 +50,7 @@
 pub mod archive;
 pub mod case;
 pub mod crypto;
+pub mod date;
 pub mod error;
 /// Fixed keys and builders for the fuzz targets and their corpus (feature `fuzzing`,
 /// which only the fuzz crate and the test suites enable: never in a shipped build).

@@ -151,7 +151,10 @@ pub fn destroy_on(
             "only the archivist who sealed the archive may destroy it",
         ));
     }
-    if today <= manifest.retain_until.as_str() {
+    let retained_until = crate::date::Day::parse(&manifest.retain_until).map_err(|_| {
+        Error::integrity("the archive's retention date is not a date; it was altered")
+    })?;
+    if crate::date::Day::parse(today)? <= retained_until {
         return Err(Error::refused(format!(
             "the archive must be kept until {} (today is {today}); destruction is refused before then",
             manifest.retain_until
@@ -249,9 +252,11 @@ pub fn destroy_on(
     Ok(certificate)
 }
 
-/// The day (`YYYY-MM-DD`) of an RFC 3339 time.
-pub fn date_of(rfc3339: &str) -> &str {
-    rfc3339.get(..10).unwrap_or(rfc3339)
+/// The day (`YYYY-MM-DD`, UTC) of an RFC 3339 time, or the text itself if it is not one.
+pub fn date_of(rfc3339: &str) -> String {
+    crate::date::Day::of_time(rfc3339)
+        .map(|d| d.to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
 }
 
 impl crate::vault::Vault {

@@ -61,7 +61,7 @@ impl Vault {
         out: &Path,
     ) -> Result<Sealed> {
         let retain_until = policy::parse_date(retain_until)?;
-        if retain_until.as_str() < policy::today().as_str() {
+        if crate::date::Day::parse(&retain_until)? < crate::date::Day::today() {
             return Err(Error::usage(format!(
                 "the retention date {retain_until} has already passed"
             )));

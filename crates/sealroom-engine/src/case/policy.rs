@@ -755,25 +755,12 @@ pub fn check_may_seal(roles: &[Role], state: CaseState) -> Result<()> {
 
 /// Parse a calendar date `YYYY-MM-DD` (checked to exist), returned unchanged.
 pub fn parse_date(s: &str) -> Result<String> {
-    let shaped = s.len() == 10
-        && s.char_indices().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                c == '-'
-            } else {
-                c.is_ascii_digit()
-            }
-        });
-    if !shaped || humantime::parse_rfc3339(&format!("{s}T00:00:00Z")).is_err() {
-        return Err(Error::usage(format!(
-            "`{s}` is not a date; write it as YYYY-MM-DD (e.g. 2036-12-31)"
-        )));
-    }
-    Ok(s.to_owned())
+    crate::date::Day::parse(s).map(|d| d.to_string())
 }
 
 /// Today's date (UTC), `YYYY-MM-DD`.
 pub fn today() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()[..10].to_owned()
+    crate::date::Day::today().to_string()
 }
 
 #[cfg(test)]

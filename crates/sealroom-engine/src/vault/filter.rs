@@ -34,8 +34,8 @@ fn period(flag: &str, text: &str) -> Result<(SystemTime, SystemTime)> {
         ))
     };
     if text.len() == 10 {
-        let start = humantime::parse_rfc3339(&format!("{text}T00:00:00Z")).map_err(|_| bad())?;
-        return Ok((start, start + Duration::from_secs(86_400)));
+        let day = crate::date::Day::parse(text).map_err(|_| bad())?;
+        return Ok((day.start(), day.end()));
     }
     let at = humantime::parse_rfc3339_weak(text).map_err(|_| bad())?;
     Ok((at, at + Duration::from_secs(1)))
