@@ -1,5 +1,19 @@
 //! The blob store: one file per ciphertext in `blobs/`, named by its SHA-256.
 //!
+//! The contract every blob store keeps (the folder here; an object store later), which
+//! the engine relies on and [`conformance`] checks:
+//!
+//! - [`BlobStore::write`] hashes what it is given itself and names the blob by that
+//!   hash; when it returns, the blob is durable (it survives a crash or power loss). A
+//!   write whose producer fails leaves no blob under any name.
+//! - [`BlobStore::open`] of a blob that is not there is an integrity failure (the
+//!   database names it, so it was lost or removed), never an empty read.
+//! - [`BlobStore::remove`] of a blob that is not there succeeds (removal is retried
+//!   after crashes). The engine removes a blob only after the commit that stopped
+//!   naming it, so a crash leaves at worst an unreferenced blob.
+//! - [`BlobStore::list`] names every blob and every leftover of an interrupted write,
+//!   so `doctor` can tell the two apart and `doctor --repair` remove the leftovers.
+//!
 //! A blob is written to a temp file in the same directory, fsynced, renamed to its
 //! hash, and the directory fsynced, all before the database row that references it
 //! commits. A crash therefore leaves at worst an unreferenced blob or temp file,
@@ -111,6 +125,104 @@ impl BlobStore {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+
+    /// Hash a blob as it lies in the store: its SHA-256 (hex) and size, or `None` if
+    /// it is missing.
+    pub fn measure(&self, sha256: &str) -> Result<Option<(String, u64)>> {
+        let file = match self.open(sha256) {
+            Ok(f) => f,
+            Err(e) if e.kind() == crate::error::ErrorKind::Integrity => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut hashed = crate::crypto::digest::HashingReader::new(io::BufReader::with_capacity(
+            256 * 1024,
+            file,
+        ));
+        io::copy(&mut hashed, &mut io::sink())
+            .map_err(|e| io_error(format!("reading blob {}", &sha256[..12]), e))?;
+        let (hash, size) = hashed.finish();
+        Ok(Some((hex(&hash), size)))
+    }
+
+    /// Copy a blob into another store (which hashes it again as it writes). Its size.
+    pub fn copy_to(&self, sha256: &str, other: &BlobStore) -> Result<u64> {
+        let mut from = self.open(sha256)?;
+        let (stored, _) = other.write(|w| {
+            io::copy(&mut from, w)
+                .map_err(|e| io_error(format!("copying blob {}", &sha256[..12]), e))
+        })?;
+        if stored.sha256 != sha256 {
+            let _ = other.remove(&stored.sha256);
+            return Err(Error::integrity(format!(
+                "blob {} does not match its name: it is damaged",
+                &sha256[..12]
+            )));
+        }
+        Ok(stored.size)
+    }
+
+    /// Every entry of the store: blobs, leftovers of interrupted writes, and anything
+    /// else found where only blobs belong.
+    pub fn list(&self) -> Result<Vec<Listed>> {
+        let mut out = Vec::new();
+        for entry in
+            std::fs::read_dir(&self.dir).map_err(|e| io_error("reading the blobs folder", e))?
+        {
+            let entry = entry.map_err(|e| io_error("reading the blobs folder", e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let kind = if name.starts_with(TEMP_PREFIX) {
+                ListedKind::Unfinished
+            } else if parse_hex32(&name).is_some() {
+                ListedKind::Blob
+            } else {
+                ListedKind::Foreign
+            };
+            out.push(Listed {
+                location: entry.path().display().to_string(),
+                name,
+                kind,
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Remove listed entries (blobs or unfinished writes), durably.
+    pub fn remove_listed(&self, entries: &[&Listed]) -> Result<()> {
+        for e in entries {
+            if e.kind == ListedKind::Foreign {
+                return Err(Error::usage(format!(
+                    "{} is not the store's to remove",
+                    e.location
+                )));
+            }
+            std::fs::remove_file(self.dir.join(&e.name))
+                .map_err(|err| io_error(format!("removing {}", e.location), err))?;
+        }
+        fsutil::sync_dir(&self.dir).map_err(|e| io_error("flushing the blobs folder", e))
+    }
+}
+
+/// What a blob store's listing holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListedKind {
+    /// A blob, named by its hash.
+    Blob,
+    /// What an interrupted write left.
+    Unfinished,
+    /// Something that is neither.
+    Foreign,
+}
+
+/// One entry of a blob store's listing.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    /// Its name in the store.
+    pub name: String,
+    /// What it is.
+    pub kind: ListedKind,
+    /// Where it is, for people (a path, or an object's address).
+    pub location: String,
 }
 
 /// Size of the pieces a blob is written in.
@@ -330,6 +442,12 @@ fn digest(context: Context) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_folder_store_keeps_the_blob_store_contract() {
+        let dir = tempfile::tempdir().unwrap();
+        super::super::conformance::run(&BlobStore::new(dir.path().to_owned())).unwrap();
+    }
 
     #[test]
     fn a_blob_is_named_by_its_hash_and_leaves_no_temp_file() {

@@ -2,5 +2,6 @@
 //! ciphertext files named by their SHA-256, plus the file-system care both need.
 
 pub mod blobs;
+pub mod conformance;
 pub mod db;
 pub mod fsutil;

@@ -91,15 +91,11 @@ impl Vault {
                 .prepare("SELECT DISTINCT blob FROM documents")?
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
+            let copy_blobs = crate::store::blobs::BlobStore::new(work.path().join(BLOBS_DIR));
             let mut bytes = 0;
             for blob in &referenced {
-                let from = self.blobs.path(blob)?;
-                let to = work.path().join(BLOBS_DIR).join(blob);
-                bytes += std::fs::copy(&from, &to)
-                    .map_err(|e| io_error(format!("copying the body {}", from.display()), e))?;
-                std::fs::File::open(&to)
-                    .and_then(|f| f.sync_all())
-                    .map_err(|e| io_error("flushing the copy", e))?;
+                // Hashed again as it is written: a damaged body fails here already.
+                bytes += self.blobs.copy_to(blob, &copy_blobs)?;
             }
             let key = std::fs::read(self.root.join(LOG_KEY_FILE))
                 .map_err(|e| io_error("reading the vault's log key", e))?;

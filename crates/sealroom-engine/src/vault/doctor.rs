@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::Vault;
-use crate::crypto::digest::{hex, parse_hex32, HashingReader};
-use crate::error::{io_error, Error, Result};
-use crate::store::blobs::TEMP_PREFIX;
+use crate::crypto::digest::parse_hex32;
+use crate::error::{Error, Result};
+use crate::store::blobs::ListedKind;
 
 /// One problem `doctor` found.
 #[derive(Clone, Debug, Serialize)]
@@ -114,33 +114,22 @@ impl Vault {
         let mut blobs_checked = 0;
         for (case, num, blob, size) in &rows {
             referenced.insert(blob.clone());
-            let path = match self.blobs.path(blob) {
-                Ok(p) => p,
-                Err(_) => {
-                    problems.push(finding(
-                        "database",
-                        format!("#{num} of case {case} names no valid blob"),
-                    ));
-                    continue;
-                }
+            if parse_hex32(blob).is_none() {
+                problems.push(finding(
+                    "database",
+                    format!("#{num} of case {case} names no valid blob"),
+                ));
+                continue;
+            }
+            let Some((hash, read)) = self.blobs.measure(blob)? else {
+                problems.push(finding(
+                    "missing-blob",
+                    format!("#{num} of case {case}: its body {} is missing", &blob[..16]),
+                ));
+                continue;
             };
-            let file = match std::fs::File::open(&path) {
-                Ok(f) => f,
-                Err(_) => {
-                    problems.push(finding(
-                        "missing-blob",
-                        format!("#{num} of case {case}: its body {} is missing", &blob[..16]),
-                    ));
-                    continue;
-                }
-            };
-            let mut hashed =
-                HashingReader::new(std::io::BufReader::with_capacity(256 * 1024, file));
-            std::io::copy(&mut hashed, &mut std::io::sink())
-                .map_err(|e| io_error(format!("reading {}", path.display()), e))?;
-            let (hash, read) = hashed.finish();
             blobs_checked += 1;
-            if hex(&hash) != *blob || read != *size {
+            if hash != *blob || read != *size {
                 problems.push(finding(
                     "damaged-blob",
                     format!("#{num} of case {case}: its body {} is damaged", &blob[..16]),
@@ -148,36 +137,36 @@ impl Vault {
             }
         }
 
-        // Blobs to rows: anything else in blobs/ is a leftover.
+        // Blobs to rows: anything else in the blob store is a leftover.
+        let listed = self.blobs.list()?;
         let mut removable = Vec::new();
-        for entry in std::fs::read_dir(self.blobs.dir())
-            .map_err(|e| io_error("reading the blobs folder", e))?
-        {
-            let entry = entry.map_err(|e| io_error("reading the blobs folder", e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if referenced.contains(&name) {
+        for entry in &listed {
+            let name = &entry.name;
+            if referenced.contains(name) {
                 continue;
             }
-            if name.starts_with(TEMP_PREFIX) {
-                leftovers.push(finding(
-                    "temp-file",
-                    format!("{name}: a body being written when a command was interrupted"),
-                ));
-                removable.push(entry.path());
-            } else if parse_hex32(&name).is_some() {
-                leftovers.push(finding(
-                    "unreferenced",
-                    format!(
-                        "{}: a body no document refers to (left by an interrupted command)",
-                        &name[..16]
-                    ),
-                ));
-                removable.push(entry.path());
-            } else {
-                problems.push(finding(
+            match entry.kind {
+                ListedKind::Unfinished => {
+                    leftovers.push(finding(
+                        "temp-file",
+                        format!("{name}: a body being written when a command was interrupted"),
+                    ));
+                    removable.push(entry);
+                }
+                ListedKind::Blob => {
+                    leftovers.push(finding(
+                        "unreferenced",
+                        format!(
+                            "{}: a body no document refers to (left by an interrupted command)",
+                            &name[..16]
+                        ),
+                    ));
+                    removable.push(entry);
+                }
+                ListedKind::Foreign => problems.push(finding(
                     "database",
                     format!("blobs/{name} is not a sealroom file"),
-                ));
+                )),
             }
         }
 
@@ -199,13 +188,8 @@ impl Vault {
 
         let mut removed = Vec::new();
         if repair {
-            for path in removable {
-                std::fs::remove_file(&path)
-                    .map_err(|e| io_error(format!("removing {}", path.display()), e))?;
-                removed.push(path.display().to_string());
-            }
-            crate::store::fsutil::sync_dir(self.blobs.dir())
-                .map_err(|e| io_error("flushing the blobs folder", e))?;
+            self.blobs.remove_listed(&removable)?;
+            removed.extend(removable.iter().map(|e| e.location.clone()));
         }
         Ok(DoctorReport {
             cases: refs.len(),
