@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            cli::say_on_stderr(&format!("sealroom: {}", err.message()));
+            cli::say_on_stderr(&format!("sealroom: {}", cli::error_text(&err)));
             if verbose {
                 for cause in err.causes() {
                     cli::say_on_stderr(&format!("  caused by: {cause}"));

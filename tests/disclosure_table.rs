@@ -350,7 +350,10 @@ fn a_consent_to_export_is_withdrawn_by_revoke_from_external() {
         )
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Refused);
-    assert!(err.message().contains("--to external"), "{}", err.message());
+    assert!(
+        matches!(err.hint(), Some(sealroom_engine::Hint::Consent { to, .. }) if to == "external"),
+        "{err:?}"
+    );
     assert_eq!(state(&w, num), before);
     // "external" names no party: it cannot receive a disclosure, nor be a label.
     let err = w

@@ -249,13 +249,11 @@ pub(super) fn run(ctx: &Context, cmd: ArchiveCommand) -> Result<()> {
                 },
             ) {
                 let _ = std::fs::remove_dir_all(&output);
-                return Err(Error::new(
-                    e.kind(),
+                return Err(e.reword(|m| {
                     format!(
-                        "{}; the opened folder was removed again, since an opening must be on record (give a writable --ledger FILE)",
-                        e.message()
-                    ),
-                ));
+                        "{m}; the opened folder was removed again, since an opening must be on record (give a writable --ledger FILE)"
+                    )
+                }));
             }
             ctx.emit(&opened, || {
                 let mut t = format!(

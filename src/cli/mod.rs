@@ -341,6 +341,52 @@ impl Command {
     }
 }
 
+/// A failure as the command line says it: the engine's sentence, then what to do next
+/// in this command line's words.
+pub fn error_text(err: &Error) -> String {
+    match err.hint() {
+        Some(hint) => format!("{}; {}", err.message(), hint_text(hint)),
+        None => err.message().to_owned(),
+    }
+}
+
+/// The engine's [`Hint`](crate::error::Hint) as a command to run.
+fn hint_text(hint: &crate::error::Hint) -> String {
+    use crate::error::Hint;
+    match hint {
+        Hint::CheckVault => "run `sealroom doctor`".to_owned(),
+        Hint::JoinCase { case } => format!(
+            "ask the registrar for the case's charter fingerprint and run `sealroom case join {case} --charter FINGERPRINT` (or `--trust-on-first-use` if you accept the risk)"
+        ),
+        Hint::ListCases => "`sealroom case list` shows the cases".to_owned(),
+        Hint::ListDocuments { case } => {
+            format!("`sealroom list {case}` shows the documents you can read")
+        }
+        Hint::ShowCase { case } => format!("`sealroom case show {case}` lists its parties and members"),
+        Hint::MakeVault { folder } => format!(
+            "create one with `sealroom init --vault {}` or point --vault (or SEALROOM_VAULT) at an existing vault",
+            folder.display()
+        ),
+        Hint::ReplaceMember => "replace them instead (`sealroom case replace-member`)".to_owned(),
+        Hint::Consent {
+            owner,
+            case,
+            num,
+            to,
+        } => format!("a {owner} member can run `sealroom consent {case} {num} --to {to}`"),
+        Hint::MakeIdentity => {
+            "give -i the identity file `sealroom keygen -o FILE` wrote (a card goes where a CARD is asked)"
+                .to_owned()
+        }
+        Hint::GiveCertificate => {
+            "if it was destroyed, verify it with its destruction certificate (--certificate)"
+                .to_owned()
+        }
+        Hint::OtherVault => "name the vault it comes from with --vault".to_owned(),
+        _ => String::new(),
+    }
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     if let Some(path) = &cli.receipt {

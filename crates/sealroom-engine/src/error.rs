@@ -39,10 +39,63 @@ impl ErrorKind {
     }
 }
 
-/// A failure with a message that says what failed, why, and what to do.
+/// What the person could do next, which each front end says in its own words (the
+/// command line names its commands; a library user may do it by a call). The engine's
+/// messages say what failed and why; the advice lives here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Hint {
+    /// Check the whole vault for damage or tampering (`doctor`).
+    CheckVault,
+    /// Join the case first, with the charter fingerprint its registrar gives out.
+    JoinCase {
+        /// The case.
+        case: String,
+    },
+    /// See which cases the vault holds.
+    ListCases,
+    /// See the documents of the case one can read.
+    ListDocuments {
+        /// The case.
+        case: String,
+    },
+    /// See the case's parties and members.
+    ShowCase {
+        /// The case.
+        case: String,
+    },
+    /// Make a vault at this folder, or point at an existing vault.
+    MakeVault {
+        /// The folder.
+        folder: std::path::PathBuf,
+    },
+    /// Replace the member instead (the last of their role cannot be removed).
+    ReplaceMember,
+    /// A member of the owner party may give the consent that is missing.
+    Consent {
+        /// The owner party.
+        owner: String,
+        /// The case.
+        case: String,
+        /// The document.
+        num: u64,
+        /// The party the consent is for.
+        to: String,
+    },
+    /// Make an identity file (a card or a plain age key was given instead).
+    MakeIdentity,
+    /// Verify a destroyed archive with its destruction certificate.
+    GiveCertificate,
+    /// Name the vault the receipt comes from.
+    OtherVault,
+}
+
+/// A failure with a message that says what failed and why, and perhaps a [`Hint`].
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    // Boxed: errors travel in every `Result`, and most have no hint.
+    hint: Option<Box<Hint>>,
     cause: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -55,6 +108,7 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            hint: None,
             cause: None,
         }
     }
@@ -87,6 +141,24 @@ impl Error {
     /// The system failed.
     pub fn io(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Io, message)
+    }
+
+    /// The same failure (kind, hint, cause) told with another message, e.g. one that
+    /// names the file it was about.
+    pub fn reword(mut self, f: impl FnOnce(&str) -> String) -> Self {
+        self.message = f(&self.message);
+        self
+    }
+
+    /// Say what the person could do next.
+    pub fn with_hint(mut self, hint: Hint) -> Self {
+        self.hint = Some(Box::new(hint));
+        self
+    }
+
+    /// What the person could do next, if the engine knows.
+    pub fn hint(&self) -> Option<&Hint> {
+        self.hint.as_deref()
     }
 
     /// Attach the underlying cause (shown with `-v`).
@@ -163,7 +235,9 @@ impl From<rusqlite::Error> for Error {
                 if e.code == rusqlite::ErrorCode::DatabaseCorrupt
                     || e.code == rusqlite::ErrorCode::NotADatabase =>
             {
-                "the vault database is damaged; run `sealroom doctor` and restore from backup"
+                return Error::io("the vault database is damaged; restore it from a backup")
+                    .with_hint(Hint::CheckVault)
+                    .with_cause(err);
             }
             _ => "the vault database failed; nothing was changed",
         };

@@ -172,13 +172,15 @@ impl Identity {
         let first = lines.next();
         if first == Some("sealroom card v1") {
             return Err(Error::usage(
-                "this is a card (the public half of an identity), not an identity: give -i the identity file `sealroom keygen -o FILE` wrote, and the card where a CARD is asked",
-            ));
+                "this is a card (the public half of an identity), not an identity",
+            )
+            .with_hint(crate::error::Hint::MakeIdentity));
         }
         if first.is_some_and(|l| l.starts_with("AGE-SECRET-KEY-1") || l.starts_with("# created:")) {
-            return Err(Error::usage(
-                "this is a plain age key, not a sealroom identity: make one with `sealroom keygen`",
-            ));
+            return Err(
+                Error::usage("this is a plain age key, not a sealroom identity")
+                    .with_hint(crate::error::Hint::MakeIdentity),
+            );
         }
         if first != Some(IDENTITY_HEADER) {
             return Err(bad());
@@ -251,7 +253,7 @@ impl Identity {
             if e.message().contains(&shown) {
                 e
             } else {
-                Error::new(e.kind(), format!("{} ({shown})", e.message()))
+                e.reword(|m| format!("{m} ({shown})"))
             }
         })
     }

@@ -64,6 +64,6 @@ pub(crate) mod pool;
 pub mod store;
 pub mod vault;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Hint, Result};
 pub use identity::{Card, Identity};
 pub use vault::Vault;

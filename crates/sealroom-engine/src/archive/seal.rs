@@ -259,8 +259,9 @@ impl Vault {
             )?;
             if &entry.sha256 != blob {
                 return Err(Error::integrity(format!(
-                    "the blob of {path} does not match its hash; nothing was sealed (run `sealroom doctor`)"
-                )));
+                    "the blob of {path} does not match its hash; nothing was sealed"
+                ))
+        .with_hint(crate::error::Hint::CheckVault));
             }
         }
         let members: Vec<MemberEntry> = writer.members.values().cloned().collect();

@@ -152,10 +152,15 @@ pub(crate) fn verify_full(
             .map(|m| format!("{} is missing", m.path))
             .collect();
         return Err(Error::integrity(format!(
-            "the archive's key material is gone ({}{}): if it was destroyed, verify it with its destruction certificate (--certificate)",
+            "the archive's key material is gone ({}{})",
             named.join("; "),
-            if missing.len() > 3 { format!("; and {} more", missing.len() - 3) } else { String::new() }
-        )));
+            if missing.len() > 3 {
+                format!("; and {} more", missing.len() - 3)
+            } else {
+                String::new()
+            }
+        ))
+        .with_hint(crate::error::Hint::GiveCertificate));
     }
     for m in &missing {
         problems.push(format!("{} is missing", m.path));

@@ -664,10 +664,14 @@ fn missing_consent(doc: &DocumentFacts, policy: Policy, act: &str, to: &str) -> 
         _ => "the case's policy is consent",
     };
     Error::refused(format!(
-        "the {owner} party has not consented to {act} ({why}); a {owner} member can run `sealroom consent {case} {num} --to {to}`",
-        num = doc.num,
-        case = doc.case
+        "the {owner} party has not consented to {act} ({why})"
     ))
+    .with_hint(crate::error::Hint::Consent {
+        owner: owner.to_owned(),
+        case: doc.case.clone(),
+        num: doc.num,
+        to: to.to_owned(),
+    })
 }
 
 /// Decide whether `roles` may export `doc` out of the case (a standard age file to an

@@ -41,8 +41,11 @@ pub(crate) struct VaultFacts {
 /// The refusal for a member who has not joined a case.
 pub(crate) fn not_joined(reference: &str) -> Error {
     Error::refused(format!(
-        "you have not joined case {reference} on this machine: ask the registrar for the case's charter fingerprint and run `sealroom case join {reference} --charter FINGERPRINT` (or `--trust-on-first-use` if you accept the risk)"
+        "you have not joined case {reference} on this machine"
     ))
+    .with_hint(crate::error::Hint::JoinCase {
+        case: reference.to_owned(),
+    })
 }
 
 /// Load case `reference` for one act: every statement verified (from the member's
@@ -124,8 +127,9 @@ pub(crate) fn load_case_from(
         .optional()?
         .ok_or_else(|| {
             Error::not_found(format!(
-                "there is no case `{reference}` in this vault; `sealroom case list` shows the cases"
+                "there is no case `{reference}` in this vault"
             ))
+        .with_hint(crate::error::Hint::ListCases)
         })?;
     let case_id = row.0;
     if pin.is_none() && joined == Joined::Required && member.is_some() {
@@ -742,12 +746,17 @@ mod tests {
         assert!(!ctx.pinned);
         assert_eq!(ctx.snapshot_len, 0);
         drop(tx);
-        // A member state that has not joined: refused, naming the way to join.
+        // A member state that has not joined: refused, with the hint to join (which
+        // each front end words; the engine's message names no command).
         let other = Vault::open(c.vault.root())
             .unwrap()
             .with_member_state(MemberState::new(dir.path()));
         let err = other.list(&c.claimant, "C-1").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Refused);
-        assert!(err.message().contains("case join C-1"), "{}", err.message());
+        assert_eq!(
+            err.hint(),
+            Some(&crate::error::Hint::JoinCase { case: "C-1".into() })
+        );
+        assert!(!err.message().contains("sealroom"), "{}", err.message());
     }
 }

@@ -131,9 +131,10 @@ fn consents_in_force(
             .map(|(to, _)| format!("the consents row for #{num} to {to}"))
             .unwrap_or_else(|| format!("a consents row for #{num}"));
         return Err(Error::integrity(format!(
-            "{row} of case {} differs from the signed log (a consent was added, revived or deleted); nothing was done; run `sealroom doctor`",
+            "{row} of case {} differs from the signed log (a consent was added, revived or deleted); nothing was done",
             ctx.reference
-        )));
+        ))
+        .with_hint(crate::error::Hint::CheckVault));
     }
     Ok(signed)
 }

@@ -427,9 +427,10 @@ impl Vault {
                 // The log grants this reader nothing (or a revoke ended it): a wrap
                 // row for them was added or put back. Nothing is opened.
                 return Err(Error::integrity(format!(
-                    "the wraps row for you of #{num} of case {} is not granted by the signed log (it was added or revived after a revoke); nothing was opened; run `sealroom doctor`",
+                    "the wraps row for you of #{num} of case {} is not granted by the signed log (it was added or revived after a revoke); nothing was opened",
                     ctx.reference
-                )));
+                ))
+        .with_hint(crate::error::Hint::CheckVault));
             }
             return Err(no_access(ctx, &row, doc));
         }
@@ -585,9 +586,10 @@ pub(crate) fn no_access(ctx: &CaseContext, row: &DocumentRow, doc: &ReplayDoc) -
 
 fn missing_wrap(ctx: &CaseContext, num: u64) -> Error {
     Error::integrity(format!(
-        "your key wrap of #{num} of case {} is missing from the vault although the log grants it: it was deleted; run `sealroom doctor`",
+        "your key wrap of #{num} of case {} is missing from the vault although the log grants it: it was deleted",
         ctx.reference
     ))
+        .with_hint(crate::error::Hint::CheckVault)
 }
 
 /// A stored wrap must be the one the log's latest grant to `reader` signs.
@@ -599,9 +601,10 @@ pub(crate) fn check_wrap(
 ) -> Result<()> {
     if doc.wraps.get(reader).map(String::as_str) != Some(hex(&sha256(&wrap.wrap)).as_str()) {
         return Err(Error::integrity(format!(
-            "the key wrap of #{} of case {} is damaged or was replaced (it is not the one its grant signs); run `sealroom doctor`",
+            "the key wrap of #{} of case {} is damaged or was replaced (it is not the one its grant signs)",
             doc.facts.num, ctx.reference
-        )));
+        ))
+        .with_hint(crate::error::Hint::CheckVault));
     }
     Ok(())
 }
@@ -636,9 +639,10 @@ pub(crate) fn check_row<'c>(ctx: &'c CaseContext, row: &DocumentRow) -> Result<&
         || !meta_ok
     {
         return Err(Error::integrity(format!(
-            "#{num} of case {} fails its checks (the documents row differs from what its statements sign: it was altered); do not trust it and run `sealroom doctor`",
+            "#{num} of case {} fails its checks (the documents row differs from what its statements sign: it was altered); do not trust it",
             ctx.reference
-        )));
+        ))
+        .with_hint(crate::error::Hint::CheckVault));
     }
     Ok(doc)
 }
@@ -647,11 +651,12 @@ pub(crate) fn check_row<'c>(ctx: &'c CaseContext, row: &DocumentRow) -> Result<&
 fn check_rows_match(ctx: &CaseContext, rows: &[DocumentRow]) -> Result<()> {
     if rows.len() != ctx.replay.docs.len() {
         return Err(Error::integrity(format!(
-            "case {} holds {} document row(s) but its log deposited {}: rows were added or deleted; run `sealroom doctor`",
+            "case {} holds {} document row(s) but its log deposited {}: rows were added or deleted",
             ctx.reference,
             rows.len(),
             ctx.replay.docs.len()
-        )));
+        ))
+        .with_hint(crate::error::Hint::CheckVault));
     }
     for row in rows {
         check_row(ctx, row)?;

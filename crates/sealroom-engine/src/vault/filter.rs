@@ -82,9 +82,12 @@ impl Filter {
                 .any(|(r, _)| matches!(r, Role::Party(l) if l == label));
             if !known {
                 return Err(Error::not_found(format!(
-                    "case {} has no party `{label}`; `sealroom case show {}` lists its parties",
-                    replay.reference, replay.reference
-                )));
+                    "case {} has no party `{label}`",
+                    replay.reference
+                ))
+                .with_hint(crate::error::Hint::ShowCase {
+                    case: replay.reference.clone(),
+                }));
             }
         }
         let mut prefix = None;
@@ -111,9 +114,12 @@ impl Filter {
                     prefix = Some(hex);
                 } else if found.is_empty() && !strangers {
                     return Err(Error::not_found(format!(
-                        "nobody in case {} is called `{who}` or has a fingerprint starting so; `sealroom case show {}` lists the members",
-                        replay.reference, replay.reference
-                    )));
+                        "nobody in case {} is called `{who}` or has a fingerprint starting so",
+                        replay.reference
+                    ))
+                    .with_hint(crate::error::Hint::ShowCase {
+                        case: replay.reference.clone(),
+                    }));
                 }
                 Some(found)
             }

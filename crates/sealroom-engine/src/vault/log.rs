@@ -307,10 +307,11 @@ impl Vault {
         };
         if r.vault != self.vault_id()? {
             return Err(Error::usage(format!(
-                "this receipt is from vault {}, not this one ({}); use --vault",
+                "this receipt is from vault {}, not this one ({})",
                 r.vault,
                 self.vault_id()?
-            )));
+            ))
+            .with_hint(crate::error::Hint::OtherVault));
         }
         if verified.verifier.to_verifier_string() != self.log_verifier()?.to_verifier_string() {
             return Err(bad(

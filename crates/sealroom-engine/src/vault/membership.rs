@@ -112,32 +112,34 @@ impl Vault {
         rekey: bool,
     ) -> Result<MemberChange> {
         let (seq, could_read) = self.record(reference, |r| {
-        let roles = r.ctx.member_roles(actor)?;
-        policy::check_may_change_members(&roles, r.ctx.state)?;
-        let fpr = card.fingerprint().to_hex();
-        if !r.ctx.replay.roles_of(&fpr).contains(&role) {
-            return Err(Error::refused(format!(
-                "{} is not {role} in case {reference}",
-                card.name()
-            )));
-        }
-        if r.ctx.members.iter().filter(|m| m.role == role).count() < 2 {
-            return Err(Error::refused(format!(
-                "{} is the last {} of case {reference}; replace them instead (`sealroom case replace-member`)",
-                card.name(),
-                match &role {
-                    Role::Party(l) => format!("member of the {l} party"),
-                    other => other.kind().to_owned(),
-                }
-            )));
-        }
-        let could_read = readable_by(r.ctx, &fpr);
-        let (seq, _) = r.append_signed(actor,
-            Act::RemoveMember {
-                member: MemberRecord::new(&role, card),
-            },
-        )?;
-        delete_member(r.tx, r.ctx.id, &role, card)?;
+            let roles = r.ctx.member_roles(actor)?;
+            policy::check_may_change_members(&roles, r.ctx.state)?;
+            let fpr = card.fingerprint().to_hex();
+            if !r.ctx.replay.roles_of(&fpr).contains(&role) {
+                return Err(Error::refused(format!(
+                    "{} is not {role} in case {reference}",
+                    card.name()
+                )));
+            }
+            if r.ctx.members.iter().filter(|m| m.role == role).count() < 2 {
+                return Err(Error::refused(format!(
+                    "{} is the last {} of case {reference}",
+                    card.name(),
+                    match &role {
+                        Role::Party(l) => format!("member of the {l} party"),
+                        other => other.kind().to_owned(),
+                    }
+                ))
+                .with_hint(crate::error::Hint::ReplaceMember));
+            }
+            let could_read = readable_by(r.ctx, &fpr);
+            let (seq, _) = r.append_signed(
+                actor,
+                Act::RemoveMember {
+                    member: MemberRecord::new(&role, card),
+                },
+            )?;
+            delete_member(r.tx, r.ctx.id, &role, card)?;
             Ok((seq, could_read))
         })?;
         let (rekeyed, pending) = if rekey {

@@ -280,11 +280,13 @@ impl Vault {
     pub fn open(root: &Path) -> Result<Vault> {
         let db_path = root.join(DB_FILE);
         if !db_path.is_file() {
-            return Err(Error::not_found(format!(
-                "there is no vault at {}; create one with `sealroom init --vault {}` or point --vault (or SEALROOM_VAULT) at an existing vault",
-                root.display(),
-                root.display()
-            )));
+            return Err(
+                Error::not_found(format!("there is no vault at {}", root.display())).with_hint(
+                    crate::error::Hint::MakeVault {
+                        folder: root.to_owned(),
+                    },
+                ),
+            );
         }
         let conn = db::open(&db_path)?;
         Ok(Vault {
@@ -459,9 +461,8 @@ impl CaseId {
         .optional()?
         .map(|id| CaseId { id })
         .ok_or_else(|| {
-            Error::not_found(format!(
-                "there is no case `{reference}` in this vault; `sealroom case list` shows the cases"
-            ))
+            Error::not_found(format!("there is no case `{reference}` in this vault"))
+                .with_hint(crate::error::Hint::ListCases)
         })
     }
 }

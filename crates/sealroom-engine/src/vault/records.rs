@@ -133,9 +133,10 @@ fn checked_row(row: DocumentRow) -> Result<DocumentRow> {
         Ok(row)
     } else {
         Err(Error::integrity(format!(
-            "document #{}'s row is damaged (unknown body state); `sealroom doctor` says more",
+            "document #{}'s row is damaged (unknown body state)",
             row.num
-        )))
+        ))
+        .with_hint(crate::error::Hint::CheckVault))
     }
 }
 
@@ -175,10 +176,11 @@ pub(crate) fn load_row(conn: &Connection, ctx: &CaseContext, num: u64) -> Result
     )
     .optional()?
     .ok_or_else(|| {
-        Error::not_found(format!(
-            "case {} has no document #{num}; `sealroom list {}` shows the documents you can read",
-            ctx.reference, ctx.reference
-        ))
+        Error::not_found(format!("case {} has no document #{num}", ctx.reference)).with_hint(
+            crate::error::Hint::ListDocuments {
+                case: ctx.reference.clone(),
+            },
+        )
     })
     .and_then(checked_row)
 }
