@@ -61,6 +61,7 @@ pub mod identity;
 pub mod log;
 pub mod member;
 pub(crate) mod pool;
+pub mod signed;
 pub mod store;
 pub mod vault;
 

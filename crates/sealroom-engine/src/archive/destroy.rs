@@ -47,42 +47,51 @@ pub struct CertificateBody {
 }
 
 /// A signed destruction certificate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Certificate {
     /// What is certified.
     pub body: CertificateBody,
-    /// The archivist's Ed25519 signature over the domain and the body's compact JSON.
+    /// The archivist's Ed25519 signature over the domain and the body's compact JSON
+    /// (see [`crate::signed`]).
     pub signature: String,
+    /// The body's exact bytes as the file carried them.
+    #[serde(skip)]
+    kept: Option<Vec<u8>>,
 }
 
-fn message(body: &CertificateBody) -> Result<Vec<u8>> {
-    let mut m = DOMAIN.to_vec();
-    m.extend_from_slice(
-        &serde_json::to_vec(body).map_err(|e| Error::io(format!("encoding failed: {e}")))?,
-    );
-    Ok(m)
+/// Two certificates are the same when they certify the same with the same signature
+/// (however their files were laid out).
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Self) -> bool {
+        self.body == other.body && self.signature == other.signature
+    }
 }
+
+impl Eq for Certificate {}
 
 impl Certificate {
     /// Parse a certificate file's text.
     pub fn parse(text: &str) -> Result<Self> {
-        let c: Certificate = serde_json::from_str(text).map_err(|_| {
-            Error::usage("this is not a sealroom destruction certificate (expected its JSON)")
-        })?;
-        if c.body.format != FORMAT {
+        let not_one =
+            || Error::usage("this is not a sealroom destruction certificate (expected its JSON)");
+        let (bytes, signature) = crate::signed::file_parts(text, "body").ok_or_else(not_one)?;
+        let body: CertificateBody = serde_json::from_slice(bytes).map_err(|_| not_one())?;
+        if body.format != FORMAT {
             return Err(Error::usage(
                 "this destruction certificate has an unknown format",
             ));
         }
-        Ok(c)
+        Ok(Certificate {
+            body,
+            signature,
+            kept: Some(bytes.to_vec()),
+        })
     }
 
-    /// The certificate as pretty JSON.
+    /// The certificate file: the body exactly as signed, and the signature.
     pub fn to_text(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
-        s.push('\n');
-        s
+        crate::signed::file_text("body", &self.body, &self.signature)
     }
 
     /// Check the signature, by the archive's archivist.
@@ -92,7 +101,13 @@ impl Certificate {
             Error::integrity("the destruction certificate's signature is malformed")
         })?;
         if signer.fingerprint() != archivist.fingerprint()
-            || !signer.verify(&message(&self.body)?, &sig)
+            || !crate::signed::verify_document(
+                DOMAIN,
+                self.kept.as_deref(),
+                &self.body,
+                &sig,
+                &signer,
+            )
         {
             return Err(Error::integrity(
                 "the destruction certificate is not signed by the archive's archivist",
@@ -181,9 +196,11 @@ pub fn destroy_on(
         removed: removed.clone(),
         archivist: MemberRecord::new(&Role::Archivist, &archivist.card()),
     };
+    let signed = crate::signed::Signed::sign(DOMAIN, body, archivist)?;
     let certificate = Certificate {
-        signature: B64.encode(archivist.sign(&message(&body)?)),
-        body,
+        signature: B64.encode(signed.signature()),
+        kept: Some(signed.bytes().to_vec()),
+        body: signed.value().clone(),
     };
     // The certificate is durable before anything is removed.
     crate::store::fsutil::write_new_private(certificate_out, certificate.to_text().as_bytes())

@@ -121,9 +121,10 @@ impl Manifest {
 
     /// The archivist's signature over the manifest, base64 with a newline.
     pub fn sign(bytes: &[u8], archivist: &Identity) -> String {
-        let mut msg = MANIFEST_DOMAIN.to_vec();
-        msg.extend_from_slice(bytes);
-        format!("{}\n", B64.encode(archivist.sign(&msg)))
+        format!(
+            "{}\n",
+            B64.encode(crate::signed::signature(MANIFEST_DOMAIN, bytes, archivist))
+        )
     }
 
     /// Check the manifest signature against its archivist's card.
@@ -134,9 +135,7 @@ impl Manifest {
         let Ok(sig) = B64.decode(text.trim_end_matches('\n')) else {
             return false;
         };
-        let mut msg = MANIFEST_DOMAIN.to_vec();
-        msg.extend_from_slice(bytes);
-        card.verify(&msg, &sig)
+        crate::signed::verify(MANIFEST_DOMAIN, bytes, &sig, card)
     }
 }
 

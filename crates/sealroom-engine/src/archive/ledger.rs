@@ -73,14 +73,6 @@ pub struct LedgerLine {
     pub signature: String,
 }
 
-fn message(record: &LedgerRecord) -> Result<Vec<u8>> {
-    let mut m = DOMAIN.to_vec();
-    m.extend_from_slice(
-        &serde_json::to_vec(record).map_err(|e| Error::io(format!("encoding failed: {e}")))?,
-    );
-    Ok(m)
-}
-
 /// A person as a ledger names them: name and the start of their fingerprint.
 pub fn who(card: &Card) -> String {
     format!("{} ({})", card.name(), &card.fingerprint().to_hex()[..16])
@@ -162,13 +154,17 @@ pub fn append(path: &Path, actor: &Identity, entry: Entry<'_>) -> Result<LedgerL
             .map(|l| hex(&sha256(l.as_bytes())))
             .unwrap_or_default(),
     };
+    // The record's exact signed bytes go into the line as they are.
+    let signed = crate::signed::Signed::sign(DOMAIN, record, actor)?;
     let line = LedgerLine {
-        signature: B64.encode(actor.sign(&message(&record)?)),
-        record,
+        signature: B64.encode(signed.signature()),
+        record: signed.value().clone(),
     };
-    let mut text =
-        serde_json::to_string(&line).map_err(|e| Error::io(format!("encoding failed: {e}")))?;
-    text.push('\n');
+    let text = format!(
+        "{{\"record\":{},\"signature\":\"{}\"}}\n",
+        signed.text(),
+        line.signature
+    );
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| io_error(format!("writing the ledger {}", path.display()), e))?;
@@ -201,15 +197,19 @@ pub(crate) fn check(path: &Path, archive: &VerifiedArchive) -> Result<Vec<Ledger
         if text.len() > MAX_LINE {
             return Err(bad("is too long to be a ledger record"));
         }
-        let line: LedgerLine =
-            serde_json::from_str(text).map_err(|_| bad("is not a ledger record"))?;
+        let (bytes, signature) = crate::signed::file_parts(text, "record")
+            .ok_or_else(|| bad("is not a ledger record"))?;
+        let line = LedgerLine {
+            record: serde_json::from_slice(bytes).map_err(|_| bad("is not a ledger record"))?,
+            signature,
+        };
         let r = &line.record;
         let signer = Card::from_parts(&r.actor_name, &r.actor_age, &r.actor_ed25519)
             .map_err(|_| bad("names a malformed card"))?;
         let sig = B64
             .decode(&line.signature)
             .map_err(|_| bad("has a malformed signature"))?;
-        if !signer.verify(&message(r)?, &sig) {
+        if !crate::signed::verify(DOMAIN, bytes, &sig, &signer) {
             return Err(bad("is not signed by the person it names (it was altered)"));
         }
         if r.format != FORMAT || r.seq != i as u64 || r.prev != prev {

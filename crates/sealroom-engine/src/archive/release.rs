@@ -54,40 +54,55 @@ pub struct ReleaseBody {
 }
 
 /// A signed release.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Release {
     /// What is released.
     pub release: ReleaseBody,
-    /// The custodian's Ed25519 signature over the domain and the body's compact JSON.
+    /// The custodian's Ed25519 signature over the domain and the body's compact JSON
+    /// (see [`crate::signed`]).
     pub signature: String,
+    /// The body's exact bytes as the file carried them.
+    #[serde(skip)]
+    kept: Option<Vec<u8>>,
 }
 
-fn message(body: &ReleaseBody) -> Result<Vec<u8>> {
-    let mut m = DOMAIN.to_vec();
-    m.extend_from_slice(
-        &serde_json::to_vec(body).map_err(|e| Error::io(format!("encoding failed: {e}")))?,
-    );
-    Ok(m)
+/// Two releases are the same when they release the same with the same signature.
+impl PartialEq for Release {
+    fn eq(&self, other: &Self) -> bool {
+        self.release == other.release && self.signature == other.signature
+    }
 }
+
+impl Eq for Release {}
 
 impl Release {
     /// Parse a release file's text.
     pub fn parse(text: &str) -> Result<Self> {
-        let r: Release = serde_json::from_str(text).map_err(|_| {
-            Error::usage("this is not a sealroom share release (expected its JSON)")
-        })?;
-        if r.release.format != FORMAT {
+        let not_one = || Error::usage("this is not a sealroom share release (expected its JSON)");
+        let (bytes, signature) = crate::signed::file_parts(text, "release").ok_or_else(not_one)?;
+        let release: ReleaseBody = serde_json::from_slice(bytes).map_err(|_| not_one())?;
+        if release.format != FORMAT {
             return Err(Error::usage("this share release has an unknown format"));
         }
-        Ok(r)
+        Ok(Release {
+            release,
+            signature,
+            kept: Some(bytes.to_vec()),
+        })
     }
 
-    /// The release as pretty JSON.
+    /// The release file: the body exactly as signed, and the signature.
     pub fn to_text(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
-        s.push('\n');
-        s
+        crate::signed::file_text("release", &self.release, &self.signature)
+    }
+
+    /// Whether the custodian the body names signed it.
+    pub fn verify(&self, custodian: &Card) -> bool {
+        let Ok(sig) = B64.decode(&self.signature) else {
+            return false;
+        };
+        crate::signed::verify_document(DOMAIN, self.kept.as_deref(), &self.release, &sig, custodian)
     }
 }
 
@@ -169,9 +184,11 @@ pub fn release(
         share: B64.encode(seal_small(text.as_bytes(), &requester.age_recipient())?),
         released_at: crate::log::statement::now(),
     };
+    let signed = crate::signed::Signed::sign(DOMAIN, body, custodian)?;
     Ok(Release {
-        signature: B64.encode(custodian.sign(&message(&body)?)),
-        release: body,
+        signature: B64.encode(signed.signature()),
+        kept: Some(signed.bytes().to_vec()),
+        release: signed.value().clone(),
     })
 }
 
@@ -281,8 +298,7 @@ pub fn open(path: &Path, releases: &[Release], requester: &Identity, out: &Path)
                 custodian.name()
             )));
         }
-        let sig = B64.decode(&r.signature).unwrap_or_default();
-        if !custodian.verify(&message(b)?, &sig) {
+        if !r.verify(&custodian) {
             return Err(Error::integrity(format!(
                 "the share released by {} is not signed by them (altered?)",
                 custodian.name()

@@ -285,19 +285,12 @@ pub struct SignedStatement {
     pub signature: Vec<u8>,
 }
 
-fn signed_message(body: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(DOMAIN.len() + body.len());
-    m.extend_from_slice(DOMAIN);
-    m.extend_from_slice(body);
-    m
-}
-
 impl SignedStatement {
     /// Encode and sign `statement` with the actor's identity.
     pub fn sign(statement: &Statement, actor: &Identity) -> Result<Self> {
         let body = serde_json::to_vec(statement)
             .map_err(|e| Error::io(format!("encoding a statement failed: {e}")))?;
-        let signature = actor.sign(&signed_message(&body)).to_vec();
+        let signature = crate::signed::signature(DOMAIN, &body, actor);
         Ok(SignedStatement { body, signature })
     }
 
@@ -344,7 +337,7 @@ impl SignedStatement {
 
     /// Whether `card`'s owner signed this statement.
     pub fn verified_by(&self, card: &Card) -> bool {
-        card.verify(&signed_message(&self.body), &self.signature)
+        crate::signed::verify(DOMAIN, &self.body, &self.signature, card)
     }
 }
 
