@@ -42,11 +42,11 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::ExitStatusExt as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Output, Stdio};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use common::crash::{ms, CrashRun, BLOB_TEMP_PREFIX};
 use common::*;
 
 /// The large document already in every prepared vault (and, for `revoke --rekey`,
@@ -54,7 +54,6 @@ use common::*;
 const BIG_SIZE: usize = 16 * 1024 * 1024;
 /// The large document `deposit` adds.
 const NEW_SIZE: usize = 24 * 1024 * 1024;
-const BLOB_TEMP_PREFIX: &str = ".tmp-";
 
 /// The acts measure their own duration to place the kills; running them one at a
 /// time keeps the measurement meaningful on a shared machine.
@@ -179,27 +178,17 @@ impl Db {
     }
 }
 
-/// Copy a folder tree (files with their permissions), as a backup tool would.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir(to).unwrap_or_else(|e| panic!("make {}: {e}", to.display()));
-    std::fs::set_permissions(to, std::fs::metadata(from).unwrap().permissions()).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&src, &dst);
-        } else {
-            std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
-        }
-    }
-}
-
-/// One copy of a prepared vault, with its own receipts folder (copies share the
-/// vault id, so their receipts must not meet).
+/// One copy of a prepared vault ([`CrashRun`]) and what was prepared in it.
 struct Run<'a> {
     p: &'a Prepared,
-    dir: PathBuf,
-    vault: PathBuf,
+    r: CrashRun<'a>,
+}
+
+impl<'a> std::ops::Deref for Run<'a> {
+    type Target = CrashRun<'a>;
+    fn deref(&self) -> &CrashRun<'a> {
+        &self.r
+    }
 }
 
 /// What the common checks found after an act.
@@ -227,69 +216,10 @@ impl After {
 
 impl<'a> Run<'a> {
     fn new(p: &'a Prepared, name: &str) -> Self {
-        let dir = p.fx.sandbox.join("runs").join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        let vault = dir.join("vault");
-        copy_tree(&p.fx.vault, &vault);
-        // Copies share the vault id and log: each run needs its own copy of the
-        // members' state (pins) too, or one run's pins would meet another's log.
-        std::fs::create_dir_all(dir.join("state-home")).unwrap();
-        copy_tree(&p.fx.sandbox.state_dir(), &dir.join("state-home/sealroom"));
-        std::fs::create_dir(dir.join("xdg")).unwrap();
-        Run { p, dir, vault }
-    }
-
-    fn name(&self) -> String {
-        self.dir.file_name().unwrap().to_string_lossy().into_owned()
-    }
-
-    fn args(&self, who: Option<&str>, args: &[&str]) -> Vec<String> {
-        let mut all = vec!["--vault".to_owned(), path_arg(&self.vault)];
-        if let Some(who) = who {
-            all.push("-i".to_owned());
-            all.push(self.p.fx.id(who));
+        Run {
+            p,
+            r: CrashRun::new(&p.fx, name),
         }
-        all.extend(args.iter().map(|a| (*a).to_owned()));
-        all
-    }
-
-    /// `sealroom --vault VAULT [-i WHO.id] ARGS` in the fixture's clean environment.
-    fn run(&self, who: Option<&str>, args: &[&str]) -> (String, Output) {
-        let all = self.args(who, args);
-        let what = format!("[{}] sealroom {}", self.name(), all.join(" "));
-        let mut cmd = self.p.fx.sandbox.cmd();
-        cmd.env("XDG_DATA_HOME", self.dir.join("xdg"))
-            .env("XDG_STATE_HOME", self.dir.join("state-home"))
-            .args(&all);
-        (what, exec(&mut cmd))
-    }
-
-    fn ok(&self, who: Option<&str>, args: &[&str]) -> String {
-        let (what, out) = self.run(who, args);
-        expect_ok(&what, &out)
-    }
-
-    /// The act, as a child process that can be killed.
-    fn spawn(&self, who: &str, args: &[&str]) -> Child {
-        let sb = &self.p.fx.sandbox;
-        std::process::Command::new(BIN)
-            .current_dir(sb.path())
-            .env_remove("SEALROOM_VAULT")
-            .env_remove("SEALROOM_IDENTITY")
-            .env_remove("SEALROOM_PASSPHRASE")
-            .env_remove("RUST_BACKTRACE")
-            .env_remove("RUST_LOG")
-            .env("HOME", sb.join("home"))
-            .env("XDG_DATA_HOME", self.dir.join("xdg"))
-            .env("XDG_STATE_HOME", self.dir.join("state-home"))
-            .env("TMPDIR", sb.tmpdir())
-            .env("LC_ALL", "C.UTF-8")
-            .args(self.args(Some(who), args))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start sealroom")
     }
 
     /// `who` reads `num`: the bytes, or the exit code of a failure (never 3).
@@ -671,10 +601,6 @@ impl Act for Revoke {
         }
         committed
     }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 /// Outcomes of the runs of one act.

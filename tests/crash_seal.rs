@@ -29,15 +29,14 @@ mod common;
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::crash::{ms, CrashRun, BLOB_TEMP_PREFIX};
 use common::*;
 
 const RETAIN_UNTIL: &str = "2036-12-31";
 const EVIDENCE_SIZE: usize = 24 * 1024 * 1024;
 const SEAL_TEMP_PREFIX: &str = ".sealroom-seal-";
-const BLOB_TEMP_PREFIX: &str = ".tmp-";
 
 /// One deposited document and what sealing does to it.
 struct Doc {
@@ -126,29 +125,20 @@ fn prepare() -> Prepared {
     Prepared { fx, docs }
 }
 
-/// Copy a folder tree (files with their permissions), as a backup tool would.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir(to).unwrap_or_else(|e| panic!("make {}: {e}", to.display()));
-    std::fs::set_permissions(to, std::fs::metadata(from).unwrap().permissions()).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&src, &dst);
-        } else {
-            std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
-        }
-    }
-}
-
 /// One copy of the prepared vault, in its own folder, with its own receipts folder
 /// (copies share the vault id, so their receipts must not meet).
 struct Run<'a> {
     p: &'a Prepared,
-    dir: PathBuf,
-    vault: PathBuf,
+    r: CrashRun<'a>,
     /// The folder the archives are written to.
     out: PathBuf,
+}
+
+impl<'a> std::ops::Deref for Run<'a> {
+    type Target = CrashRun<'a>;
+    fn deref(&self) -> &CrashRun<'a> {
+        &self.r
+    }
 }
 
 /// What the checks found in one run.
@@ -167,78 +157,23 @@ struct Found {
 
 impl<'a> Run<'a> {
     fn new(p: &'a Prepared, name: &str) -> Self {
-        let dir = p.fx.sandbox.join("runs").join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        let vault = dir.join("vault");
-        copy_tree(&p.fx.vault, &vault);
-        // Copies share the vault id and log: each run needs its own copy of the
-        // members' state (pins) too, or one run's pins would meet another's log.
-        std::fs::create_dir_all(dir.join("state-home")).unwrap();
-        copy_tree(&p.fx.sandbox.state_dir(), &dir.join("state-home/sealroom"));
-        let out = dir.join("out");
+        let r = CrashRun::new(&p.fx, name);
+        let out = r.dir.join("out");
         std::fs::create_dir(&out).unwrap();
-        std::fs::create_dir(dir.join("xdg")).unwrap();
-        Run { p, dir, vault, out }
+        Run { p, r, out }
     }
 
     fn archive(&self, name: &str) -> PathBuf {
         self.out.join(name)
     }
 
-    /// `sealroom --vault VAULT [-i WHO.id] ARGS` in the fixture's clean environment.
-    fn run(&self, who: Option<&str>, args: &[&str]) -> (String, Output) {
-        let mut all = vec!["--vault".to_owned(), path_arg(&self.vault)];
-        if let Some(who) = who {
-            all.push("-i".to_owned());
-            all.push(self.p.fx.id(who));
-        }
-        all.extend(args.iter().map(|a| (*a).to_owned()));
-        let what = format!("[{}] sealroom {}", self.name(), all.join(" "));
-        let mut cmd = self.p.fx.sandbox.cmd();
-        cmd.env("XDG_DATA_HOME", self.dir.join("xdg"))
-            .env("XDG_STATE_HOME", self.dir.join("state-home"))
-            .args(&all);
-        (what, exec(&mut cmd))
-    }
-
-    fn ok(&self, who: Option<&str>, args: &[&str]) -> String {
-        let (what, out) = self.run(who, args);
-        expect_ok(&what, &out)
-    }
-
-    fn fails(&self, who: Option<&str>, args: &[&str], code: i32) -> String {
-        let (what, out) = self.run(who, args);
-        expect_failure(&what, &out, code)
-    }
-
-    fn name(&self) -> String {
-        self.dir.file_name().unwrap().to_string_lossy().into_owned()
-    }
-
     /// The seal command, as a child process that can be killed.
     fn spawn_seal(&self, archive: &Path) -> std::process::Child {
-        let sb = &self.p.fx.sandbox;
-        std::process::Command::new(BIN)
-            .current_dir(sb.path())
-            .env_remove("SEALROOM_VAULT")
-            .env_remove("SEALROOM_IDENTITY")
-            .env_remove("SEALROOM_PASSPHRASE")
-            .env_remove("RUST_BACKTRACE")
-            .env_remove("RUST_LOG")
-            .env("HOME", sb.join("home"))
-            .env("XDG_DATA_HOME", self.dir.join("xdg"))
-            .env("XDG_STATE_HOME", self.dir.join("state-home"))
-            .env("TMPDIR", sb.tmpdir())
-            .env("LC_ALL", "C.UTF-8")
-            .args(["--vault", &path_arg(&self.vault)])
-            .args(["seal", CASE, "--retain-until", RETAIN_UNTIL])
-            .args(["-o", &path_arg(archive)])
-            .args(["-i", &self.p.fx.id("archivist")])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start sealroom seal")
+        let archive = path_arg(archive);
+        self.spawn(
+            "archivist",
+            &["seal", CASE, "--retain-until", RETAIN_UNTIL, "-o", &archive],
+        )
     }
 
     fn state(&self) -> String {
@@ -444,10 +379,6 @@ impl<'a> Run<'a> {
         found.state = state;
         found
     }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 #[test]

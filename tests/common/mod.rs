@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
+pub mod crash;
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_sealroom");
 

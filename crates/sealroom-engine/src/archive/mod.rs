@@ -24,6 +24,7 @@ use crate::log::statement::Act;
 
 /// A public description of an archive (no confidential metadata).
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct ArchiveSummary {
     /// Case reference.
     pub case: String,
@@ -57,6 +58,7 @@ pub struct ArchiveSummary {
 
 /// A party and its members, in `archive show`.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct PartyMembers {
     /// The party's label.
     pub label: String,
@@ -66,6 +68,7 @@ pub struct PartyMembers {
 
 /// One document in `archive show`.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct ArchivedDocument {
     /// Case number.
     pub num: u64,

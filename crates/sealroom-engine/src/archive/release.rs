@@ -194,6 +194,7 @@ pub fn release(
 
 /// One document written by [`open`].
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct OpenedDocument {
     /// Case number.
     pub num: u64,
@@ -215,6 +216,7 @@ pub struct OpenedDocument {
 
 /// What opening wrote.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Opened {
     /// Case reference.
     pub case: String,

@@ -31,6 +31,7 @@ use crate::vault::Vault;
 
 /// What sealing did.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Sealed {
     /// Case reference.
     pub case: String,

@@ -21,6 +21,7 @@ use crate::log::statement::{Act, SignedStatement};
 
 /// What a verified archive is.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct ArchiveReport {
     /// Case reference.
     pub case: String,

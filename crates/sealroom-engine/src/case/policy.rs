@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 
 /// A role a member holds in a case.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Role {
     /// Opened the case and signed its charter.
     Registrar,
@@ -60,6 +61,7 @@ impl fmt::Display for Role {
 /// Document categories (DESIGN.md; a *must*).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Category {
     /// What a party says to the mediator in private session.
     Caucus,
@@ -125,6 +127,7 @@ impl fmt::Display for Category {
 /// The case's disclosure policy, fixed in the charter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Policy {
     /// ICSID Mediation Rules r.17(4): disclosure needs the owner party's signed consent.
     Consent,
@@ -144,6 +147,7 @@ impl Policy {
 
 /// The lifecycle state of a case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CaseState {
     /// Deposits, consents and disclosures are possible.
     Open,
@@ -180,6 +184,7 @@ impl CaseState {
 
 /// Who owns a deposited document.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Owner {
     /// A party, by label.
     Party(String),
@@ -211,6 +216,7 @@ impl Owner {
 
 /// A group of readers named by role.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Audience {
     /// Every member of the party with this label.
     Party(String),
@@ -527,6 +533,7 @@ impl DocumentFacts {
 
 /// Why a disclosure is allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DisclosureBasis {
     /// A member of the owner party discloses its own document.
     Owner,

@@ -205,6 +205,7 @@ impl BlobStore {
 
 /// What a blob store's listing holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ListedKind {
     /// A blob, named by its hash.
     Blob,

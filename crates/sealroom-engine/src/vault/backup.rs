@@ -18,6 +18,7 @@ use crate::store::fsutil;
 
 /// What a backup or restore made.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct CopyReport {
     /// The new vault folder.
     pub path: PathBuf,

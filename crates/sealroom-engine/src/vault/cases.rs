@@ -34,6 +34,7 @@ pub struct CaseSpec {
 
 /// One member, for display.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct MemberView {
     /// Role kind.
     pub role: String,
@@ -63,6 +64,7 @@ impl MemberView {
 
 /// A case, for display.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct CaseSummary {
     /// Reference (`case` in JSON, like every other command's output).
     #[serde(rename = "case")]
@@ -93,6 +95,7 @@ pub struct CaseSummary {
 
 /// The outcome of joining a case.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct JoinedCase {
     /// The case as verified.
     #[serde(flatten)]

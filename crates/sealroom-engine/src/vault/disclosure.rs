@@ -22,6 +22,7 @@ use crate::log::statement::{Act, Disclosure, Rekey, Revocation};
 
 /// The outcome of a consent.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Consented {
     /// Case number.
     pub num: u64,
@@ -35,6 +36,7 @@ pub struct Consented {
 
 /// The outcome of a disclosure.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Disclosed {
     /// Case number.
     pub num: u64,
@@ -52,6 +54,7 @@ pub struct Disclosed {
 
 /// The outcome of a revocation.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Revoked {
     /// Case number.
     pub num: u64,
@@ -71,6 +74,7 @@ pub struct Revoked {
 
 /// The outcome of an export.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Exported {
     /// Case number.
     pub num: u64,

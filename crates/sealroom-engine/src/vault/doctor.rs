@@ -14,6 +14,7 @@ use crate::store::blobs::ListedKind;
 
 /// One problem `doctor` found.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Finding {
     /// `database`, `log-key`, `missing-blob`, `damaged-blob`, `log`, `refusals`, `unreferenced` or
     /// `temp-file`.
@@ -24,6 +25,7 @@ pub struct Finding {
 
 /// What `doctor` found (and, with repair, removed).
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct DoctorReport {
     /// Cases whose logs were verified.
     pub cases: usize,

@@ -28,7 +28,7 @@ use crate::log::replay::ReplayDoc;
 use crate::log::statement::{Act, Deposit};
 
 /// Longest title accepted, in characters.
-pub const MAX_TITLE_LEN: usize = 500;
+pub(crate) const MAX_TITLE_LEN: usize = 500;
 
 /// What a depositor says about a new document.
 #[derive(Clone, Debug)]
@@ -49,6 +49,7 @@ pub struct DepositSpec {
 
 /// The outcome of a deposit.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Deposited {
     /// Case reference.
     pub case: String,
@@ -72,6 +73,7 @@ pub struct Deposited {
 
 /// What `list` shows a caller.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Listing {
     /// Case reference.
     pub case: String,
@@ -85,6 +87,7 @@ pub struct Listing {
 
 /// What a successful read delivered.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct ReadOutcome {
     /// The document as listed.
     pub document: DocumentView,

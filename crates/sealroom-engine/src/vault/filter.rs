@@ -135,7 +135,7 @@ impl Filter {
 impl Resolved {
     /// Whether `log --refusals` shows this refused attempt (its actor may be a
     /// stranger to the case, known only by the name on their identity).
-    pub fn keeps_refusal(&self, replay: &Replay, r: &super::Refusal) -> bool {
+    pub(crate) fn keeps_refusal(&self, replay: &Replay, r: &super::Refusal) -> bool {
         let named = self
             .filter
             .actor
@@ -181,7 +181,7 @@ impl Resolved {
     }
 
     /// Whether `list` shows this document.
-    pub fn keeps_document(&self, doc: &ReplayDoc) -> bool {
+    pub(crate) fn keeps_document(&self, doc: &ReplayDoc) -> bool {
         self.filter
             .party
             .as_ref()
@@ -192,7 +192,13 @@ impl Resolved {
     }
 
     /// Whether `log` shows an entry by `actor` at `at`, about document `num` if any.
-    pub fn keeps_entry(&self, replay: &Replay, actor: &str, at: &str, num: Option<u64>) -> bool {
+    pub(crate) fn keeps_entry(
+        &self,
+        replay: &Replay,
+        actor: &str,
+        at: &str,
+        num: Option<u64>,
+    ) -> bool {
         let doc = num.and_then(|n| replay.docs.get(&n));
         let party_ok = self.filter.party.as_ref().is_none_or(|p| {
             replay

@@ -25,6 +25,7 @@ use crate::log::statement::{Act, SignedStatement};
 
 /// One line of a case's history, for people.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct LogLine {
     /// Position in the log.
     pub seq: u64,
@@ -43,6 +44,7 @@ pub struct LogLine {
 
 /// The outcome of `log --verify`.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct LogReport {
     /// Case reference.
     pub case: String,
@@ -58,6 +60,7 @@ pub struct LogReport {
 
 /// The outcome of checking a receipt against the vault.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct ReceiptReport {
     /// Always false here: checked against the vault (`--offline` checks the receipt only).
     pub offline: bool,

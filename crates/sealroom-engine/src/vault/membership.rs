@@ -20,6 +20,7 @@ use crate::log::statement::{Act, Grant, Rekeying};
 
 /// The outcome of removing or replacing a member.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct MemberChange {
     /// Case reference.
     pub case: String,
@@ -43,6 +44,7 @@ pub struct MemberChange {
 
 /// The outcome of `grant`.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Granted {
     /// Case reference.
     pub case: String,
@@ -54,6 +56,7 @@ pub struct Granted {
 
 /// The outcome of `rekey`.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Rekeyed {
     /// Case reference.
     pub case: String,

@@ -121,7 +121,7 @@ pub(crate) struct CaseContext {
 
 impl CaseContext {
     /// The roles `who` holds in this case.
-    pub fn roles_of(&self, who: &Fingerprint) -> Vec<Role> {
+    pub(crate) fn roles_of(&self, who: &Fingerprint) -> Vec<Role> {
         self.members
             .iter()
             .filter(|m| m.card.fingerprint() == *who)
@@ -130,7 +130,7 @@ impl CaseContext {
     }
 
     /// The roles, or a refusal for non-members.
-    pub fn member_roles(&self, who: &Identity) -> Result<Vec<Role>> {
+    pub(crate) fn member_roles(&self, who: &Identity) -> Result<Vec<Role>> {
         let roles = self.roles_of(&who.fingerprint());
         if roles.is_empty() {
             return Err(Error::refused(format!(
@@ -143,7 +143,7 @@ impl CaseContext {
     }
 
     /// The labels of every party.
-    pub fn party_labels(&self) -> std::collections::BTreeSet<String> {
+    pub(crate) fn party_labels(&self) -> std::collections::BTreeSet<String> {
         self.members
             .iter()
             .filter_map(|m| match &m.role {
@@ -154,7 +154,7 @@ impl CaseContext {
     }
 
     /// The distinct cards of everyone in `audience`.
-    pub fn cards_in(&self, audience: &Audience) -> Vec<Card> {
+    pub(crate) fn cards_in(&self, audience: &Audience) -> Vec<Card> {
         let mut out: Vec<Card> = Vec::new();
         for m in &self.members {
             if crate::case::policy::in_audience(std::slice::from_ref(&m.role), audience)
@@ -167,7 +167,7 @@ impl CaseContext {
     }
 
     /// The card of the member with this fingerprint.
-    pub fn card_of(&self, who: &str) -> Option<&Card> {
+    pub(crate) fn card_of(&self, who: &str) -> Option<&Card> {
         self.members
             .iter()
             .find(|m| m.card.fingerprint().to_hex() == who)
@@ -176,7 +176,7 @@ impl CaseContext {
 
     /// Who a set of readers (fingerprints) is: each member holding a wrap, and the same
     /// as a sentence for people.
-    pub fn readers_of(&self, readers: &[String]) -> Readers {
+    pub(crate) fn readers_of(&self, readers: &[String]) -> Readers {
         let members = self
             .members
             .iter()
@@ -191,7 +191,7 @@ impl CaseContext {
 
     /// A person-readable description of who a set of readers is ("the claimant party,
     /// the mediators").
-    pub fn describe_readers(&self, readers: &[String]) -> String {
+    pub(crate) fn describe_readers(&self, readers: &[String]) -> String {
         let mut groups = std::collections::BTreeSet::new();
         for r in readers {
             for m in &self.members {
@@ -403,23 +403,17 @@ impl Vault {
         reference: &str,
         joined: Joined,
     ) -> Result<CaseContext> {
-        authority::load_case(
-            conn,
-            self.member.as_ref(),
-            &self.facts()?,
-            reference,
-            joined,
-        )
+        self.load_from(conn, reference, joined, None)
     }
 
-    /// [`Vault::load`] from a context this command loaded a moment ago (see
-    /// [`authority::load_case_from`]).
+    /// [`Vault::load`], resuming from a context this command loaded a moment ago when
+    /// there is one (see [`authority::load_case_from`]).
     pub(crate) fn load_from(
         &self,
         conn: &Connection,
         reference: &str,
         joined: Joined,
-        prior: CaseContext,
+        prior: Option<CaseContext>,
     ) -> Result<CaseContext> {
         authority::load_case_from(
             conn,
@@ -427,7 +421,7 @@ impl Vault {
             &self.facts()?,
             reference,
             joined,
-            Some(prior),
+            prior,
         )
     }
 

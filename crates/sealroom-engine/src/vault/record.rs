@@ -63,10 +63,7 @@ impl Vault {
     ) -> Result<T> {
         let signer = self.log_signer()?;
         let tx = self.write_tx()?;
-        let mut ctx = match prior {
-            Some(prior) => self.load_from(&tx, reference, Joined::Required, prior)?,
-            None => self.load(&tx, reference, Joined::Required)?,
-        };
+        let mut ctx = self.load_from(&tx, reference, Joined::Required, prior)?;
         let out = act(&mut Recording {
             tx: &tx,
             ctx: &mut ctx,

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::identity::Identity;
 
 /// The wrap reader name of the case escrow key.
-pub const ESCROW_READER: &str = "escrow";
+pub(crate) const ESCROW_READER: &str = "escrow";
 const COMMITMENT_DOMAIN: &[u8] = b"sealroom content commitment v1\0";
 
 /// The confidential metadata of a document, stored age-encrypted to the document key.
@@ -142,6 +142,7 @@ fn checked_row(row: DocumentRow) -> Result<DocumentRow> {
 
 /// One readable document, for display.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct DocumentView {
     /// Case number.
     pub num: u64,

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 /// Signature domain of refusal records.
 const DOMAIN: &[u8] = b"sealroom refusal v1\0";
 /// The record format tag.
-pub const FORMAT: &str = "sealroom-refusal-v1";
+pub(crate) const FORMAT: &str = "sealroom-refusal-v1";
 
 /// The table, made on first use so vaults made before it need no migration.
 pub(crate) const TABLE: &str = "CREATE TABLE IF NOT EXISTS refusals (
