@@ -596,15 +596,6 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
-    /// Whether any filter was given.
-    pub fn is_empty(&self) -> bool {
-        self.party.is_none()
-            && self.category.is_none()
-            && self.actor.is_none()
-            && self.since.is_none()
-            && self.until.is_none()
-    }
-
     /// The library's filter.
     pub fn to_filter(&self) -> crate::error::Result<crate::vault::Filter> {
         crate::vault::Filter::parse(

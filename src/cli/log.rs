@@ -13,12 +13,12 @@ pub(super) fn log(
     refusals: bool,
     filter: &FilterArgs,
 ) -> Result<()> {
+    let filter = filter.to_filter()?;
     if verify && !filter.is_empty() {
         return Err(Error::usage(
             "--verify checks the whole log; it takes no --party, --category, --actor, --since or --until",
         ));
     }
-    let filter = filter.to_filter()?;
     let vault = ctx.open_vault()?;
     if refusals {
         return show_refusals(ctx, &vault, reference, &filter);
@@ -34,7 +34,7 @@ pub(super) fn log(
     }
     let lines = vault.history_filtered(reference, &filter)?;
     ctx.emit(&lines, || {
-        let mut s = if filter_given(&filter) {
+        let mut s = if !filter.is_empty() {
             format!(
                 "History of case {reference}, the {} matching entries:\n",
                 lines.len()
@@ -59,14 +59,6 @@ pub(super) fn log(
     })
 }
 
-fn filter_given(f: &Filter) -> bool {
-    f.party.is_some()
-        || f.category.is_some()
-        || f.actor.is_some()
-        || f.since.is_some()
-        || f.until.is_some()
-}
-
 /// `log --refusals`: the attempts the vault refused, checked, then filtered.
 fn show_refusals(ctx: &Context, vault: &Vault, reference: &str, filter: &Filter) -> Result<()> {
     let kept = vault.refusals(reference, filter)?;
@@ -74,7 +66,7 @@ fn show_refusals(ctx: &Context, vault: &Vault, reference: &str, filter: &Filter)
         let mut s =
             format!(
             "Refused attempts in case {reference}{} ({}), as the vault recorded and signed them:\n",
-            if filter_given(filter) { " matching the filter" } else { "" },
+            if !filter.is_empty() { " matching the filter" } else { "" },
             kept.len()
         );
         for r in &kept {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::Duration;
 
-use super::{exec, expect_failure, expect_ok, path_arg, Fixture, BIN};
+use super::{exec, expect_failure, expect_ok, path_arg, Fixture};
 
 /// Prefix of the blob store's temp files (a write the kill interrupted).
 pub const BLOB_TEMP_PREFIX: &str = ".tmp-";
@@ -91,20 +91,11 @@ impl<'a> CrashRun<'a> {
     /// The act `sealroom --vault VAULT -i WHO.id ARGS` as a child process that can be
     /// killed (standard error kept, to report what a surviving run said).
     pub fn spawn(&self, who: &str, args: &[&str]) -> Child {
-        let sb = &self.fx.sandbox;
-        std::process::Command::new(BIN)
-            .current_dir(sb.path())
-            .env_remove("SEALROOM_VAULT")
-            .env_remove("SEALROOM_IDENTITY")
-            .env_remove("SEALROOM_PASSPHRASE")
-            .env_remove("SEALROOM_NEW_PASSPHRASE")
-            .env_remove("RUST_BACKTRACE")
-            .env_remove("RUST_LOG")
-            .env("HOME", sb.join("home"))
+        self.fx
+            .sandbox
+            .std_cmd()
             .env("XDG_DATA_HOME", self.dir.join("xdg"))
             .env("XDG_STATE_HOME", self.dir.join("state-home"))
-            .env("TMPDIR", sb.tmpdir())
-            .env("LC_ALL", "C.UTF-8")
             .args(self.args(Some(who), args))
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -99,7 +99,14 @@ impl Sandbox {
 
     /// A `sealroom` command with a clean, explicit environment and no arguments yet.
     pub fn cmd(&self) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::new(BIN);
+        let mut cmd = assert_cmd::Command::from_std(self.std_cmd());
+        cmd.timeout(TIMEOUT);
+        cmd
+    }
+
+    /// [`Sandbox::cmd`] as a plain process, for a child a test kills.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(BIN);
         cmd.current_dir(self.path())
             .env_remove("SEALROOM_VAULT")
             .env_remove("SEALROOM_IDENTITY")
@@ -111,8 +118,7 @@ impl Sandbox {
             .env("HOME", self.join("home"))
             .env("XDG_DATA_HOME", self.join("xdg"))
             .env("TMPDIR", self.tmpdir())
-            .env("LC_ALL", "C.UTF-8")
-            .timeout(TIMEOUT);
+            .env("LC_ALL", "C.UTF-8");
         cmd
     }
 

@@ -72,6 +72,15 @@ impl Filter {
         })
     }
 
+    /// Whether the filter keeps everything (no option was given).
+    pub fn is_empty(&self) -> bool {
+        self.party.is_none()
+            && self.category.is_none()
+            && self.actor.is_none()
+            && self.since.is_none()
+            && self.until.is_none()
+    }
+
     /// Check the filter against a case: the party and the actor must exist in it
     /// (unless `strangers`: refused attempts come from people outside the case too).
     pub(crate) fn resolve(&self, replay: &Replay, strangers: bool) -> Result<Resolved> {
