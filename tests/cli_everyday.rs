@@ -679,6 +679,58 @@ fn help_shows_only_the_options_a_command_takes_and_categories_complete() {
 }
 
 #[test]
+fn a_vault_with_a_sealed_case_backs_up_and_restores() {
+    // Sealing moves most bodies out of the vault (their blobs are removed, their rows
+    // stay as `archived`); a backup copies only the bodies still in the vault.
+    let fx = Fixture::new();
+    fx.deposit_bytes("claimant", "brief.txt", b"the brief", &[]);
+    let settlement = fx.deposit_bytes(
+        "mediator",
+        "settlement.txt",
+        b"the settlement",
+        &["--category", "settlement"],
+    );
+    fx.ok_as("mediator", &["case", "close", CASE]);
+    let archive = fx.sandbox.join("C-1.sealed");
+    fx.ok_as(
+        "archivist",
+        &[
+            "seal",
+            CASE,
+            "--retain-until",
+            "2036-12-31",
+            "-o",
+            &path_arg(&archive),
+        ],
+    );
+    let copy = fx.sandbox.join("backup");
+    let out = fx.ok(&["vault", "backup", &path_arg(&copy)]);
+    assert!(out.contains("1 case(s), 1 bodies"), "{out}");
+    let restored = fx.sandbox.join("restored");
+    fx.sandbox.ok(&[
+        "vault",
+        "restore",
+        &path_arg(&copy),
+        "--vault",
+        &path_arg(&restored),
+    ]);
+    fx.sandbox.ok(&["doctor", "--vault", &path_arg(&restored)]);
+    let got = fx.sandbox.run(&[
+        "read",
+        CASE,
+        &settlement.to_string(),
+        "--vault",
+        &path_arg(&restored),
+        "-i",
+        &fx.id("claimant"),
+    ]);
+    assert_eq!(
+        expect_ok("read the settlement kept in the vault", &got),
+        "the settlement"
+    );
+}
+
+#[test]
 fn the_archive_ledger_records_releases_and_openings_and_catches_edits() {
     let fx = Fixture::new();
     fx.deposit_bytes("claimant", "brief.txt", b"the brief", &[]);

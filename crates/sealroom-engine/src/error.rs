@@ -216,35 +216,6 @@ impl std::error::Error for Error {
     }
 }
 
-impl From<rusqlite::Error> for Error {
-    fn from(err: rusqlite::Error) -> Self {
-        let message = match &err {
-            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::ReadOnly => {
-                "the vault database is read-only, so the act could not be recorded; nothing was changed"
-            }
-            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DiskFull => {
-                "the disk is full, so the act could not be recorded; nothing was changed"
-            }
-            rusqlite::Error::SqliteFailure(e, _)
-                if e.code == rusqlite::ErrorCode::DatabaseBusy
-                    || e.code == rusqlite::ErrorCode::DatabaseLocked =>
-            {
-                "the vault is busy with another command; try again in a moment"
-            }
-            rusqlite::Error::SqliteFailure(e, _)
-                if e.code == rusqlite::ErrorCode::DatabaseCorrupt
-                    || e.code == rusqlite::ErrorCode::NotADatabase =>
-            {
-                return Error::io("the vault database is damaged; restore it from a backup")
-                    .with_hint(Hint::CheckVault)
-                    .with_cause(err);
-            }
-            _ => "the vault database failed; nothing was changed",
-        };
-        Error::io(message).with_cause(err)
-    }
-}
-
 /// Wrap an I/O error with what was being done, e.g. `io_context("reading", path)`.
 pub fn io_error(what: impl fmt::Display, err: std::io::Error) -> Error {
     use std::io::ErrorKind as Io;

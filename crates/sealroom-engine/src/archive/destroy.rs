@@ -305,10 +305,7 @@ impl crate::vault::Vault {
                     retain_until: certificate.body.retain_until.clone(),
                 }),
             )?;
-            r.tx.execute(
-                "UPDATE cases SET state = 'destroyed' WHERE id = ?1",
-                [r.ctx.id],
-            )?;
+            r.tx.set_case_state(r.ctx.id, policy::CaseState::Destroyed.as_str())?;
             Ok(seq)
         })
     }

@@ -15,19 +15,18 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rusqlite::params;
 use serde::Serialize;
 
 use super::format::{self, ArchiveWriter, DocumentEntry, Manifest, MemberEntry};
 use super::verify::verify_archive;
 use crate::case::charter::MemberRecord;
-use crate::case::policy::{self, Category, Role};
+use crate::case::policy::{self, CaseState, Category, Role};
 use crate::error::{io_error, Error, Result};
 use crate::identity::Identity;
 use crate::log::replay::retained_at_seal;
 use crate::log::statement::{Act, Seal, SignedStatement};
-use crate::vault::records::{load_rows, wraps_of, ESCROW_READER};
-use crate::vault::Vault;
+use crate::vault::records::{load_rows, ESCROW_READER};
+use crate::vault::{signed_statements, Vault};
 
 /// What sealing did.
 #[derive(Clone, Debug, Serialize)]
@@ -76,293 +75,277 @@ impl Vault {
         // The whole seal holds the case's lock: nothing can be deposited, read or
         // revoked between the checks below and the seal statement.
         let (sealed, leaving) = self.record(reference, |rec| {
-        let roles = rec.ctx.member_roles(archivist)?;
-        policy::check_may_seal(&roles, rec.ctx.state)?;
-        // The log must be sound before it is sealed for decades.
-        let verified = self.verify_log_in(reference)?;
-        let replayed = crate::log::replay::replay(reference, &self.statements(reference)?)?;
-        let vault_id = self.vault_id()?;
-        let verifier = self.log_verifier()?.to_verifier_string();
-        let rows = load_rows(&self.conn, rec.ctx.id)?;
-        let mut wraps = BTreeMap::new();
-        for row in &rows {
-            wraps.insert(row.num, wraps_of(&self.conn, rec.ctx.id, row.num)?);
-        }
-        let mut shares = Vec::new();
-        {
-            let mut stmt = self.conn.prepare(
-                "SELECT custodian, share FROM escrow_shares WHERE case_id = ?1 ORDER BY custodian",
-            )?;
-            let found = stmt.query_map([rec.ctx.id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })?;
-            for s in found {
-                shares.push(s?);
+            let roles = rec.ctx.member_roles(archivist)?;
+            policy::check_may_seal(&roles, rec.ctx.state)?;
+            // The log must be sound before it is sealed for decades.
+            let verified = self.verify_log_in(rec.tx, reference)?;
+            let replayed =
+                crate::log::replay::replay(reference, &signed_statements(rec.tx, rec.ctx.id)?)?;
+            let vault_id = self.vault_id()?;
+            let verifier = self.log_verifier()?.to_verifier_string();
+            let rows = load_rows(rec.tx, rec.ctx.id)?;
+            let mut wraps = BTreeMap::new();
+            for row in &rows {
+                wraps.insert(row.num, rec.tx.document_wraps(rec.ctx.id, row.num)?);
             }
-        }
-        let archivist_fpr = archivist.fingerprint().to_hex();
+            let shares: Vec<(String, Vec<u8>)> = rec
+                .tx
+                .escrow_shares(rec.ctx.id)?
+                .into_iter()
+                .map(|s| (s.custodian, s.share))
+                .collect();
+            let archivist_fpr = archivist.fingerprint().to_hex();
 
-        // What goes in, apart from the log: the index, shares, metadata, wraps, bodies.
-        let mut documents = Vec::new();
-        let mut small: Vec<(String, Vec<u8>)> = Vec::new();
-        let mut bodies: Vec<(String, String, u64)> = Vec::new(); // path, blob, size
-        let (mut retained, mut escrowed, mut destroyed) = (Vec::new(), Vec::new(), Vec::new());
-        for row in &rows {
-            let doc = replayed
-                .docs
-                .get(&row.num)
-                .ok_or_else(|| Error::integrity(format!("#{} is not in the case log", row.num)))?;
-            let category = doc.facts.category;
-            let disposition = if category == Category::MediatorNote {
-                destroyed.push(row.num);
-                "destroyed"
-            } else if retained_at_seal(category) {
-                retained.push(row.num);
-                "retained"
-            } else {
-                escrowed.push(row.num);
-                "escrowed"
-            };
-            documents.push(DocumentEntry {
-                num: row.num,
-                owner: row.owner.clone(),
-                category: category.as_str().to_owned(),
-                confidential: row.confidential,
-                encoding: row.encoding.clone(),
-                disposition: disposition.to_owned(),
-                body_sha256: row.blob.clone(),
-            });
-            if category == Category::MediatorNote {
-                continue;
-            }
-            small.push((format::doc_path(row.num, "meta.age"), row.meta.clone()));
-            for w in &wraps[&row.num] {
-                if w.reader == ESCROW_READER {
-                    small.push((format::doc_path(row.num, "escrow.age"), w.wrap.clone()));
-                } else if w.reader == archivist_fpr && retained_at_seal(category) {
-                    small.push((format::doc_path(row.num, "archivist.age"), w.wrap.clone()));
+            // What goes in, apart from the log: the index, shares, metadata, wraps, bodies.
+            let mut documents = Vec::new();
+            let mut small: Vec<(String, Vec<u8>)> = Vec::new();
+            let mut bodies: Vec<(String, String, u64)> = Vec::new(); // path, blob, size
+            let (mut retained, mut escrowed, mut destroyed) = (Vec::new(), Vec::new(), Vec::new());
+            for row in &rows {
+                let doc = replayed.docs.get(&row.num).ok_or_else(|| {
+                    Error::integrity(format!("#{} is not in the case log", row.num))
+                })?;
+                let category = doc.facts.category;
+                let disposition = if category == Category::MediatorNote {
+                    destroyed.push(row.num);
+                    "destroyed"
+                } else if retained_at_seal(category) {
+                    retained.push(row.num);
+                    "retained"
+                } else {
+                    escrowed.push(row.num);
+                    "escrowed"
+                };
+                documents.push(DocumentEntry {
+                    num: row.num,
+                    owner: row.owner.clone(),
+                    category: category.as_str().to_owned(),
+                    confidential: row.confidential,
+                    encoding: row.encoding.clone(),
+                    disposition: disposition.to_owned(),
+                    body_sha256: row.blob.clone(),
+                });
+                if category == Category::MediatorNote {
+                    continue;
                 }
-            }
-            bodies.push((
-                format::doc_path(row.num, "body.age"),
-                row.blob.clone(),
-                row.blob_size,
-            ));
-        }
-        for (holder, share) in &shares {
-            small.push((format::share_path(holder), share.clone()));
-        }
-        small.push((
-            format::README.to_owned(),
-            format::readme(reference, &retain_until).into_bytes(),
-        ));
-        small.push((
-            format::DOCUMENTS.to_owned(),
-            serde_json::to_vec_pretty(&documents)
-                .map_err(|e| Error::io(format!("encoding the document index failed: {e}")))?,
-        ));
-        // The contents digest the seal statement binds, from known hashes.
-        let mut expected: BTreeMap<String, MemberEntry> = BTreeMap::new();
-        for (path, bytes) in &small {
-            expected.insert(
-                path.clone(),
-                MemberEntry {
-                    path: path.clone(),
-                    sha256: crate::crypto::digest::hex(&crate::crypto::digest::sha256(bytes)),
-                    size: bytes.len() as u64,
-                },
-            );
-        }
-        for (path, blob, size) in &bodies {
-            expected.insert(
-                path.clone(),
-                MemberEntry {
-                    path: path.clone(),
-                    sha256: blob.clone(),
-                    size: *size,
-                },
-            );
-        }
-        let contents_sha256 = format::contents_digest(&expected);
-
-        let blobs = self.blobs.clone();
-        if rec.ctx.replay.len != verified.statements {
-            return Err(Error::integrity(
-                "the case's log changed under the seal's lock; nothing was sealed",
-            ));
-        }
-        let (seq, seal_statement) = rec.append_signed(archivist,
-            Act::Seal(Seal {
-                retain_until: retain_until.clone(),
-                contents_sha256,
-            }),
-        )?;
-        let sealed_at = seal_statement.statement()?.at;
-        let mut entries: Vec<Vec<u8>> = Vec::new();
-        {
-            let mut stmt = rec.tx.prepare(
-                "SELECT body, signature FROM statements WHERE case_id = ?1 ORDER BY seq",
-            )?;
-            let found = stmt.query_map([rec.ctx.id], |r| {
-                Ok(SignedStatement {
-                    body: r.get(0)?,
-                    signature: r.get(1)?,
-                })
-            })?;
-            for s in found {
-                entries.push(s?.entry());
-            }
-        }
-        let checkpoint: String = rec.tx.query_row(
-            "SELECT note FROM checkpoints WHERE case_id = ?1 AND size = ?2",
-            params![rec.ctx.id, seq + 1],
-            |r| r.get(0),
-        )?;
-
-        // Write, sync, verify, then move into place.
-        let dir = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(".sealroom-seal-")
-            .tempfile_in(&dir)
-            .map_err(|e| io_error(format!("creating the archive in {}", dir.display()), e))?;
-        // Locked while written: a later run removes it only if this one was killed
-        // (it holds escrow shares and wraps).
-        crate::store::fsutil::lock_partial(temp.as_file())
-            .map_err(|e| io_error(format!("locking {}", temp.path().display()), e))?;
-        let mtime = humantime::parse_rfc3339(&sealed_at)
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let mut writer = ArchiveWriter::new(
-            std::io::BufWriter::with_capacity(
-                256 * 1024,
-                temp.reopen()
-                    .map_err(|e| io_error("opening the archive", e))?,
-            ),
-            mtime,
-        );
-        for (path, bytes) in &small {
-            writer.add_bytes(path, bytes)?;
-        }
-        writer.add_bytes(format::LOG_ENTRIES, &format::encode_entries(&entries))?;
-        writer.add_bytes(format::LOG_CHECKPOINT, checkpoint.as_bytes())?;
-        writer.add_bytes(format::LOG_VERIFIER, format!("{verifier}\n").as_bytes())?;
-        for (path, blob, size) in &bodies {
-            let file = blobs.open(blob)?;
-            let entry = writer.add(
-                path,
-                *size,
-                std::io::BufReader::with_capacity(256 * 1024, file),
-            )?;
-            if &entry.sha256 != blob {
-                return Err(Error::integrity(format!(
-                    "the blob of {path} does not match its hash; nothing was sealed"
-                ))
-        .with_hint(crate::error::Hint::CheckVault));
-            }
-        }
-        let members: Vec<MemberEntry> = writer.members.values().cloned().collect();
-        let manifest = Manifest {
-            format: format::FORMAT.to_owned(),
-            case: reference.to_owned(),
-            vault: vault_id,
-            sealed_at: sealed_at.clone(),
-            retain_until: retain_until.clone(),
-            seal_entry: seq,
-            archivist: MemberRecord::new(&Role::Archivist, &archivist.card()),
-            members,
-        };
-        let manifest_bytes = manifest.to_bytes()?;
-        writer.add_bytes(format::MANIFEST, &manifest_bytes)?;
-        writer.add_bytes(
-            format::MANIFEST_SIG,
-            Manifest::sign(&manifest_bytes, archivist).as_bytes(),
-        )?;
-        let buffered = writer.finish()?;
-        let file = buffered
-            .into_inner()
-            .map_err(|e| io_error("writing the archive", e.into_error()))?;
-        file.sync_all()
-            .map_err(|e| io_error("flushing the archive to disk", e))?;
-        drop(file);
-        let report = verify_archive(
-            std::fs::File::open(temp.path()).map_err(|e| io_error("re-reading the archive", e))?,
-            None,
-        )
-        .map_err(|e| {
-            Error::integrity(format!(
-                "the archive failed its own verification, so nothing was sealed: {}",
-                e.message()
-            ))
-        })?;
-        temp.persist_noclobber(out)
-            .map_err(|e| io_error(format!("writing {}", out.display()), e.error))?;
-        crate::store::fsutil::sync_parent(out)
-            .map_err(|e| io_error("flushing the archive's folder", e))?;
-
-        // Shred live access, in the same transaction as the seal statement.
-        let archivist_wraps = roles_fingerprints(rec.ctx, &Role::Archivist);
-        let party_wraps: Vec<String> = rec.ctx
-            .members
-            .iter()
-            .filter(|m| matches!(m.role, Role::Party(_)))
-            .map(|m| m.card.fingerprint().to_hex())
-            .collect();
-        for row in &rows {
-            let category = replayed.docs[&row.num].facts.category;
-            if retained_at_seal(category) {
+                small.push((format::doc_path(row.num, "meta.age"), row.meta.clone()));
                 for w in &wraps[&row.num] {
-                    let keep =
-                        party_wraps.contains(&w.reader) || archivist_wraps.contains(&w.reader);
-                    if !keep {
-                        rec.tx.execute(
-                            "DELETE FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = ?3",
-                            params![rec.ctx.id, row.num, w.reader],
-                        )?;
+                    if w.reader == ESCROW_READER {
+                        small.push((format::doc_path(row.num, "escrow.age"), w.wrap.clone()));
+                    } else if w.reader == archivist_fpr && retained_at_seal(category) {
+                        small.push((format::doc_path(row.num, "archivist.age"), w.wrap.clone()));
                     }
                 }
-            } else {
-                rec.tx.execute(
-                    "DELETE FROM wraps WHERE case_id = ?1 AND num = ?2",
-                    params![rec.ctx.id, row.num],
+                bodies.push((
+                    format::doc_path(row.num, "body.age"),
+                    row.blob.clone(),
+                    row.blob_size,
+                ));
+            }
+            for (holder, share) in &shares {
+                small.push((format::share_path(holder), share.clone()));
+            }
+            small.push((
+                format::README.to_owned(),
+                format::readme(reference, &retain_until).into_bytes(),
+            ));
+            small.push((
+                format::DOCUMENTS.to_owned(),
+                serde_json::to_vec_pretty(&documents)
+                    .map_err(|e| Error::io(format!("encoding the document index failed: {e}")))?,
+            ));
+            // The contents digest the seal statement binds, from known hashes.
+            let mut expected: BTreeMap<String, MemberEntry> = BTreeMap::new();
+            for (path, bytes) in &small {
+                expected.insert(
+                    path.clone(),
+                    MemberEntry {
+                        path: path.clone(),
+                        sha256: crate::crypto::digest::hex(&crate::crypto::digest::sha256(bytes)),
+                        size: bytes.len() as u64,
+                    },
+                );
+            }
+            for (path, blob, size) in &bodies {
+                expected.insert(
+                    path.clone(),
+                    MemberEntry {
+                        path: path.clone(),
+                        sha256: blob.clone(),
+                        size: *size,
+                    },
+                );
+            }
+            let contents_sha256 = format::contents_digest(&expected);
+
+            let blobs = self.blobs.clone();
+            if rec.ctx.replay.len != verified.statements {
+                return Err(Error::integrity(
+                    "the case's log changed under the seal's lock; nothing was sealed",
+                ));
+            }
+            let (seq, seal_statement) = rec.append_signed(
+                archivist,
+                Act::Seal(Seal {
+                    retain_until: retain_until.clone(),
+                    contents_sha256,
+                }),
+            )?;
+            let sealed_at = seal_statement.statement()?.at;
+            let entries: Vec<Vec<u8>> = signed_statements(rec.tx, rec.ctx.id)?
+                .iter()
+                .map(SignedStatement::entry)
+                .collect();
+            let checkpoint = rec
+                .tx
+                .checkpoint(rec.ctx.id, seq + 1)?
+                .map(|c| c.note)
+                .ok_or_else(|| {
+                    Error::integrity("the seal's checkpoint was not recorded; nothing was sealed")
+                })?;
+
+            // Write, sync, verify, then move into place.
+            let dir = match out.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+                _ => std::path::PathBuf::from("."),
+            };
+            let temp = tempfile::Builder::new()
+                .prefix(".sealroom-seal-")
+                .tempfile_in(&dir)
+                .map_err(|e| io_error(format!("creating the archive in {}", dir.display()), e))?;
+            // Locked while written: a later run removes it only if this one was killed
+            // (it holds escrow shares and wraps).
+            crate::store::fsutil::lock_partial(temp.as_file())
+                .map_err(|e| io_error(format!("locking {}", temp.path().display()), e))?;
+            let mtime = humantime::parse_rfc3339(&sealed_at)
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let mut writer = ArchiveWriter::new(
+                std::io::BufWriter::with_capacity(
+                    256 * 1024,
+                    temp.reopen()
+                        .map_err(|e| io_error("opening the archive", e))?,
+                ),
+                mtime,
+            );
+            for (path, bytes) in &small {
+                writer.add_bytes(path, bytes)?;
+            }
+            writer.add_bytes(format::LOG_ENTRIES, &format::encode_entries(&entries))?;
+            writer.add_bytes(format::LOG_CHECKPOINT, checkpoint.as_bytes())?;
+            writer.add_bytes(format::LOG_VERIFIER, format!("{verifier}\n").as_bytes())?;
+            for (path, blob, size) in &bodies {
+                let file = blobs.get(blob)?;
+                let entry = writer.add(
+                    path,
+                    *size,
+                    std::io::BufReader::with_capacity(256 * 1024, file),
                 )?;
-                rec.tx.execute(
-                    "UPDATE documents SET meta = X'', body_state = ?3 WHERE case_id = ?1 AND num = ?2",
-                    params![
+                if &entry.sha256 != blob {
+                    return Err(Error::integrity(format!(
+                        "the blob of {path} does not match its hash; nothing was sealed"
+                    ))
+                    .with_hint(crate::error::Hint::CheckVault));
+                }
+            }
+            let members: Vec<MemberEntry> = writer.members.values().cloned().collect();
+            let manifest = Manifest {
+                format: format::FORMAT.to_owned(),
+                case: reference.to_owned(),
+                vault: vault_id,
+                sealed_at: sealed_at.clone(),
+                retain_until: retain_until.clone(),
+                seal_entry: seq,
+                archivist: MemberRecord::new(&Role::Archivist, &archivist.card()),
+                members,
+            };
+            let manifest_bytes = manifest.to_bytes()?;
+            writer.add_bytes(format::MANIFEST, &manifest_bytes)?;
+            writer.add_bytes(
+                format::MANIFEST_SIG,
+                Manifest::sign(&manifest_bytes, archivist).as_bytes(),
+            )?;
+            let buffered = writer.finish()?;
+            let file = buffered
+                .into_inner()
+                .map_err(|e| io_error("writing the archive", e.into_error()))?;
+            file.sync_all()
+                .map_err(|e| io_error("flushing the archive to disk", e))?;
+            drop(file);
+            let report = verify_archive(
+                std::fs::File::open(temp.path())
+                    .map_err(|e| io_error("re-reading the archive", e))?,
+                None,
+            )
+            .map_err(|e| {
+                Error::integrity(format!(
+                    "the archive failed its own verification, so nothing was sealed: {}",
+                    e.message()
+                ))
+            })?;
+            temp.persist_noclobber(out)
+                .map_err(|e| io_error(format!("writing {}", out.display()), e.error))?;
+            crate::store::fsutil::sync_parent(out)
+                .map_err(|e| io_error("flushing the archive's folder", e))?;
+
+            // Shred live access, in the same transaction as the seal statement.
+            let archivist_wraps = roles_fingerprints(rec.ctx, &Role::Archivist);
+            let party_wraps: Vec<String> = rec
+                .ctx
+                .members
+                .iter()
+                .filter(|m| matches!(m.role, Role::Party(_)))
+                .map(|m| m.card.fingerprint().to_hex())
+                .collect();
+            for row in &rows {
+                let category = replayed.docs[&row.num].facts.category;
+                if retained_at_seal(category) {
+                    for w in &wraps[&row.num] {
+                        let keep =
+                            party_wraps.contains(&w.reader) || archivist_wraps.contains(&w.reader);
+                        if !keep {
+                            rec.tx.delete_wrap(rec.ctx.id, row.num, &w.reader)?;
+                        }
+                    }
+                } else {
+                    rec.tx.delete_document_wraps(rec.ctx.id, row.num)?;
+                    rec.tx.retire_body(
                         rec.ctx.id,
                         row.num,
-                        if category == Category::MediatorNote { "destroyed" } else { "archived" }
-                    ],
-                )?;
+                        if category == Category::MediatorNote {
+                            "destroyed"
+                        } else {
+                            "archived"
+                        },
+                    )?;
+                }
             }
-        }
-        rec.tx.execute("DELETE FROM consents WHERE case_id = ?1", [rec.ctx.id])?;
-        rec.tx.execute("DELETE FROM escrow_shares WHERE case_id = ?1", [rec.ctx.id])?;
-        rec.tx.execute("UPDATE cases SET state = 'sealed' WHERE id = ?1", [rec.ctx.id])?;
-        // Bodies that now live only in the archive (or nowhere) leave the vault once
-        // this commits.
-        let leaving: Vec<String> = rows
-            .iter()
-            .filter(|row| !retained_at_seal(replayed.docs[&row.num].facts.category))
-            .map(|row| row.blob.clone())
-            .collect();
-        Ok((
-            Sealed {
-                case: reference.to_owned(),
-                archive: out.display().to_string(),
-                manifest_sha256: report.manifest_sha256,
-                retain_until,
-                retained,
-                escrowed,
-                destroyed,
-                statement: seq,
-            },
-            leaving,
-        ))
+            rec.tx.delete_consents(rec.ctx.id)?;
+            rec.tx.delete_escrow_shares(rec.ctx.id)?;
+            rec.tx
+                .set_case_state(rec.ctx.id, CaseState::Sealed.as_str())?;
+            // Bodies that now live only in the archive (or nowhere) leave the vault once
+            // this commits.
+            let leaving: Vec<String> = rows
+                .iter()
+                .filter(|row| !retained_at_seal(replayed.docs[&row.num].facts.category))
+                .map(|row| row.blob.clone())
+                .collect();
+            Ok((
+                Sealed {
+                    case: reference.to_owned(),
+                    archive: out.display().to_string(),
+                    manifest_sha256: report.manifest_sha256,
+                    retain_until,
+                    retained,
+                    escrowed,
+                    destroyed,
+                    statement: seq,
+                },
+                leaving,
+            ))
         })?;
         for blob in &leaving {
             let _ = self.blobs.remove(blob);

@@ -1,31 +1,35 @@
-//! The blob store: one file per ciphertext in `blobs/`, named by its SHA-256.
+//! The blob half of the storage interface: ciphertexts named by their SHA-256, behind
+//! the [`BlobStore`] trait, and the embedded implementation, [`FolderBlobs`] (one file
+//! per blob in the vault's `blobs/` folder).
 //!
 //! The contract every blob store keeps (the folder here; an object store later), which
 //! the engine relies on and [`conformance`] checks:
 //!
-//! - [`BlobStore::write`] hashes what it is given itself and names the blob by that
-//!   hash; when it returns, the blob is durable (it survives a crash or power loss). A
-//!   write whose producer fails leaves no blob under any name.
-//! - [`BlobStore::open`] of a blob that is not there is an integrity failure (the
-//!   database names it, so it was lost or removed), never an empty read.
+//! - [`BlobStore::put`] hashes what it is given itself and names the blob by that
+//!   hash (it never takes a hash from its caller); when it returns, the blob is
+//!   durable (it survives a crash or power loss). A put whose producer fails leaves no
+//!   blob under any name. The engine puts a blob before the records transaction that
+//!   names it commits, so a crash leaves at worst an unreferenced blob, never a row
+//!   pointing at a missing or partial one.
+//! - [`BlobStore::get`] of a blob that is not there is an integrity failure (the
+//!   records name it, so it was lost or removed), never an empty read. What it returns
+//!   reads the blob's bytes from any position, and keeps reading them even if the
+//!   blob is removed meanwhile (a read that began before a seal or rekey finishes).
 //! - [`BlobStore::remove`] of a blob that is not there succeeds (removal is retried
 //!   after crashes). The engine removes a blob only after the commit that stopped
-//!   naming it, so a crash leaves at worst an unreferenced blob.
-//! - [`BlobStore::list`] names every blob and every leftover of an interrupted write,
+//!   naming it.
+//! - [`BlobStore::list`] names every blob and every leftover of an interrupted put,
 //!   so `doctor` can tell the two apart and `doctor --repair` remove the leftovers.
+//! - A name that is not 64 lowercase hex digits is refused, never looked up.
 //!
-//! A blob is written to a temp file in the same directory, fsynced, renamed to its
-//! hash, and the directory fsynced, all before the database row that references it
-//! commits. A crash therefore leaves at worst an unreferenced blob or temp file,
-//! which `doctor` removes; never a row pointing at a missing or partial blob.
-//!
-//! The store hashes what it writes itself (it never takes a hash from its caller).
-//! A large blob is hashed and written on a thread of its own, so that the producer
-//! (the body pipeline's calling thread) only copies, and the kernel is asked to start
-//! writing it back to the disk as it grows, so that the final fsync finds little left.
+//! In the folder store a blob is written to a temp file in the same directory,
+//! fsynced, renamed to its hash, and the directory fsynced. A large blob is hashed and
+//! written on a thread of its own, so that the producer (the body pipeline's calling
+//! thread) only copies, and the kernel is asked to start writing it back to the disk
+//! as it grows, so that the final fsync finds little left.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::{self, JoinHandle};
@@ -40,103 +44,77 @@ use crate::store::fsutil;
 /// Prefix of blob temp files (never a valid hash, so never mistaken for a blob).
 pub const TEMP_PREFIX: &str = ".tmp-";
 
-/// A blob written to disk.
+/// A blob written to the store.
 #[derive(Clone, Debug)]
 pub struct StoredBlob {
-    /// SHA-256 of the contents, hex; also the file name.
+    /// SHA-256 of the contents, hex; also its name.
     pub sha256: String,
     /// Size in bytes.
     pub size: u64,
 }
 
-/// The `blobs/` directory of a vault.
-#[derive(Clone, Debug)]
-pub struct BlobStore {
-    dir: PathBuf,
+/// A blob opened for reading, from any position.
+pub trait BlobRead: Read + Seek + Send {
+    /// Its size in bytes.
+    fn size(&self) -> Result<u64>;
 }
 
-impl BlobStore {
-    /// The store in `dir` (which must exist).
-    pub fn new(dir: PathBuf) -> Self {
-        BlobStore { dir }
+impl BlobRead for File {
+    fn size(&self) -> Result<u64> {
+        Ok(self
+            .metadata()
+            .map_err(|e| io_error("reading the document's ciphertext", e))?
+            .len())
     }
+}
 
-    /// Where the blob with this hash lives.
-    pub fn path(&self, sha256: &str) -> Result<PathBuf> {
-        if parse_hex32(sha256).is_none() {
-            return Err(Error::integrity(format!("`{sha256}` is not a blob hash")));
-        }
-        Ok(self.dir.join(sha256))
-    }
+/// Where ciphertexts are kept (see the module's contract).
+pub trait BlobStore: Send + Sync {
+    /// Store the bytes `fill` produces (it is called once) under their SHA-256. The
+    /// blob is durable when this returns.
+    fn put(&self, fill: &mut dyn FnMut(&mut dyn Write) -> Result<()>) -> Result<StoredBlob>;
+    /// Open a blob for reading.
+    fn get(&self, sha256: &str) -> Result<Box<dyn BlobRead>>;
+    /// Remove a blob; nothing if it is not there.
+    fn remove(&self, sha256: &str) -> Result<()>;
+    /// Every entry of the store: blobs, leftovers of interrupted puts, and anything
+    /// else found where only blobs belong, by name.
+    fn list(&self) -> Result<Vec<Listed>>;
+    /// Remove listed entries (blobs or leftovers; never a foreign one), durably.
+    fn remove_listed(&self, entries: &[&Listed]) -> Result<()>;
+}
 
-    /// Write a new blob produced by `fill`; returns its hash and size with `fill`'s
-    /// result. The blob is durable when this returns.
+impl dyn BlobStore + '_ {
+    /// [`BlobStore::put`] with a producer that returns a value, handed back with the
+    /// blob.
     pub fn write<T>(
         &self,
         fill: impl FnOnce(&mut dyn Write) -> Result<T>,
     ) -> Result<(StoredBlob, T)> {
-        let temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .tempfile_in(&self.dir)
-            .map_err(|e| io_error("creating a file in the vault's blobs folder", e))?;
-        let file = temp
-            .as_file()
-            .try_clone()
-            .map_err(|e| io_error("opening a file in the vault's blobs folder", e))?;
-        let mut writer = BlobWriter::new(file);
-        let value = fill(&mut writer)?;
-        let (hash, size) = writer
-            .finish()
-            .map_err(|e| io_error("writing to the vault's blobs folder", e))?;
-        temp.as_file()
-            .sync_all()
-            .map_err(|e| io_error("flushing a blob to disk", e))?;
-        let sha256 = hex(&hash);
-        let target = self.dir.join(&sha256);
-        temp.persist(&target)
-            .map_err(|e| io_error("naming a blob in the vault", e.error))?;
-        fsutil::sync_dir(&self.dir).map_err(|e| io_error("flushing the blobs folder", e))?;
-        Ok((StoredBlob { sha256, size }, value))
-    }
-
-    /// Open a blob for reading.
-    pub fn open(&self, sha256: &str) -> Result<File> {
-        let path = self.path(sha256)?;
-        File::open(&path).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => Error::integrity(format!(
-                "the document's ciphertext (blob {}) is missing from the vault",
-                &sha256[..12]
-            )),
-            _ => io_error(format!("opening blob {}", path.display()), e),
-        })
-    }
-
-    /// Remove a blob (used when the transaction that would reference it fails).
-    pub fn remove(&self, sha256: &str) -> Result<()> {
-        let path = self.path(sha256)?;
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io_error("removing a blob", e)),
-        }
-    }
-
-    /// The directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+        let mut fill = Some(fill);
+        let mut value = None;
+        let stored = self.put(&mut |w| {
+            let fill = fill
+                .take()
+                .ok_or_else(|| Error::io("a blob store called its producer twice"))?;
+            value = Some(fill(w)?);
+            Ok(())
+        })?;
+        let value = value.ok_or_else(|| Error::io("a blob store never called its producer"))?;
+        Ok((stored, value))
     }
 
     /// Hash a blob as it lies in the store: its SHA-256 (hex) and size, or `None` if
     /// it is missing.
     pub fn measure(&self, sha256: &str) -> Result<Option<(String, u64)>> {
-        let file = match self.open(sha256) {
-            Ok(f) => f,
+        let blob = match self.get(sha256) {
+            Ok(b) => b,
             Err(e) if e.kind() == crate::error::ErrorKind::Integrity => return Ok(None),
             Err(e) => return Err(e),
         };
         let mut hashed = crate::crypto::digest::HashingReader::new(io::BufReader::with_capacity(
             256 * 1024,
-            file,
+            blob,
         ));
         io::copy(&mut hashed, &mut io::sink())
             .map_err(|e| io_error(format!("reading blob {}", &sha256[..12]), e))?;
@@ -145,8 +123,8 @@ impl BlobStore {
     }
 
     /// Copy a blob into another store (which hashes it again as it writes). Its size.
-    pub fn copy_to(&self, sha256: &str, other: &BlobStore) -> Result<u64> {
-        let mut from = self.open(sha256)?;
+    pub fn copy_to(&self, sha256: &str, other: &dyn BlobStore) -> Result<u64> {
+        let mut from = self.get(sha256)?;
         let (stored, _) = other.write(|w| {
             io::copy(&mut from, w)
                 .map_err(|e| io_error(format!("copying blob {}", &sha256[..12]), e))
@@ -160,10 +138,82 @@ impl BlobStore {
         }
         Ok(stored.size)
     }
+}
 
-    /// Every entry of the store: blobs, leftovers of interrupted writes, and anything
-    /// else found where only blobs belong.
-    pub fn list(&self) -> Result<Vec<Listed>> {
+/// The embedded blob store: the `blobs/` folder of a vault.
+#[derive(Clone, Debug)]
+pub struct FolderBlobs {
+    dir: PathBuf,
+}
+
+impl FolderBlobs {
+    /// The store in `dir` (which must exist).
+    pub fn new(dir: PathBuf) -> Self {
+        FolderBlobs { dir }
+    }
+
+    /// Where the blob with this hash lives.
+    pub fn path(&self, sha256: &str) -> Result<PathBuf> {
+        if parse_hex32(sha256).is_none() {
+            return Err(Error::integrity(format!("`{sha256}` is not a blob hash")));
+        }
+        Ok(self.dir.join(sha256))
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl BlobStore for FolderBlobs {
+    fn put(&self, fill: &mut dyn FnMut(&mut dyn Write) -> Result<()>) -> Result<StoredBlob> {
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(&self.dir)
+            .map_err(|e| io_error("creating a file in the vault's blobs folder", e))?;
+        let file = temp
+            .as_file()
+            .try_clone()
+            .map_err(|e| io_error("opening a file in the vault's blobs folder", e))?;
+        let mut writer = BlobWriter::new(file);
+        fill(&mut writer)?;
+        let (hash, size) = writer
+            .finish()
+            .map_err(|e| io_error("writing to the vault's blobs folder", e))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| io_error("flushing a blob to disk", e))?;
+        let sha256 = hex(&hash);
+        let target = self.dir.join(&sha256);
+        temp.persist(&target)
+            .map_err(|e| io_error("naming a blob in the vault", e.error))?;
+        fsutil::sync_dir(&self.dir).map_err(|e| io_error("flushing the blobs folder", e))?;
+        Ok(StoredBlob { sha256, size })
+    }
+
+    fn get(&self, sha256: &str) -> Result<Box<dyn BlobRead>> {
+        let path = self.path(sha256)?;
+        let file = File::open(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => Error::integrity(format!(
+                "the document's ciphertext (blob {}) is missing from the vault",
+                &sha256[..12]
+            )),
+            _ => io_error(format!("opening blob {}", path.display()), e),
+        })?;
+        Ok(Box::new(file))
+    }
+
+    fn remove(&self, sha256: &str) -> Result<()> {
+        let path = self.path(sha256)?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error("removing a blob", e)),
+        }
+    }
+
+    fn list(&self) -> Result<Vec<Listed>> {
         let mut out = Vec::new();
         for entry in
             std::fs::read_dir(&self.dir).map_err(|e| io_error("reading the blobs folder", e))?
@@ -187,8 +237,7 @@ impl BlobStore {
         Ok(out)
     }
 
-    /// Remove listed entries (blobs or unfinished writes), durably.
-    pub fn remove_listed(&self, entries: &[&Listed]) -> Result<()> {
+    fn remove_listed(&self, entries: &[&Listed]) -> Result<()> {
         for e in entries {
             if e.kind == ListedKind::Foreign {
                 return Err(Error::usage(format!(
@@ -447,14 +496,15 @@ mod tests {
     #[test]
     fn the_folder_store_keeps_the_blob_store_contract() {
         let dir = tempfile::tempdir().unwrap();
-        super::super::conformance::run(&BlobStore::new(dir.path().to_owned())).unwrap();
+        super::super::conformance::run(&FolderBlobs::new(dir.path().to_owned())).unwrap();
     }
 
     #[test]
     fn a_blob_is_named_by_its_hash_and_leaves_no_temp_file() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::new(dir.path().to_owned());
-        let (blob, ()) = store
+        let store = FolderBlobs::new(dir.path().to_owned());
+        let blobs: &dyn BlobStore = &store;
+        let (blob, ()) = blobs
             .write(|w| w.write_all(b"ciphertext").map_err(|e| io_error("w", e)))
             .unwrap();
         assert_eq!(
@@ -472,8 +522,9 @@ mod tests {
     #[test]
     fn a_failed_fill_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::new(dir.path().to_owned());
-        let res: Result<(StoredBlob, ())> = store.write(|_| Err(Error::io("boom")));
+        let store = FolderBlobs::new(dir.path().to_owned());
+        let blobs: &dyn BlobStore = &store;
+        let res: Result<(StoredBlob, ())> = blobs.write(|_| Err(Error::io("boom")));
         assert!(res.is_err());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
@@ -486,10 +537,11 @@ mod tests {
     #[test]
     fn a_large_blob_written_in_odd_pieces_is_whole_and_named_by_its_hash() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::new(dir.path().to_owned());
+        let store = FolderBlobs::new(dir.path().to_owned());
+        let blobs: &dyn BlobStore = &store;
         // Several pieces, past the first writeback, in writes that straddle pieces.
         let data = pattern(WRITEBACK_EVERY as usize + 3 * PIECE_LEN + 12_345);
-        let (blob, ()) = store
+        let (blob, ()) = blobs
             .write(|w| {
                 for part in data.chunks(PIECE_LEN / 3 + 7) {
                     w.write_all(part).map_err(|e| io_error("w", e))?;
@@ -510,10 +562,11 @@ mod tests {
     #[test]
     fn blobs_of_every_size_near_a_piece_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::new(dir.path().to_owned());
+        let store = FolderBlobs::new(dir.path().to_owned());
+        let blobs: &dyn BlobStore = &store;
         for len in [0, 1, PIECE_LEN - 1, PIECE_LEN, PIECE_LEN + 1, 2 * PIECE_LEN] {
             let data = pattern(len);
-            let (blob, ()) = store
+            let (blob, ()) = blobs
                 .write(|w| w.write_all(&data).map_err(|e| io_error("w", e)))
                 .unwrap();
             assert_eq!(blob.size, len as u64, "size of a {len}-byte blob");
@@ -528,9 +581,10 @@ mod tests {
     #[test]
     fn a_fill_failing_after_the_writer_thread_started_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::new(dir.path().to_owned());
+        let store = FolderBlobs::new(dir.path().to_owned());
+        let blobs: &dyn BlobStore = &store;
         let data = pattern(5 * PIECE_LEN);
-        let res: Result<(StoredBlob, ())> = store.write(|w| {
+        let res: Result<(StoredBlob, ())> = blobs.write(|w| {
             w.write_all(&data).map_err(|e| io_error("w", e))?;
             Err(Error::io("the document could not be read to its end"))
         });

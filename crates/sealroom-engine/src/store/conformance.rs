@@ -5,12 +5,12 @@
 
 use std::io::Read as _;
 
-use super::blobs::{BlobStore, ListedKind};
+use super::blobs::{BlobStore, FolderBlobs, ListedKind};
 use crate::crypto::digest::{hex, sha256};
 use crate::error::{Error, ErrorKind};
 
 /// Run every check on an empty `store`. `Ok` when the store keeps the contract.
-pub fn run(store: &BlobStore) -> Result<(), String> {
+pub fn run(store: &dyn BlobStore) -> Result<(), String> {
     let fail = |what: &str| Err(format!("blob store contract: {what}"));
     let e = |what: &str, err: Error| format!("blob store contract: {what}: {}", err.message());
 
@@ -31,7 +31,7 @@ pub fn run(store: &BlobStore) -> Result<(), String> {
     // What is read back is what was written.
     let mut back = Vec::new();
     store
-        .open(&stored.sha256)
+        .get(&stored.sha256)
         .map_err(|err| e("open", err))?
         .read_to_end(&mut back)
         .map_err(|err| format!("blob store contract: reading back: {err}"))?;
@@ -80,7 +80,7 @@ pub fn run(store: &BlobStore) -> Result<(), String> {
     store
         .remove(&stored.sha256)
         .map_err(|err| e("remove twice", err))?;
-    match store.open(&stored.sha256) {
+    match store.get(&stored.sha256) {
         Err(err) if err.kind() == ErrorKind::Integrity => {}
         _ => return fail("opening a missing blob must be an integrity failure"),
     }
@@ -92,7 +92,7 @@ pub fn run(store: &BlobStore) -> Result<(), String> {
         return fail("measure must say a missing blob is missing");
     }
     // A name that is not a hash is refused, never looked up.
-    if store.open("../sealroom.db").is_ok() || store.remove("../sealroom.db").is_ok() {
+    if store.get("../sealroom.db").is_ok() || store.remove("../sealroom.db").is_ok() {
         return fail("a name that is not a SHA-256 must be refused");
     }
     // Copies are checked: the copy has the same name and bytes.
@@ -103,9 +103,10 @@ pub fn run(store: &BlobStore) -> Result<(), String> {
         })
         .map_err(|err| e("write", err))?;
     let other_dir = tempfile::tempdir().map_err(|err| format!("a temp folder: {err}"))?;
-    let other = BlobStore::new(other_dir.path().to_owned());
+    let other = FolderBlobs::new(other_dir.path().to_owned());
+    let other: &dyn BlobStore = &other;
     store
-        .copy_to(&one.sha256, &other)
+        .copy_to(&one.sha256, other)
         .map_err(|err| e("copy_to", err))?;
     match other.measure(&one.sha256) {
         Ok(Some((hash, _))) if hash == one.sha256 => Ok(()),

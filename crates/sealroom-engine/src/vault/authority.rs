@@ -8,8 +8,6 @@
 //! engine never records an act its own rules reject), commits, and then advances the
 //! member's pin with [`remember`].
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
-
 use super::{CaseContext, LogSigner, Member};
 use crate::case::policy::Role;
 use crate::crypto::digest::hex;
@@ -21,6 +19,9 @@ use crate::log::receipt;
 use crate::log::replay::Replay;
 use crate::log::statement::{now, Act, SignedStatement, Statement, VERSION};
 use crate::member::{format_fingerprint, MemberState, Pin, SNAPSHOT_EVERY};
+use crate::store::records::{
+    CaseKey, CaseRow, CheckpointRow, MemberRow, Records, RecordsTx, StatementRow,
+};
 
 /// Whether a case must have been joined (pinned) by the member for this command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +54,7 @@ pub(crate) fn not_joined(reference: &str) -> Error {
 /// latest signed checkpoint, and the `cases` and `members` rows compared with the
 /// replay. Call it inside the act's transaction.
 pub(crate) fn load_case(
-    conn: &Connection,
+    conn: &dyn Records,
     member: Option<&MemberState>,
     vault: &VaultFacts,
     reference: &str,
@@ -66,7 +67,7 @@ pub(crate) fn load_case(
 /// for an early refusal, before its transaction): only what came since is replayed,
 /// and the log must extend what that context verified.
 pub(crate) fn load_case_from(
-    conn: &Connection,
+    conn: &dyn Records,
     member: Option<&MemberState>,
     vault: &VaultFacts,
     reference: &str,
@@ -109,46 +110,20 @@ pub(crate) fn load_case_from(
         None => known,
     };
     // Only now the database: its view is at least as new as the pin just read.
-    let row = conn
-        .query_row(
-            "SELECT id, title, policy, state, threshold, escrow_recipient FROM cases WHERE reference = ?1",
-            [reference],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, String>(5)?,
-                ))
-            },
-        )
-        .optional()?
-        .ok_or_else(|| {
-            Error::not_found(format!(
-                "there is no case `{reference}` in this vault"
-            ))
-        .with_hint(crate::error::Hint::ListCases)
-        })?;
-    let case_id = row.0;
+    let (case_id, row) = conn.case(reference)?.ok_or_else(|| {
+        Error::not_found(format!("there is no case `{reference}` in this vault"))
+            .with_hint(crate::error::Hint::ListCases)
+    })?;
     if pin.is_none() && joined == Joined::Required && member.is_some() {
         return Err(not_joined(reference));
     }
 
     // The stored leaf hashes first (32 bytes an entry): they name a rewritten or
     // missing entry against what this member verified, without reading the bodies.
-    let mut stmt = conn
-        .prepare_cached("SELECT seq, leaf_hash FROM statements WHERE case_id = ?1 ORDER BY seq")?;
-    let stored = stmt
-        .query_map([case_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    drop(stmt);
+    let stored = conn.leaf_hashes(case_id)?;
     let mut leaves: Vec<Hash> = Vec::with_capacity(stored.len() + 1);
     for (i, (seq, leaf)) in stored.iter().enumerate() {
-        if *seq != i as i64 {
+        if *seq != i as u64 {
             return Err(Error::integrity(format!(
                 "entry {i} of case {reference} is bad: it is missing or out of place: an entry was deleted, reordered or inserted"
             )));
@@ -202,21 +177,13 @@ pub(crate) fn load_case_from(
         _ => (None, 0),
     };
     // Every statement since: its contents must be its leaf, and it must replay.
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq, body, signature FROM statements WHERE case_id = ?1 AND seq >= ?2 ORDER BY seq",
-    )?;
-    let rows = stmt.query_map(params![case_id, snapshot_len], |r| {
-        Ok((
-            r.get::<_, u64>(0)?,
-            SignedStatement {
-                body: r.get(1)?,
-                signature: r.get(2)?,
-            },
-        ))
-    })?;
     let mut next = snapshot_len;
-    for row in rows {
-        let (seq, signed) = row?;
+    conn.statements(case_id, snapshot_len, &mut |row| {
+        let seq = row.seq;
+        let signed = SignedStatement {
+            body: row.body,
+            signature: row.signature,
+        };
         if seq != next || seq >= count {
             return Err(Error::integrity(format!(
                 "entry {next} of case {reference} is bad: the log changed while it was read"
@@ -232,8 +199,8 @@ pub(crate) fn load_case_from(
             Some(r) => r.push(&signed)?,
         }
         next += 1;
-    }
-    drop(stmt);
+        Ok(())
+    })?;
     if next != count {
         return Err(Error::integrity(format!(
             "entry {next} of case {reference} is bad: the log changed while it was read"
@@ -286,7 +253,7 @@ fn members_of(replay: &Replay) -> Vec<Member> {
 
 /// A case context whose every field comes from `replay`.
 fn context(
-    case_id: i64,
+    case_id: CaseKey,
     reference: &str,
     replay: Replay,
     (leaves, tree): (Vec<Hash>, RootBuilder),
@@ -333,20 +300,14 @@ fn truncated(reference: &str, count: u64, verified: u64) -> Error {
 /// The vault's latest checkpoint must be signed by the (pinned) log key and commit to
 /// exactly the log that was replayed.
 fn check_latest_checkpoint(
-    conn: &Connection,
-    case_id: i64,
+    conn: &dyn Records,
+    case_id: CaseKey,
     reference: &str,
     vault_id: &str,
     verifier: &LogVerifier,
     tree: &RootBuilder,
 ) -> Result<()> {
-    let note: Option<(u64, String)> = conn
-        .query_row(
-            "SELECT size, note FROM checkpoints WHERE case_id = ?1 ORDER BY size DESC LIMIT 1",
-            [case_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+    let note = conn.latest_checkpoint(case_id)?.map(|c| (c.size, c.note));
     let bad = |why: &str| {
         Error::integrity(format!(
             "the latest checkpoint of case {reference} {why}; do not act in it"
@@ -369,21 +330,17 @@ fn check_latest_checkpoint(
 }
 
 /// The `cases` row is a cache of the charter and of the log's state.
-fn check_case_row(
-    reference: &str,
-    replay: &Replay,
-    row: &(i64, Option<String>, String, String, i64, String),
-) -> Result<()> {
+fn check_case_row(reference: &str, replay: &Replay, row: &CaseRow) -> Result<()> {
     let c = &replay.charter;
-    let mismatch = if row.2 != c.policy.as_str() {
+    let mismatch = if row.policy != c.policy.as_str() {
         Some("policy")
-    } else if row.1 != c.title {
+    } else if row.title != c.title {
         Some("title")
-    } else if row.4 != i64::from(c.threshold) {
+    } else if row.threshold != i64::from(c.threshold) {
         Some("threshold")
-    } else if row.5 != c.escrow_recipient {
+    } else if row.escrow_recipient != c.escrow_recipient {
         Some("escrow_recipient")
-    } else if row.3 != replay.state.as_str() {
+    } else if row.state != replay.state.as_str() {
         Some("state")
     } else {
         None
@@ -398,45 +355,27 @@ fn check_case_row(
 
 /// The `members` rows are a cache of the charter and the add-member statements.
 fn check_member_rows(
-    conn: &Connection,
-    case_id: i64,
+    conn: &dyn Records,
+    case_id: CaseKey,
     reference: &str,
     replay: &Replay,
 ) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT role, label, fingerprint, name, recipient, verifying_key, added_seq FROM members
-         WHERE case_id = ?1 ORDER BY added_seq, rowid",
-    )?;
-    let stored = stmt
-        .query_map([case_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, u64>(6)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let signed: Vec<_> = replay
+    let stored = conn.members(case_id)?;
+    let signed: Vec<MemberRow> = replay
         .members
         .iter()
         .zip(&replay.member_seqs)
-        .map(|((role, card), seq)| {
-            (
-                role.kind().to_owned(),
-                match role {
-                    Role::Party(l) => l.clone(),
-                    _ => String::new(),
-                },
-                card.fingerprint().to_hex(),
-                card.name().to_owned(),
-                card.recipient().to_owned(),
-                card.verifying_key_b64(),
-                *seq,
-            )
+        .map(|((role, card), seq)| MemberRow {
+            role: role.kind().to_owned(),
+            label: match role {
+                Role::Party(l) => l.clone(),
+                _ => String::new(),
+            },
+            fingerprint: card.fingerprint().to_hex(),
+            name: card.name().to_owned(),
+            recipient: card.recipient().to_owned(),
+            verifying_key: card.verifying_key_b64(),
+            added_seq: *seq,
         })
         .collect();
     if stored != signed {
@@ -457,7 +396,7 @@ fn check_member_rows(
 /// sign the new checkpoint. The statement is replayed onto `ctx` first: an act the
 /// case's rules would reject is never recorded. Returns its sequence number.
 pub(crate) fn append_statement(
-    tx: &Transaction<'_>,
+    tx: &dyn RecordsTx,
     signer: &LogSigner,
     ctx: &mut CaseContext,
     actor: &Identity,
@@ -491,7 +430,7 @@ pub(crate) fn append_statement(
 /// Record the charter statement of a case being opened (its context made with
 /// [`CaseContext::opening`]).
 pub(crate) fn record_first(
-    tx: &Transaction<'_>,
+    tx: &dyn RecordsTx,
     signer: &LogSigner,
     ctx: &mut CaseContext,
     signed: &SignedStatement,
@@ -501,7 +440,7 @@ pub(crate) fn record_first(
 
 /// Insert a statement already replayed onto `ctx` and the checkpoint after it.
 fn write_entry(
-    tx: &Transaction<'_>,
+    tx: &dyn RecordsTx,
     signer: &LogSigner,
     ctx: &mut CaseContext,
     signed: &SignedStatement,
@@ -510,28 +449,24 @@ fn write_entry(
     let leaf = merkle::leaf_hash(&signed.entry());
     ctx.leaves.push(leaf);
     ctx.tree.push(leaf);
-    let unlogged = |e: rusqlite::Error| {
-        let reason = Error::from(e);
+    tx.insert_statement(
+        ctx.id,
+        &StatementRow {
+            seq: statement.seq,
+            act: statement.act.name().to_owned(),
+            actor: statement.actor.clone(),
+            at: statement.at.clone(),
+            body: signed.body.clone(),
+            signature: signed.signature.clone(),
+            leaf_hash: leaf.to_vec(),
+        },
+    )
+    .map_err(|reason| {
         Error::io(format!(
             "the case log could not be written, so the act was not done ({})",
             reason.message()
         ))
-    };
-    tx.execute(
-        "INSERT INTO statements (case_id, seq, act, actor, at, body, signature, leaf_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            ctx.id,
-            statement.seq,
-            statement.act.name(),
-            statement.actor,
-            statement.at,
-            signed.body,
-            signed.signature,
-            leaf.to_vec()
-        ],
-    )
-    .map_err(unlogged)?;
+    })?;
     let checkpoint = Checkpoint::new(
         receipt::origin(&signer.vault_id, &ctx.reference),
         ctx.tree.size(),
@@ -542,9 +477,13 @@ fn write_entry(
         .key
         .sign(&checkpoint)
         .map_err(|e| Error::io(format!("signing the checkpoint failed: {e}")))?;
-    tx.execute(
-        "INSERT INTO checkpoints (case_id, size, root, note) VALUES (?1, ?2, ?3, ?4)",
-        params![ctx.id, checkpoint.size, checkpoint.root.to_vec(), note.text],
+    tx.insert_checkpoint(
+        ctx.id,
+        &CheckpointRow {
+            size: checkpoint.size,
+            root: checkpoint.root.to_vec(),
+            note: note.text,
+        },
     )?;
     Ok(())
 }
@@ -589,7 +528,7 @@ impl CaseContext {
     /// The context of a case being opened with the charter statement `signed`
     /// (not yet recorded).
     pub(crate) fn opening(
-        case_id: i64,
+        case_id: CaseKey,
         reference: &str,
         signed: &SignedStatement,
     ) -> Result<CaseContext> {
@@ -683,7 +622,7 @@ mod tests {
             deposit(&mut c, i);
         }
         let tx = c.vault.read_tx().unwrap();
-        let resumed = c.vault.load(&tx, "C-1", Joined::Required).unwrap();
+        let resumed = c.vault.load(&*tx, "C-1", Joined::Required).unwrap();
         drop(tx);
         assert!(resumed.snapshot_len > 1, "no snapshot was used");
         assert!(resumed.replay.statements.len() < resumed.replay.len as usize);
@@ -729,7 +668,7 @@ mod tests {
         m.save_verified(&facts.vault_id, "C-1", &root, snap)
             .unwrap();
         let tx = c.vault.read_tx().unwrap();
-        let ctx = c.vault.load(&tx, "C-1", Joined::Required).unwrap();
+        let ctx = c.vault.load(&*tx, "C-1", Joined::Required).unwrap();
         assert_eq!(ctx.snapshot_len, 0);
         assert_eq!(ctx.replay.docs.len(), 3);
     }
@@ -742,7 +681,7 @@ mod tests {
         // A library user without a state folder: no join needed, full replay.
         let bare = Vault::open(c.vault.root()).unwrap();
         let tx = bare.read_tx().unwrap();
-        let ctx = bare.load(&tx, "C-1", Joined::Required).unwrap();
+        let ctx = bare.load(&*tx, "C-1", Joined::Required).unwrap();
         assert!(!ctx.pinned);
         assert_eq!(ctx.snapshot_len, 0);
         drop(tx);

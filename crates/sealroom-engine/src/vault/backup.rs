@@ -8,13 +8,12 @@
 //! log), and only then renamed into place; a failure leaves no half-made vault behind.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{Vault, BLOBS_DIR, DB_FILE, LOG_KEY_FILE};
+use super::Vault;
 use crate::error::{io_error, Error, Result};
-use crate::store::fsutil;
+use crate::store::{folder, fsutil};
 
 /// What a backup or restore made.
 #[derive(Clone, Debug, Serialize)]
@@ -66,48 +65,21 @@ impl Vault {
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir_in(&parent)
             .map_err(|e| io_error(format!("creating a folder in {}", parent.display()), e))?;
-        fsutil::create_private_dir(&work.path().join(BLOBS_DIR))
-            .map_err(|e| io_error("creating the copy's blobs folder", e))?;
-
         let (blobs, blob_bytes) = {
             // The write lock: no act commits, and so no body is deleted, until the
-            // copy holds everything the copied database refers to.
-            let tx = self.write_tx()?;
-            // SQLite's backup cannot read through the connection holding the lock; a
-            // second one reads the same, now frozen, state (WAL readers are not blocked).
-            let source = rusqlite::Connection::open_with_flags(
-                self.root.join(DB_FILE),
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            let mut copy = rusqlite::Connection::open(work.path().join(DB_FILE))?;
-            rusqlite::backup::Backup::new(&source, &mut copy)?.run_to_completion(
-                1024,
-                Duration::ZERO,
-                None,
-            )?;
-            drop(copy);
-            drop(source);
-            let referenced: Vec<String> = tx
-                .prepare("SELECT DISTINCT blob FROM documents")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let copy_blobs = crate::store::blobs::BlobStore::new(work.path().join(BLOBS_DIR));
-            let mut bytes = 0;
-            for blob in &referenced {
-                // Hashed again as it is written: a damaged body fails here already.
-                bytes += self.blobs.copy_to(blob, &copy_blobs)?;
-            }
-            let key = std::fs::read(self.root.join(LOG_KEY_FILE))
-                .map_err(|e| io_error("reading the vault's log key", e))?;
-            fsutil::write_new_private(&work.path().join(LOG_KEY_FILE), &key)
-                .map_err(|e| io_error("writing the copy's log key", e))?;
-            tx.finish()?;
-            (referenced.len(), bytes)
+            // copy holds everything the copied records refer to. (In a vault folder any
+            // case's lock is the whole database's.)
+            let lock = self.write_tx("")?;
+            let mut referenced: Vec<String> = lock
+                .bodies()?
+                .into_iter()
+                .filter(|b| b.body_state == "live")
+                .map(|b| b.blob)
+                .collect();
+            referenced.sort();
+            referenced.dedup();
+            folder::copy_into(&self.root, &*self.blobs, &*lock, &referenced, work.path())?
         };
-        for dir in [work.path().join(BLOBS_DIR), work.path().to_owned()] {
-            fsutil::sync_dir(&dir).map_err(|e| io_error("flushing the copy", e))?;
-        }
 
         // The full check, on the copy as it lies on disk.
         let report = Vault::open(work.path())?.doctor(false)?;

@@ -1,15 +1,15 @@
 //! Case operations: open (charter and escrow), show, list, add a member, close.
 
-use rusqlite::params;
 use serde::Serialize;
 
 use super::{CaseContext, Joined, Vault};
 use crate::case::charter::{Charter, MemberRecord};
-use crate::case::policy::{self, Policy, Role};
+use crate::case::policy::{self, CaseState, Policy, Role};
 use crate::crypto::{body::seal_small, escrow};
 use crate::error::{Error, Result};
 use crate::identity::{Card, Identity};
 use crate::log::statement::Act;
+use crate::store::records::{CaseKey, CaseRow, MemberRow, RecordsTx, ShareRow};
 
 /// What `case open` needs besides the registrar's identity.
 #[derive(Clone, Debug)]
@@ -135,12 +135,7 @@ impl Vault {
             escrow_shares: Vec::new(),
         };
         charter.validate()?;
-        let exists: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM cases WHERE reference = ?1)",
-            [&spec.reference],
-            |r| r.get(0),
-        )?;
-        if exists {
+        if self.now().case(&spec.reference)?.is_some() {
             return Err(Error::refused(format!(
                 "a case `{}` already exists in this vault",
                 spec.reference
@@ -184,20 +179,16 @@ impl Vault {
 
         let signer = self.log_signer()?;
 
-        let tx = self.write_tx()?;
-        tx.execute(
-            "INSERT INTO cases (reference, title, policy, state, threshold, escrow_recipient, opened_at)
-             VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?6)",
-            params![
-                charter.reference,
-                charter.title,
-                charter.policy.as_str(),
-                charter.threshold,
-                charter.escrow_recipient,
-                crate::log::statement::now()
-            ],
-        )?;
-        let case_id = tx.last_insert_rowid();
+        let tx = self.write_tx(&charter.reference)?;
+        let case_id = tx.insert_case(&CaseRow {
+            reference: charter.reference.clone(),
+            title: charter.title.clone(),
+            policy: charter.policy.as_str().to_owned(),
+            state: CaseState::Open.as_str().to_owned(),
+            threshold: i64::from(charter.threshold),
+            escrow_recipient: charter.escrow_recipient.clone(),
+            opened_at: crate::log::statement::now(),
+        })?;
         let statement = crate::log::statement::Statement {
             v: crate::log::statement::VERSION,
             case: charter.reference.clone(),
@@ -210,14 +201,17 @@ impl Vault {
         };
         let signed = crate::log::statement::SignedStatement::sign(&statement, registrar)?;
         let mut ctx = CaseContext::opening(case_id, &charter.reference, &signed)?;
-        super::authority::record_first(&tx, &signer, &mut ctx, &signed)?;
+        super::authority::record_first(&*tx, &signer, &mut ctx, &signed)?;
         for m in &charter.members {
-            insert_member(&tx, case_id, m, 0)?;
+            insert_member(&*tx, case_id, m, 0)?;
         }
         for (custodian, share) in &wrapped {
-            tx.execute(
-                "INSERT INTO escrow_shares (case_id, custodian, share) VALUES (?1, ?2, ?3)",
-                params![case_id, custodian, share],
+            tx.insert_escrow_share(
+                case_id,
+                &ShareRow {
+                    custodian: custodian.clone(),
+                    share: share.clone(),
+                },
             )?;
         }
         tx.commit()?;
@@ -225,7 +219,7 @@ impl Vault {
         if let Some(m) = &self.member {
             super::authority::pin_now(m, &self.facts()?, &ctx)?;
         }
-        let mut summary = self.summarize(&self.conn, &ctx)?;
+        let mut summary = self.summarize(&ctx);
         summary.statement = Some(0);
         Ok(summary)
     }
@@ -272,7 +266,7 @@ impl Vault {
                 },
             )?;
             insert_member(r.tx, r.ctx.id, &record, seq)?;
-            let mut summary = self.summarize(r.tx, r.ctx)?;
+            let mut summary = self.summarize(r.ctx);
             summary.statement = Some(seq);
             Ok(summary)
         })
@@ -284,11 +278,8 @@ impl Vault {
             let roles = r.ctx.member_roles(actor)?;
             policy::check_may_close(&roles, r.ctx.state)?;
             let seq = r.append(actor, Act::Close {})?;
-            r.tx.execute(
-                "UPDATE cases SET state = 'closed' WHERE id = ?1",
-                [r.ctx.id],
-            )?;
-            let mut summary = self.summarize(r.tx, r.ctx)?;
+            r.tx.set_case_state(r.ctx.id, CaseState::Closed.as_str())?;
+            let mut summary = self.summarize(r.ctx);
             summary.statement = Some(seq);
             Ok(summary)
         })
@@ -297,9 +288,9 @@ impl Vault {
     /// A case's public facts and members.
     pub fn case_summary(&self, reference: &str) -> Result<CaseSummary> {
         let tx = self.read_tx()?;
-        let ctx = self.load(&tx, reference, Joined::IfPinned)?;
-        let summary = self.summarize(&tx, &ctx)?;
-        tx.finish()?;
+        let ctx = self.load(&*tx, reference, Joined::IfPinned)?;
+        let summary = self.summarize(&ctx);
+        drop(tx);
         self.remember(&ctx);
         Ok(summary)
     }
@@ -323,9 +314,9 @@ impl Vault {
         let facts = self.facts()?;
         let already = member.pin(&facts.vault_id, reference)?;
         let tx = self.read_tx()?;
-        let ctx = self.load(&tx, reference, Joined::IfPinned)?;
-        let summary = self.summarize(&tx, &ctx)?;
-        tx.finish()?;
+        let ctx = self.load(&*tx, reference, Joined::IfPinned)?;
+        let summary = self.summarize(&ctx);
+        drop(tx);
         let actual = crate::crypto::digest::hex(&ctx.leaves[0]);
         if let Some(fp) = &expected {
             if *fp != actual {
@@ -344,11 +335,10 @@ impl Vault {
         })
     }
 
-    fn summarize(&self, conn: &rusqlite::Connection, ctx: &CaseContext) -> Result<CaseSummary> {
-        let _ = conn;
+    fn summarize(&self, ctx: &CaseContext) -> CaseSummary {
         let documents = ctx.replay.docs.len() as u64;
         let custodians = ctx.replay.charter.escrow_shares.len();
-        Ok(CaseSummary {
+        CaseSummary {
             reference: ctx.reference.clone(),
             title: ctx.title.clone(),
             state: ctx.state.as_str().to_owned(),
@@ -364,40 +354,32 @@ impl Vault {
                 .map(|m| MemberView::of(&m.role, &m.card))
                 .collect(),
             charter_fingerprint: ctx.charter_fingerprint(),
-        })
+        }
     }
 
     /// Every case in the vault.
     pub fn list_cases(&self) -> Result<Vec<CaseSummary>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT reference FROM cases ORDER BY id")?;
-        let refs = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let refs = self.now().case_references()?;
         refs.iter().map(|r| self.case_summary(r)).collect()
     }
 }
 
 pub(super) fn insert_member(
-    tx: &rusqlite::Transaction<'_>,
-    case_id: i64,
+    tx: &dyn RecordsTx,
+    case_id: CaseKey,
     m: &MemberRecord,
     seq: u64,
 ) -> Result<()> {
-    tx.execute(
-        "INSERT INTO members (case_id, role, label, fingerprint, name, recipient, verifying_key, added_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            case_id,
-            m.role,
-            m.label.clone().unwrap_or_default(),
-            m.fingerprint()?.to_hex(),
-            m.name,
-            m.age,
-            m.ed25519,
-            seq
-        ],
-    )?;
-    Ok(())
+    tx.insert_member(
+        case_id,
+        &MemberRow {
+            role: m.role.clone(),
+            label: m.label.clone().unwrap_or_default(),
+            fingerprint: m.fingerprint()?.to_hex(),
+            name: m.name.clone(),
+            recipient: m.age.clone(),
+            verifying_key: m.ed25519.clone(),
+            added_seq: seq,
+        },
+    )
 }

@@ -6,11 +6,10 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use super::documents::check_row;
-use super::records::{load_row, ESCROW_READER};
+use super::records::{insert_wraps, load_row, ESCROW_READER};
 use super::{CaseContext, Vault};
 use crate::case::policy::{self, Audience, DisclosureBasis, Owner, Role};
 use crate::crypto::body;
@@ -19,6 +18,7 @@ use crate::crypto::wrap::DocumentKey;
 use crate::error::{Error, Result};
 use crate::identity::{Card, Identity};
 use crate::log::statement::{Act, Disclosure, Rekey, Revocation};
+use crate::store::records::{BodyRow, CaseKey, ConsentRow, Records, RecordsTx};
 
 /// The outcome of a consent.
 #[derive(Clone, Debug, Serialize)]
@@ -109,7 +109,7 @@ struct Subject {
 /// The consents in force for `num`, from the log; the `consents` rows are a cache
 /// that must say the same.
 fn consents_in_force(
-    conn: &Connection,
+    conn: &dyn Records,
     ctx: &CaseContext,
     num: u64,
 ) -> Result<BTreeMap<String, u64>> {
@@ -120,14 +120,11 @@ fn consents_in_force(
         .filter(|((n, _), _)| *n == num)
         .map(|((_, to), seq)| (to.clone(), *seq))
         .collect();
-    let mut stmt = conn.prepare_cached(
-        "SELECT to_label, seq FROM consents WHERE case_id = ?1 AND num = ?2 ORDER BY to_label",
-    )?;
-    let stored = stmt
-        .query_map(params![ctx.id, num], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
-        })?
-        .collect::<rusqlite::Result<BTreeMap<_, _>>>()?;
+    let stored: BTreeMap<String, u64> = conn
+        .document_consents(ctx.id, num)?
+        .into_iter()
+        .map(|c| (c.to_label, c.seq))
+        .collect();
     if stored != signed {
         let row = stored
             .iter()
@@ -149,7 +146,7 @@ impl Vault {
     /// act's transaction.
     fn subject(
         &self,
-        conn: &Connection,
+        conn: &dyn Records,
         ctx: &CaseContext,
         actor: &Identity,
         num: u64,
@@ -192,9 +189,13 @@ impl Vault {
                     to: to.to_owned(),
                 },
             )?;
-            r.tx.execute(
-                "INSERT INTO consents (case_id, num, to_label, seq) VALUES (?1, ?2, ?3, ?4)",
-                params![r.ctx.id, num, to, seq],
+            r.tx.insert_consent(
+                r.ctx.id,
+                &ConsentRow {
+                    num,
+                    to_label: to.to_owned(),
+                    seq,
+                },
             )?;
             Ok(Consented {
                 num,
@@ -214,90 +215,87 @@ impl Vault {
         to: &str,
     ) -> Result<Disclosed> {
         self.record(reference, |r| {
-        let Subject {
-            roles,
-            facts,
-            readers: current,
-            ..
-        } = self.subject(r.tx, r.ctx, actor, num)?;
-        policy::check_disclosure_target(&facts, to, &r.ctx.party_labels())?;
-        let consent = consents_in_force(r.tx, r.ctx, num)?.get(to).copied();
-        let basis = policy::disclosure_basis(
-            &roles,
-            &facts,
-            to,
-            r.ctx.policy,
-            consent.is_some(),
-            &r.ctx.party_labels(),
-        );
-        let new_readers: Vec<Card> = r.ctx
-            .cards_in(&Audience::Party(to.to_owned()))
-            .into_iter()
-            .filter(|c| !current.contains(&c.fingerprint().to_hex()))
-            .collect();
-        let basis_name = |b: &DisclosureBasis| match b {
-            DisclosureBasis::Owner => "owner",
-            DisclosureBasis::Consent => "consent",
-            DisclosureBasis::Discretion => "discretion",
-        };
-        if new_readers.is_empty() {
-            // Nothing to grant: say so, whether or not this actor could have granted it
-            // (a refusal about consent would contradict what the owner is told).
-            let basis = match &basis {
-                Ok(b) => basis_name(b),
-                Err(e) if e.kind() == crate::ErrorKind::Refused => "none",
-                Err(_) => return Err(basis.unwrap_err()),
+            let Subject {
+                roles,
+                facts,
+                readers: current,
+                ..
+            } = self.subject(r.tx, r.ctx, actor, num)?;
+            policy::check_disclosure_target(&facts, to, &r.ctx.party_labels())?;
+            let consent = consents_in_force(r.tx, r.ctx, num)?.get(to).copied();
+            let basis = policy::disclosure_basis(
+                &roles,
+                &facts,
+                to,
+                r.ctx.policy,
+                consent.is_some(),
+                &r.ctx.party_labels(),
+            );
+            let new_readers: Vec<Card> = r
+                .ctx
+                .cards_in(&Audience::Party(to.to_owned()))
+                .into_iter()
+                .filter(|c| !current.contains(&c.fingerprint().to_hex()))
+                .collect();
+            let basis_name = |b: &DisclosureBasis| match b {
+                DisclosureBasis::Owner => "owner",
+                DisclosureBasis::Consent => "consent",
+                DisclosureBasis::Discretion => "discretion",
             };
-            self.open_document(r.tx, actor, r.ctx, num)?;
-            return Ok(Disclosed {
-                num,
-                to: to.to_owned(),
-                new_readers: vec![],
-                basis: basis.to_owned(),
-                statement: None,
-                readers: r.ctx.readers_of(&current),
-            });
-        }
-        let basis = basis?;
-        let basis_name = basis_name(&basis);
-        let doc = self.open_document(r.tx, actor, r.ctx, num)?;
-        let mut wraps = Vec::with_capacity(new_readers.len());
-        for card in &new_readers {
-            wraps.push((
-                card.fingerprint().to_hex(),
-                doc.key
-                    .wrap_with_metadata(&card.age_recipient(), &doc.meta_plain)?,
-            ));
-        }
-        let fingerprints: Vec<String> = wraps.iter().map(|(f, _)| f.clone()).collect();
-        let (seq, _) = r.append_signed(actor,
-            Act::Disclose(Disclosure {
-                num,
-                to: to.to_owned(),
-                readers: fingerprints.clone(),
-                wraps: super::records::wrap_digests(&wraps, &fingerprints).0,
-                consent: if basis == DisclosureBasis::Consent {
-                    consent
-                } else {
-                    None
-                },
-            }),
-        )?;
-        for (reader, wrap) in &wraps {
-            r.tx.execute(
-                "INSERT INTO wraps (case_id, num, reader, wrap, grant_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![r.ctx.id, num, reader, wrap, seq],
+            if new_readers.is_empty() {
+                // Nothing to grant: say so, whether or not this actor could have granted it
+                // (a refusal about consent would contradict what the owner is told).
+                let basis = match &basis {
+                    Ok(b) => basis_name(b),
+                    Err(e) if e.kind() == crate::ErrorKind::Refused => "none",
+                    Err(_) => return Err(basis.unwrap_err()),
+                };
+                self.open_document(r.tx, actor, r.ctx, num)?;
+                return Ok(Disclosed {
+                    num,
+                    to: to.to_owned(),
+                    new_readers: vec![],
+                    basis: basis.to_owned(),
+                    statement: None,
+                    readers: r.ctx.readers_of(&current),
+                });
+            }
+            let basis = basis?;
+            let basis_name = basis_name(&basis);
+            let doc = self.open_document(r.tx, actor, r.ctx, num)?;
+            let mut wraps = Vec::with_capacity(new_readers.len());
+            for card in &new_readers {
+                wraps.push((
+                    card.fingerprint().to_hex(),
+                    doc.key
+                        .wrap_with_metadata(&card.age_recipient(), &doc.meta_plain)?,
+                ));
+            }
+            let fingerprints: Vec<String> = wraps.iter().map(|(f, _)| f.clone()).collect();
+            let (seq, _) = r.append_signed(
+                actor,
+                Act::Disclose(Disclosure {
+                    num,
+                    to: to.to_owned(),
+                    readers: fingerprints.clone(),
+                    wraps: super::records::wrap_digests(&wraps, &fingerprints).0,
+                    consent: if basis == DisclosureBasis::Consent {
+                        consent
+                    } else {
+                        None
+                    },
+                }),
             )?;
-        }
-        let now: Vec<String> = r.ctx.replay.docs[&num].readers.iter().cloned().collect();
-        Ok(Disclosed {
-            num,
-            to: to.to_owned(),
-            new_readers: names(r.ctx, &fingerprints),
-            basis: basis_name.to_owned(),
-            statement: Some(seq),
-            readers: r.ctx.readers_of(&now),
-        })
+            insert_wraps(r.tx, r.ctx.id, num, &wraps, seq)?;
+            let now: Vec<String> = r.ctx.replay.docs[&num].readers.iter().cloned().collect();
+            Ok(Disclosed {
+                num,
+                to: to.to_owned(),
+                new_readers: names(r.ctx, &fingerprints),
+                basis: basis_name.to_owned(),
+                statement: Some(seq),
+                readers: r.ctx.readers_of(&now),
+            })
         })
     }
 
@@ -370,17 +368,11 @@ impl Vault {
                     rekey: new_body.as_ref().map(|b| b.statement.clone()),
                 }),
             )?;
-            r.tx.execute(
-                "DELETE FROM consents WHERE case_id = ?1 AND num = ?2 AND to_label = ?3",
-                params![r.ctx.id, num, from],
-            )?;
+            r.tx.delete_consent(r.ctx.id, num, from)?;
             match &new_body {
                 None => {
                     for reader in &removed {
-                        r.tx.execute(
-                            "DELETE FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = ?3",
-                            params![r.ctx.id, num, reader],
-                        )?;
+                        r.tx.delete_wrap(r.ctx.id, num, reader)?;
                     }
                 }
                 Some(body) => store_new_body(r.tx, r.ctx.id, num, body, seq)?,
@@ -418,7 +410,7 @@ impl Vault {
     /// The new blob is durable when this returns; the caller commits or removes it.
     pub(super) fn rekey_body(
         &self,
-        conn: &Connection,
+        conn: &dyn Records,
         actor: &Identity,
         ctx: &CaseContext,
         num: u64,
@@ -427,7 +419,7 @@ impl Vault {
         let doc = self.open_document(conn, actor, ctx, num)?;
         let key = DocumentKey::generate();
         let recipient = key.recipient();
-        let old_blob = self.checked_blob(&doc, self.blobs.open(&doc.blob_sha256)?)?;
+        let old_blob = self.checked_blob(&doc, self.blobs.get(&doc.blob_sha256)?)?;
         let plaintext = body::decrypting_reader(
             std::io::BufReader::with_capacity(256 * 1024, old_blob),
             doc.key.identity(),
@@ -518,7 +510,7 @@ impl Vault {
                 },
             )?;
             // Opened under the lock, so a seal or rekey committing next cannot take it away.
-            let blob = self.blobs.open(&doc.blob_sha256)?;
+            let blob = self.blobs.get(&doc.blob_sha256)?;
             Ok((doc, seq, blob))
         })?;
         let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient.as_age()))
@@ -544,36 +536,25 @@ impl Vault {
 /// Record a re-encrypted body (written by statement `seq`) in the caches: the document
 /// row's body columns, and its wraps replaced by the new ones.
 pub(super) fn store_new_body(
-    tx: &rusqlite::Transaction<'_>,
-    case_id: i64,
+    tx: &dyn RecordsTx,
+    case_id: CaseKey,
     num: u64,
     body: &NewBody,
     seq: u64,
 ) -> Result<()> {
-    tx.execute(
-        "UPDATE documents SET encoding = ?3, blob = ?4, blob_size = ?5, meta = ?6, body_seq = ?7
-         WHERE case_id = ?1 AND num = ?2",
-        params![
-            case_id,
-            num,
-            body.statement.encoding,
-            body.statement.blob_sha256,
-            body.statement.blob_size,
-            body.meta,
-            seq
-        ],
+    tx.replace_body(
+        case_id,
+        num,
+        &BodyRow {
+            encoding: body.statement.encoding.clone(),
+            blob: body.statement.blob_sha256.clone(),
+            blob_size: body.statement.blob_size,
+            meta: body.meta.clone(),
+            body_seq: seq,
+        },
     )?;
-    tx.execute(
-        "DELETE FROM wraps WHERE case_id = ?1 AND num = ?2",
-        params![case_id, num],
-    )?;
-    for (reader, wrap) in &body.wraps {
-        tx.execute(
-            "INSERT INTO wraps (case_id, num, reader, wrap, grant_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![case_id, num, reader, wrap, seq],
-        )?;
-    }
-    Ok(())
+    tx.delete_document_wraps(case_id, num)?;
+    insert_wraps(tx, case_id, num, &body.wraps, seq)
 }
 
 pub(super) struct NewBody {

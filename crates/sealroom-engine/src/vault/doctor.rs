@@ -69,50 +69,20 @@ impl Vault {
             problems.push(finding("log-key", format!("log.key: {}", e.message())));
         }
 
-        // SQLite's own view of its pages and references.
-        let integrity: Vec<String> = self
-            .conn
-            .prepare("PRAGMA integrity_check")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        if integrity != ["ok"] {
-            problems.push(finding(
-                "database",
-                format!("SQLite integrity check: {}", integrity.join("; ")),
-            ));
-        }
-        let fk: Vec<String> = self
-            .conn
-            .prepare("PRAGMA foreign_key_check")?
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        if !fk.is_empty() {
-            problems.push(finding(
-                "database",
-                format!(
-                    "{} row(s) break a reference (tables: {})",
-                    fk.len(),
-                    fk.join(", ")
-                ),
-            ));
+        // The records backend's own view of its pages and references.
+        for problem in self.records.self_check()? {
+            problems.push(finding("database", problem));
         }
 
         // Rows to blobs: every live body exists and matches its name.
         let mut referenced = BTreeSet::new();
-        let mut stmt = self.conn.prepare(
-            "SELECT c.reference, d.num, d.blob, d.blob_size FROM documents d JOIN cases c ON c.id = d.case_id
-             WHERE d.body_state = 'live' ORDER BY c.reference, d.num",
-        )?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, u64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, u64>(3)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows: Vec<_> = self
+            .now()
+            .bodies()?
+            .into_iter()
+            .filter(|b| b.body_state == "live")
+            .map(|b| (b.reference, b.num, b.blob, b.blob_size))
+            .collect();
         let mut blobs_checked = 0;
         for (case, num, blob, size) in &rows {
             referenced.insert(blob.clone());
@@ -167,17 +137,13 @@ impl Vault {
                 }
                 ListedKind::Foreign => problems.push(finding(
                     "database",
-                    format!("blobs/{name} is not a sealroom file"),
+                    format!("{} is not a sealroom file", entry.location),
                 )),
             }
         }
 
         // Every case log, in full.
-        let refs: Vec<String> = self
-            .conn
-            .prepare("SELECT reference FROM cases ORDER BY id")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let refs = self.now().case_references()?;
         for reference in &refs {
             if let Err(e) = self.verify_log(reference) {
                 problems.push(finding("log", e.message().to_owned()));

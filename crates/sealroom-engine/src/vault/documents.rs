@@ -9,13 +9,12 @@
 
 use std::io::{Read, Write};
 
-use rusqlite::{params, Connection};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::records::{
     checked_metadata, commitment, load_row, load_rows, open_metadata, unwrap_key, unwrap_wrap,
-    wrap_for, DocumentRow, DocumentView, Metadata, WrapRow, DOC_COLUMNS, ESCROW_READER,
+    DocumentRow, DocumentView, Metadata, WrapRow, ESCROW_READER,
 };
 use super::{CaseContext, Joined, Vault};
 use crate::case::policy::{self, Category};
@@ -26,6 +25,8 @@ use crate::error::{Error, Result};
 use crate::identity::{Card, Identity};
 use crate::log::replay::ReplayDoc;
 use crate::log::statement::{Act, Deposit};
+use crate::store::blobs::BlobRead;
+use crate::store::records::Records;
 
 /// Longest title accepted, in characters.
 pub(crate) const MAX_TITLE_LEN: usize = 500;
@@ -173,7 +174,7 @@ impl Vault {
         // context plus whatever was logged in between.
         let first_look = {
             let tx = self.read_tx()?;
-            let ctx = self.load(&tx, reference, Joined::Required)?;
+            let ctx = self.load(&*tx, reference, Joined::Required)?;
             let roles = ctx.member_roles(actor)?;
             policy::deposit_owner(&roles, spec.category, spec.as_party.as_deref())?;
             policy::check_open_for_deposit(ctx.state)?;
@@ -200,84 +201,78 @@ impl Vault {
             })?;
             let meta_ct = body::seal_small(&meta, &recipient)?;
             self.record_from(reference, Some(first_look), |r| {
-            let roles = r.ctx.member_roles(actor)?;
-            let owner = policy::deposit_owner(&roles, spec.category, spec.as_party.as_deref())?;
-            policy::check_open_for_deposit(r.ctx.state)?;
-            // The readers are the members the log names now, under the lock.
-            let audiences = policy::readers_on_deposit(
-                spec.category,
-                &owner,
-                spec.share_with_all,
-                &r.ctx.party_labels(),
-            );
-            let mut readers: Vec<Card> = Vec::new();
-            for a in &audiences {
-                for card in r.ctx.cards_in(a) {
-                    if !readers
-                        .iter()
-                        .any(|c| c.fingerprint() == card.fingerprint())
-                    {
-                        readers.push(card);
+                let roles = r.ctx.member_roles(actor)?;
+                let owner = policy::deposit_owner(&roles, spec.category, spec.as_party.as_deref())?;
+                policy::check_open_for_deposit(r.ctx.state)?;
+                // The readers are the members the log names now, under the lock.
+                let audiences = policy::readers_on_deposit(
+                    spec.category,
+                    &owner,
+                    spec.share_with_all,
+                    &r.ctx.party_labels(),
+                );
+                let mut readers: Vec<Card> = Vec::new();
+                for a in &audiences {
+                    for card in r.ctx.cards_in(a) {
+                        if !readers
+                            .iter()
+                            .any(|c| c.fingerprint() == card.fingerprint())
+                        {
+                            readers.push(card);
+                        }
                     }
                 }
-            }
-            let mut wraps = Vec::new();
-            for card in &readers {
-                wraps.push((
-                    card.fingerprint().to_hex(),
-                    key.wrap_with_metadata(&card.age_recipient(), &meta)?,
-                ));
-            }
-            if spec.category.escrowed() {
-                wraps.push((ESCROW_READER.to_owned(), key.wrap_to(&ctx_escrow(r.ctx)?)?));
-            }
-            let num = r.ctx.replay.docs.keys().next_back().map_or(1, |n| n + 1);
-            let reader_fprs: Vec<String> =
-                readers.iter().map(|c| c.fingerprint().to_hex()).collect();
-            let (wrap_hashes, escrow_wrap) = super::records::wrap_digests(&wraps, &reader_fprs);
-            let deposit = Deposit {
-                num,
-                owner: owner.label().to_owned(),
-                category: spec.category,
-                confidential: spec.confidential,
-                share_with_all: spec.share_with_all,
-                encoding: sealed.encoding.as_str().to_owned(),
-                blob_sha256: blob.sha256.clone(),
-                blob_size: blob.size,
-                meta_sha256: hex(&sha256(&meta_ct)),
-                commitment: commitment(&meta),
-                readers: reader_fprs.clone(),
-                wraps: wrap_hashes,
-                escrow_wrap,
-            };
-            let (seq, signed) =
-                r.append_signed(actor, Act::Deposit(deposit))?;
-            let at = signed.statement()?.at;
-            r.tx.execute(
-                &format!("INSERT INTO documents (case_id, {DOC_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'live')"),
-                params![
-                    r.ctx.id,
+                let mut wraps = Vec::new();
+                for card in &readers {
+                    wraps.push((
+                        card.fingerprint().to_hex(),
+                        key.wrap_with_metadata(&card.age_recipient(), &meta)?,
+                    ));
+                }
+                if spec.category.escrowed() {
+                    wraps.push((ESCROW_READER.to_owned(), key.wrap_to(&ctx_escrow(r.ctx)?)?));
+                }
+                let num = r.ctx.replay.docs.keys().next_back().map_or(1, |n| n + 1);
+                let reader_fprs: Vec<String> =
+                    readers.iter().map(|c| c.fingerprint().to_hex()).collect();
+                let (wrap_hashes, escrow_wrap) = super::records::wrap_digests(&wraps, &reader_fprs);
+                let deposit = Deposit {
                     num,
-                    owner.label(),
-                    spec.category.as_str(),
-                    spec.confidential,
-                    actor.fingerprint().to_hex(),
-                    sealed.encoding.as_str(),
-                    blob.sha256,
-                    blob.size,
-                    meta_ct,
-                    at,
-                    seq,
-                    seq
-                ],
-            )?;
-            for (reader, wrap) in &wraps {
-                r.tx.execute(
-                    "INSERT INTO wraps (case_id, num, reader, wrap, grant_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![r.ctx.id, num, reader, wrap, seq],
+                    owner: owner.label().to_owned(),
+                    category: spec.category,
+                    confidential: spec.confidential,
+                    share_with_all: spec.share_with_all,
+                    encoding: sealed.encoding.as_str().to_owned(),
+                    blob_sha256: blob.sha256.clone(),
+                    blob_size: blob.size,
+                    meta_sha256: hex(&sha256(&meta_ct)),
+                    commitment: commitment(&meta),
+                    readers: reader_fprs.clone(),
+                    wraps: wrap_hashes,
+                    escrow_wrap,
+                };
+                let (seq, signed) = r.append_signed(actor, Act::Deposit(deposit))?;
+                let at = signed.statement()?.at;
+                r.tx.insert_document(
+                    r.ctx.id,
+                    &DocumentRow {
+                        num,
+                        owner: owner.label().to_owned(),
+                        category: spec.category.as_str().to_owned(),
+                        confidential: spec.confidential,
+                        depositor: actor.fingerprint().to_hex(),
+                        encoding: sealed.encoding.as_str().to_owned(),
+                        blob: blob.sha256.clone(),
+                        blob_size: blob.size,
+                        meta: meta_ct.clone(),
+                        deposited_at: at,
+                        statement_seq: seq,
+                        body_seq: seq,
+                        body_state: "live".to_owned(),
+                    },
                 )?;
-            }
-            Ok((num, seq, owner, r.ctx.readers_of(&reader_fprs)))
+                super::records::insert_wraps(r.tx, r.ctx.id, num, &wraps, seq)?;
+                Ok((num, seq, owner, r.ctx.readers_of(&reader_fprs)))
             })
         })();
         let (num, seq, owner, readers) = match result {
@@ -319,13 +314,13 @@ impl Vault {
         filter: &super::Filter,
     ) -> Result<Listing> {
         let tx = self.read_tx()?;
-        let ctx = self.load(&tx, reference, Joined::Required)?;
+        let ctx = self.load(&*tx, reference, Joined::Required)?;
         ctx.member_roles(actor)?;
         let filter = filter.resolve(&ctx.replay, false)?;
         let me = actor.fingerprint().to_hex();
-        let rows = load_rows(&tx, ctx.id)?;
-        let mine = super::records::wraps_of_reader(&tx, ctx.id, &me)?;
-        tx.finish()?;
+        let rows = load_rows(&*tx, ctx.id)?;
+        let mine = super::records::wraps_of_reader(&*tx, ctx.id, &me)?;
+        drop(tx);
         self.remember(&ctx);
         check_rows_match(&ctx, &rows)?;
         let mut todo: Vec<(&DocumentRow, &ReplayDoc, &WrapRow)> = Vec::new();
@@ -389,9 +384,9 @@ impl Vault {
     /// released): its title, type and size, e.g. to decide where to write it.
     pub fn describe(&self, actor: &Identity, reference: &str, num: u64) -> Result<DocumentView> {
         let tx = self.read_tx()?;
-        let ctx = self.load(&tx, reference, Joined::Required)?;
-        let view = self.open_document(&tx, actor, &ctx, num)?.view;
-        tx.finish()?;
+        let ctx = self.load(&*tx, reference, Joined::Required)?;
+        let view = self.open_document(&*tx, actor, &ctx, num)?.view;
+        drop(tx);
         self.remember(&ctx);
         Ok(view)
     }
@@ -403,7 +398,7 @@ impl Vault {
     /// commitment.
     pub(crate) fn open_document(
         &self,
-        conn: &Connection,
+        conn: &dyn Records,
         actor: &Identity,
         ctx: &CaseContext,
         num: u64,
@@ -424,7 +419,7 @@ impl Vault {
                 }
             )));
         }
-        let wrap = wrap_for(conn, ctx.id, num, &me)?;
+        let wrap = conn.wrap(ctx.id, num, &me)?;
         if !doc.readers.contains(&me) {
             if wrap.is_some() {
                 // The log grants this reader nothing (or a revoke ended it): a wrap
@@ -462,7 +457,7 @@ impl Vault {
     pub(crate) fn stream_plaintext(
         &self,
         doc: &OpenDocument,
-        blob: std::fs::File,
+        blob: Box<dyn BlobRead>,
         output: impl Write,
     ) -> Result<()> {
         let num = doc.row.num;
@@ -496,15 +491,12 @@ impl Vault {
     pub(crate) fn checked_blob(
         &self,
         doc: &OpenDocument,
-        blob: std::fs::File,
-    ) -> Result<std::fs::File> {
+        blob: Box<dyn BlobRead>,
+    ) -> Result<Box<dyn BlobRead>> {
         use std::io::{Seek, SeekFrom};
         let num = doc.row.num;
         let mut blob = blob;
-        let len = blob
-            .metadata()
-            .map_err(|e| crate::error::io_error("reading the document's ciphertext", e))?
-            .len();
+        let len = blob.size()?;
         if len != doc.blob_size {
             return Err(Error::integrity(format!(
                 "#{num}'s ciphertext is {len} bytes, not the {} its depositor signed: the blob was replaced or damaged; nothing was released",
@@ -563,7 +555,7 @@ impl Vault {
             let statement = r.append(actor, Act::Read { num })?;
             // Opened under the lock: a seal or rekey that commits next may delete the
             // file, and the open handle keeps its bytes readable for this read.
-            let blob = self.blobs.open(&doc.blob_sha256)?;
+            let blob = self.blobs.get(&doc.blob_sha256)?;
             Ok((doc, statement, blob))
         })?;
         self.stream_plaintext(&doc, blob, output)?;

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use rusqlite::params;
 use serde::Serialize;
 
 use super::records::ESCROW_READER;
@@ -22,6 +21,7 @@ use crate::log::merkle::{self, Hash, RootBuilder};
 use crate::log::receipt::{self, Receipt};
 use crate::log::replay;
 use crate::log::statement::{Act, SignedStatement};
+use crate::store::records::{CaseKey, Records};
 
 /// One line of a case's history, for people.
 #[derive(Clone, Debug, Serialize)]
@@ -78,24 +78,24 @@ pub struct ReceiptReport {
     pub current_size: u64,
 }
 
-/// Load every statement of a case as (entry bytes, stored leaf hash).
-fn statement_rows(vault: &Vault, case_id: i64) -> Result<Vec<(u64, SignedStatement, Vec<u8>)>> {
-    let mut stmt = vault.conn.prepare(
-        "SELECT seq, body, signature, leaf_hash FROM statements WHERE case_id = ?1 ORDER BY seq",
-    )?;
-    let rows = stmt
-        .query_map([case_id], |r| {
-            Ok((
-                r.get::<_, u64>(0)?,
-                SignedStatement {
-                    body: r.get(1)?,
-                    signature: r.get(2)?,
-                },
-                r.get::<_, Vec<u8>>(3)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+/// Every statement of a case as (position, statement, stored leaf hash).
+fn statement_rows(
+    db: &dyn Records,
+    case_id: CaseKey,
+) -> Result<Vec<(u64, SignedStatement, Vec<u8>)>> {
+    let mut out = Vec::new();
+    db.statements(case_id, 0, &mut |row| {
+        out.push((
+            row.seq,
+            SignedStatement {
+                body: row.body,
+                signature: row.signature,
+            },
+            row.leaf_hash,
+        ));
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 fn label_of(m: &crate::case::charter::MemberRecord) -> String {
@@ -228,12 +228,13 @@ impl Vault {
         filter: &super::Filter,
     ) -> Result<Vec<LogLine>> {
         let tx = self.read_tx()?;
-        let ctx = self.load(&tx, reference, Joined::IfPinned)?;
-        tx.finish()?;
+        let ctx = self.load(&*tx, reference, Joined::IfPinned)?;
+        let rows = statement_rows(&*tx, ctx.id)?;
+        drop(tx);
         self.remember(&ctx);
         let filter = filter.resolve(&ctx.replay, false)?;
         let mut out = Vec::new();
-        for (seq, signed, _) in statement_rows(self, ctx.id)? {
+        for (seq, signed, _) in rows {
             let s = signed.statement()?;
             let (num, detail) = describe(&s.act);
             if !filter.keeps_entry(&ctx.replay, &s.actor, &s.at, num) {
@@ -258,21 +259,19 @@ impl Vault {
     /// signed right after appending it, and the inclusion proof.
     pub fn receipt(&self, reference: &str, seq: u64) -> Result<Receipt> {
         // The receipt is a proof that its holder checks; nothing here is decided.
-        let ctx = super::CaseId::find(&self.conn, reference)?;
+        let db = self.read_tx()?;
+        let ctx = super::CaseId::find(&*db, reference)?;
         let size = seq + 1;
-        let note: String = self
-            .conn
-            .query_row(
-                "SELECT note FROM checkpoints WHERE case_id = ?1 AND size = ?2",
-                params![ctx.id, size],
-                |r| r.get(0),
-            )
-            .map_err(|_| {
+        let note = db
+            .checkpoint(ctx.id, size)?
+            .map(|c| c.note)
+            .ok_or_else(|| {
                 Error::not_found(format!(
                     "case {reference} has no checkpoint for entry {seq}"
                 ))
             })?;
-        let rows = statement_rows(self, ctx.id)?;
+        let rows = statement_rows(&*db, ctx.id)?;
+        drop(db);
         let leaves: Vec<Hash> = rows
             .iter()
             .take(size as usize)
@@ -321,13 +320,15 @@ impl Vault {
                 "the vault's log key changed since the receipt was issued",
             ));
         }
-        let ctx = super::CaseId::find(&self.conn, &r.case)?;
-        let rows = statement_rows(self, ctx.id)?;
+        let db = self.read_tx()?;
+        let ctx = super::CaseId::find(&*db, &r.case)?;
+        let rows = statement_rows(&*db, ctx.id)?;
         let leaves: Vec<Hash> = rows
             .iter()
             .map(|(_, s, _)| merkle::leaf_hash(&s.entry()))
             .collect();
-        let (current_size, current_root) = self.latest_checkpoint(ctx.id, &r.case)?;
+        let (current_size, current_root) = self.latest_checkpoint(&*db, ctx.id, &r.case)?;
+        drop(db);
         if current_size != leaves.len() as u64 || merkle::root(&leaves) != current_root {
             return Err(bad("its statements do not match its own latest checkpoint"));
         }
@@ -359,15 +360,18 @@ impl Vault {
     }
 
     /// The latest checkpoint of a case, its signature checked with the vault's key.
-    fn latest_checkpoint(&self, case_id: i64, reference: &str) -> Result<(u64, Hash)> {
-        let note: String = self
-            .conn
-            .query_row(
-                "SELECT note FROM checkpoints WHERE case_id = ?1 ORDER BY size DESC LIMIT 1",
-                [case_id],
-                |r| r.get(0),
-            )
-            .map_err(|_| Error::integrity(format!("case {reference} has no signed checkpoint")))?;
+    fn latest_checkpoint(
+        &self,
+        db: &dyn Records,
+        case_id: CaseKey,
+        reference: &str,
+    ) -> Result<(u64, Hash)> {
+        let note = db
+            .latest_checkpoint(case_id)?
+            .map(|c| c.note)
+            .ok_or_else(|| {
+                Error::integrity(format!("case {reference} has no signed checkpoint"))
+            })?;
         let checkpoint = self.log_verifier()?.verify(&note).map_err(|e| {
             Error::integrity(format!(
                 "the latest checkpoint of case {reference} is not signed by the vault's log key ({e})"
@@ -384,47 +388,33 @@ impl Vault {
     /// Verify a case's whole log (see the module documentation). Names the first bad
     /// entry on failure.
     pub fn verify_log(&self, reference: &str) -> Result<LogReport> {
-        // One consistent view of the database for the whole check.
+        // One consistent view of the records for the whole check.
         let tx = self.read_tx()?;
-        let report = self.verify_log_in(reference)?;
-        tx.finish()?;
-        Ok(report)
+        self.verify_log_in(&*tx, reference)
     }
 
-    pub(crate) fn verify_log_in(&self, reference: &str) -> Result<LogReport> {
+    /// [`Vault::verify_log`] on the view `db` (an act's transaction, or a snapshot).
+    pub(crate) fn verify_log_in(&self, db: &dyn Records, reference: &str) -> Result<LogReport> {
         // Against the member's pin (read before anything of the database, see
         // `Vault::facts`), but reported after the full check below, whose findings
         // are more precise (a bad signature rather than "rewritten").
-        let pinned = self.load(&self.conn, reference, Joined::IfPinned);
-        let report = self.verify_log_from_charter(reference)?;
+        let pinned = self.load(db, reference, Joined::IfPinned);
+        let report = self.verify_log_from_charter(db, reference)?;
         let pinned = pinned?;
         self.remember(&pinned);
         Ok(report)
     }
 
     /// Verify everything from the charter on, as if no one had verified anything.
-    fn verify_log_from_charter(&self, reference: &str) -> Result<LogReport> {
-        let ctx = super::authority::load_case(
-            &self.conn,
-            None,
-            &self.facts()?,
-            reference,
-            Joined::IfPinned,
-        )?;
-        let rows = statement_rows(self, ctx.id)?;
-        let mut checkpoints: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
-        {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT size, root FROM checkpoints WHERE case_id = ?1")?;
-            let found = stmt.query_map([ctx.id], |r| {
-                Ok((r.get::<_, u64>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })?;
-            for row in found {
-                let (size, root) = row?;
-                checkpoints.insert(size, root);
-            }
-        }
+    fn verify_log_from_charter(&self, db: &dyn Records, reference: &str) -> Result<LogReport> {
+        let ctx =
+            super::authority::load_case(db, None, &self.facts()?, reference, Joined::IfPinned)?;
+        let rows = statement_rows(db, ctx.id)?;
+        let checkpoints: BTreeMap<u64, Vec<u8>> = db
+            .checkpoints(ctx.id)?
+            .into_iter()
+            .map(|c| (c.size, c.root))
+            .collect();
         // Leaves first: a changed entry is named by its position even before replay.
         let mut tree = RootBuilder::new();
         for (i, (seq, signed, stored_leaf)) in rows.iter().enumerate() {
@@ -455,7 +445,7 @@ impl Vault {
         let docs = &replayed.docs;
 
         // The Merkle root against the vault's latest signed checkpoint.
-        let (size, root) = self.latest_checkpoint(ctx.id, reference)?;
+        let (size, root) = self.latest_checkpoint(db, ctx.id, reference)?;
         if size != tree.size() || root != tree.root() {
             return Err(Error::integrity(format!(
                 "the log of case {reference} does not match the vault's latest signed checkpoint ({} entries stored, checkpoint says {size})",
@@ -463,14 +453,14 @@ impl Vault {
             )));
         }
 
-        self.check_checkpoint_signatures(ctx.id, reference)?;
+        self.check_checkpoint_signatures(db, ctx.id, reference)?;
         // The `cases` and `members` rows were compared with the replay by `load_case`.
-        self.check_escrow_shares(&ctx, replayed)?;
-        self.check_statement_columns(&ctx, replayed)?;
-        self.check_consents(&ctx, replayed)?;
+        check_escrow_shares(db, &ctx, replayed)?;
+        check_statement_columns(&rows_columns(db, ctx.id)?, &ctx, replayed)?;
+        check_consents(db, &ctx, replayed)?;
 
         // Every document row must carry exactly what the log signs.
-        let rows = super::records::load_rows(&self.conn, ctx.id)?;
+        let rows = super::records::load_rows(db, ctx.id)?;
         if rows.len() != docs.len() {
             return Err(Error::integrity(format!(
                 "case {reference} holds {} document(s) but its log deposited {}",
@@ -484,21 +474,15 @@ impl Vault {
         }
 
         // Every wrap must be one the log grants, byte for byte; and none may be missing.
-        let mut stmt = self.conn.prepare(
-            "SELECT num, reader, wrap, grant_seq FROM wraps WHERE case_id = ?1 ORDER BY num, reader",
-        )?;
-        let wraps = stmt
-            .query_map([ctx.id], |r| {
-                Ok((
-                    r.get::<_, u64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Vec<u8>>(2)?,
-                    r.get::<_, u64>(3)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let wraps = db.wraps(ctx.id)?;
         let mut seen = std::collections::BTreeSet::new();
-        for (num, reader, wrap, grant_seq) in &wraps {
+        for crate::store::records::WrapRow {
+            num,
+            reader,
+            wrap,
+            grant_seq,
+        } in &wraps
+        {
             let who = || {
                 if reader == ESCROW_READER {
                     "the escrow key".to_owned()
@@ -548,22 +532,15 @@ impl Vault {
     }
 
     /// Every stored checkpoint is signed by the vault's log key and names this case.
-    fn check_checkpoint_signatures(&self, case_id: i64, reference: &str) -> Result<()> {
+    fn check_checkpoint_signatures(
+        &self,
+        db: &dyn Records,
+        case_id: CaseKey,
+        reference: &str,
+    ) -> Result<()> {
         let verifier = self.log_verifier()?;
         let origin = receipt::origin(&self.vault_id()?, reference);
-        let mut stmt = self
-            .conn
-            .prepare("SELECT size, root, note FROM checkpoints WHERE case_id = ?1 ORDER BY size")?;
-        let rows = stmt
-            .query_map([case_id], |r| {
-                Ok((
-                    r.get::<_, u64>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        for (size, root, note) in rows {
+        for crate::store::records::CheckpointRow { size, root, note } in db.checkpoints(case_id)? {
             let ok = verifier
                 .verify(&note)
                 .map(|c| c.size == size && c.root.as_slice() == root && c.origin == origin)
@@ -576,125 +553,118 @@ impl Vault {
         }
         Ok(())
     }
+}
 
-    /// The copied columns of `statements` (act, actor, time) say what the signed
-    /// bodies say.
-    fn check_statement_columns(
-        &self,
-        ctx: &super::CaseContext,
-        replayed: &replay::Replay,
-    ) -> Result<()> {
-        let mut stmt = self.conn.prepare(
-            "SELECT seq, act, actor, at FROM statements WHERE case_id = ?1 ORDER BY seq",
-        )?;
-        let rows = stmt
-            .query_map([ctx.id], |r| {
-                Ok((
-                    r.get::<_, u64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        for (seq, act, actor, at) in rows {
-            let signed = replayed.statements.get(seq as usize);
-            let column = match signed {
-                None => Some("seq"),
-                Some(s) if s.act.name() != act => Some("act"),
-                Some(s) if s.actor != actor => Some("actor"),
-                Some(s) if s.at != at => Some("at"),
-                Some(_) => None,
-            };
-            if let Some(column) = column {
-                return Err(Error::integrity(format!(
-                    "the statements row {seq} of case {} was altered: its {column} column differs from the signed statement",
-                    ctx.reference
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// The `consents` rows are exactly the consents in force after replaying the log.
-    fn check_consents(&self, ctx: &super::CaseContext, replayed: &replay::Replay) -> Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT num, to_label, seq FROM consents WHERE case_id = ?1")?;
-        let stored = stmt
-            .query_map([ctx.id], |r| {
-                Ok((
-                    (r.get::<_, u64>(0)?, r.get::<_, String>(1)?),
-                    r.get::<_, u64>(2)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<BTreeMap<_, _>>>()?;
-        if let Some(((num, to), _)) = stored
-            .iter()
-            .find(|(k, seq)| replayed.consents.get(*k) != Some(seq))
-        {
-            return Err(Error::integrity(format!(
-                "the consents row for #{num} to {to} of case {} is not a consent in force in the signed log (it was added or revived)",
-                ctx.reference
-            )));
-        }
-        if let Some(((num, to), _)) = replayed
-            .consents
-            .iter()
-            .find(|(k, _)| !stored.contains_key(*k))
-        {
-            return Err(Error::integrity(format!(
-                "the consent for #{num} to {to} of case {} is missing from the consents table (it was deleted)",
-                ctx.reference
-            )));
-        }
-        Ok(())
-    }
-
-    /// Each stored escrow share is the one the charter names, byte for byte.
-    fn check_escrow_shares(
-        &self,
-        ctx: &super::CaseContext,
-        replayed: &replay::Replay,
-    ) -> Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT custodian, share FROM escrow_shares WHERE case_id = ?1")?;
-        let stored = stmt
-            .query_map([ctx.id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let live = matches!(replayed.state, CaseState::Open | CaseState::Closed);
-        let expected = if live {
-            replayed.charter.escrow_shares.len()
-        } else {
-            0
+/// The copied columns of `statements` (act, actor, time) say what the signed
+/// bodies say.
+fn check_statement_columns(
+    rows: &[(u64, String, String, String)],
+    ctx: &super::CaseContext,
+    replayed: &replay::Replay,
+) -> Result<()> {
+    for (seq, act, actor, at) in rows {
+        let seq = *seq;
+        let signed = replayed.statements.get(seq as usize);
+        let column = match signed {
+            None => Some("seq"),
+            Some(s) if s.act.name() != act => Some("act"),
+            Some(s) if s.actor != *actor => Some("actor"),
+            Some(s) if s.at != *at => Some("at"),
+            Some(_) => None,
         };
-        if stored.len() != expected {
+        if let Some(column) = column {
             return Err(Error::integrity(format!(
-                "case {} holds {} escrow share(s) where its charter names {expected}",
-                ctx.reference,
-                stored.len()
+                "the statements row {seq} of case {} was altered: its {column} column differs from the signed statement",
+                ctx.reference
             )));
         }
-        for (holder, share) in &stored {
-            let named = replayed
-                .charter
-                .escrow_shares
-                .iter()
-                .find(|d| &d.holder == holder)
-                .map(|d| d.sha256.as_str());
-            if named != Some(hex(&crate::crypto::digest::sha256(share)).as_str()) {
-                return Err(Error::integrity(format!(
-                    "the escrow share of {} in case {} is damaged or was replaced",
-                    ctx.card_of(holder)
-                        .map(|c| c.name().to_owned())
-                        .unwrap_or_else(|| holder.clone()),
-                    ctx.reference
-                )));
-            }
-        }
-        Ok(())
     }
+    Ok(())
+}
+
+/// The `consents` rows are exactly the consents in force after replaying the log.
+fn check_consents(
+    db: &dyn Records,
+    ctx: &super::CaseContext,
+    replayed: &replay::Replay,
+) -> Result<()> {
+    let stored: BTreeMap<(u64, String), u64> = db
+        .consents(ctx.id)?
+        .into_iter()
+        .map(|c| ((c.num, c.to_label), c.seq))
+        .collect();
+    if let Some(((num, to), _)) = stored
+        .iter()
+        .find(|(k, seq)| replayed.consents.get(*k) != Some(seq))
+    {
+        return Err(Error::integrity(format!(
+            "the consents row for #{num} to {to} of case {} is not a consent in force in the signed log (it was added or revived)",
+            ctx.reference
+        )));
+    }
+    if let Some(((num, to), _)) = replayed
+        .consents
+        .iter()
+        .find(|(k, _)| !stored.contains_key(*k))
+    {
+        return Err(Error::integrity(format!(
+            "the consent for #{num} to {to} of case {} is missing from the consents table (it was deleted)",
+            ctx.reference
+        )));
+    }
+    Ok(())
+}
+
+/// Each stored escrow share is the one the charter names, byte for byte.
+fn check_escrow_shares(
+    db: &dyn Records,
+    ctx: &super::CaseContext,
+    replayed: &replay::Replay,
+) -> Result<()> {
+    let stored: Vec<(String, Vec<u8>)> = db
+        .escrow_shares(ctx.id)?
+        .into_iter()
+        .map(|s| (s.custodian, s.share))
+        .collect();
+    let live = matches!(replayed.state, CaseState::Open | CaseState::Closed);
+    let expected = if live {
+        replayed.charter.escrow_shares.len()
+    } else {
+        0
+    };
+    if stored.len() != expected {
+        return Err(Error::integrity(format!(
+            "case {} holds {} escrow share(s) where its charter names {expected}",
+            ctx.reference,
+            stored.len()
+        )));
+    }
+    for (holder, share) in &stored {
+        let named = replayed
+            .charter
+            .escrow_shares
+            .iter()
+            .find(|d| &d.holder == holder)
+            .map(|d| d.sha256.as_str());
+        if named != Some(hex(&crate::crypto::digest::sha256(share)).as_str()) {
+            return Err(Error::integrity(format!(
+                "the escrow share of {} in case {} is damaged or was replaced",
+                ctx.card_of(holder)
+                    .map(|c| c.name().to_owned())
+                    .unwrap_or_else(|| holder.clone()),
+                ctx.reference
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The columns of `statements` copied from the signed bodies: (seq, act, actor, at).
+fn rows_columns(db: &dyn Records, case_id: CaseKey) -> Result<Vec<(u64, String, String, String)>> {
+    let mut out = Vec::new();
+    db.statements(case_id, 0, &mut |row| {
+        out.push((row.seq, row.act, row.actor, row.at));
+        Ok(())
+    })?;
+    Ok(out)
 }

@@ -6,7 +6,6 @@
 //! what it can itself and reports the rest: which documents still need a grant or a
 //! rekey, and who can do it. Every grant and rekey is its own signed statement.
 
-use rusqlite::params;
 use serde::Serialize;
 
 use super::cases::insert_member;
@@ -81,22 +80,19 @@ fn readable_by(ctx: &CaseContext, who: &str) -> Vec<u64> {
 }
 
 fn delete_member(
-    tx: &rusqlite::Transaction<'_>,
-    case_id: i64,
+    tx: &dyn crate::store::records::RecordsTx,
+    case_id: crate::store::records::CaseKey,
     role: &Role,
     card: &Card,
 ) -> Result<()> {
-    tx.execute(
-        "DELETE FROM members WHERE case_id = ?1 AND role = ?2 AND label = ?3 AND fingerprint = ?4",
-        params![
-            case_id,
-            role.kind(),
-            match role {
-                Role::Party(l) => l.as_str(),
-                _ => "",
-            },
-            card.fingerprint().to_hex()
-        ],
+    tx.delete_member(
+        case_id,
+        role.kind(),
+        match role {
+            Role::Party(l) => l.as_str(),
+            _ => "",
+        },
+        &card.fingerprint().to_hex(),
     )?;
     Ok(())
 }
@@ -325,10 +321,7 @@ impl Vault {
                     wrap: hex(&sha256(&wrap)),
                 }),
             )?;
-            r.tx.execute(
-                "INSERT INTO wraps (case_id, num, reader, wrap, grant_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![r.ctx.id, num, to_fpr, wrap, seq],
-            )?;
+            super::records::insert_wraps(r.tx, r.ctx.id, num, &[(to_fpr.clone(), wrap)], seq)?;
             granted.push((num, seq));
         }
             Ok((granted, to_roles))
@@ -440,8 +433,8 @@ impl Vault {
     ) -> Result<(Vec<u64>, Vec<u64>)> {
         let mine = actor.fingerprint().to_hex();
         let tx = self.read_tx()?;
-        let ctx = self.load(&tx, reference, Joined::Required)?;
-        tx.finish()?;
+        let ctx = self.load(&*tx, reference, Joined::Required)?;
+        drop(tx);
         let (can, cannot): (Vec<u64>, Vec<u64>) = nums
             .iter()
             .partition(|n| ctx.replay.docs[n].readers.contains(&mine));

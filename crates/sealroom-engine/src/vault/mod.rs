@@ -1,8 +1,9 @@
-//! The vault: a directory holding `sealroom.db`, `blobs/` and the vault's log key, and
-//! the operations people perform on it. Each operation checks the caller's role with
-//! [`crate::case::policy`], does its cryptography before the database transaction, and
-//! records the act as a signed statement in the same transaction that changes state,
-//! so an act is either wholly recorded or did not happen.
+//! The vault: its records and blobs (in the embedded default, one folder: see
+//! [`crate::store::folder`]) and the operations people perform on it. Each operation
+//! checks the caller's role with [`crate::case::policy`], does its cryptography before
+//! the records transaction, and records the act as a signed statement in the same
+//! transaction that changes state, so an act is either wholly recorded or did not
+//! happen.
 
 mod authority;
 mod backup;
@@ -19,8 +20,6 @@ mod refusals;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
-
 use crate::case::policy::{Audience, CaseState, Policy, Role};
 use crate::error::{io_error, Error, Result};
 use crate::identity::{Card, Fingerprint, Identity};
@@ -28,7 +27,9 @@ use crate::log::checkpoint::{LogKey, LogVerifier};
 use crate::log::receipt;
 use crate::log::statement::SignedStatement;
 use crate::member::MemberState;
-use crate::store::{blobs::BlobStore, db, fsutil};
+use crate::store::blobs::BlobStore;
+use crate::store::records::{CaseKey, RecordStore, Records, RecordsTx};
+use crate::store::{folder, fsutil};
 
 pub(crate) use authority::{Joined, VaultFacts};
 pub use backup::{restore, CopyReport};
@@ -45,18 +46,12 @@ pub use refusals::{Attempt, Refusal};
 /// The folder inside the default data folder where receipts were kept before they
 /// moved to the member state folder; `init` still leaves such a folder alone.
 pub const RECEIPTS_DIR: &str = "receipts";
-/// File name of the database inside a vault.
-pub const DB_FILE: &str = "sealroom.db";
-/// Folder of ciphertext blobs inside a vault.
-pub const BLOBS_DIR: &str = "blobs";
-/// The vault's Ed25519 log key (PKCS#8), which signs checkpoints.
-pub const LOG_KEY_FILE: &str = "log.key";
 
 /// An open vault.
 pub struct Vault {
     root: PathBuf,
-    pub(crate) conn: Connection,
-    pub(crate) blobs: BlobStore,
+    pub(crate) records: Box<dyn RecordStore>,
+    pub(crate) blobs: std::sync::Arc<dyn BlobStore>,
     /// The acting member's own state (pins), if the caller keeps one.
     pub(crate) member: Option<MemberState>,
     /// [`Vault::facts`], once read.
@@ -98,7 +93,7 @@ pub struct Member {
 /// A case with its members, loaded for one operation.
 #[derive(Clone, Debug)]
 pub(crate) struct CaseContext {
-    pub id: i64,
+    pub id: CaseKey,
     pub reference: String,
     pub title: Option<String>,
     pub policy: Policy,
@@ -216,7 +211,7 @@ impl Vault {
     /// Make a new vault at `root`. Refuses to touch an existing vault or a non-empty
     /// directory.
     pub fn init(root: &Path) -> Result<Vault> {
-        if root.join(DB_FILE).exists() {
+        if folder::has_database(root) {
             return Err(Error::refused(format!(
                 "a vault already exists at {}; `sealroom init` never touches an existing vault",
                 root.display()
@@ -253,8 +248,6 @@ impl Vault {
             fsutil::create_private_dir(root)
                 .map_err(|e| io_error(format!("creating the vault {}", root.display()), e))?;
         }
-        fsutil::create_private_dir(&root.join(BLOBS_DIR))
-            .map_err(|e| io_error("creating the blobs folder", e))?;
         let mut id = [0u8; 8];
         getrandom::fill(&mut id)
             .map_err(|_| Error::io("the system random number generator failed"))?;
@@ -262,15 +255,12 @@ impl Vault {
         let (key, pkcs8) = LogKey::generate(&receipt::key_name(&vault_id))
             .map_err(|e| Error::io(format!("making the vault's log key failed: {e}")))?;
         let pkcs8 = zeroize::Zeroizing::new(pkcs8);
-        fsutil::write_new_private(&root.join(LOG_KEY_FILE), &pkcs8)
-            .map_err(|e| io_error("writing the vault's log key", e))?;
         let verifier = key.public().to_verifier_string();
-        let conn = db::create(&root.join(DB_FILE), &vault_id, &verifier)?;
-        fsutil::sync_dir(root).map_err(|e| io_error("flushing the vault folder", e))?;
+        let stores = folder::create(root, &pkcs8, &vault_id, &verifier)?;
         Ok(Vault {
             root: root.to_owned(),
-            conn,
-            blobs: BlobStore::new(root.join(BLOBS_DIR)),
+            records: stores.records,
+            blobs: stores.blobs,
             member: None,
             facts: std::sync::OnceLock::new(),
         })
@@ -278,8 +268,7 @@ impl Vault {
 
     /// Open the vault at `root`.
     pub fn open(root: &Path) -> Result<Vault> {
-        let db_path = root.join(DB_FILE);
-        if !db_path.is_file() {
+        if !folder::is_vault(root) {
             return Err(
                 Error::not_found(format!("there is no vault at {}", root.display())).with_hint(
                     crate::error::Hint::MakeVault {
@@ -288,11 +277,11 @@ impl Vault {
                 ),
             );
         }
-        let conn = db::open(&db_path)?;
+        let stores = folder::open(root)?;
         Ok(Vault {
             root: root.to_owned(),
-            conn,
-            blobs: BlobStore::new(root.join(BLOBS_DIR)),
+            records: stores.records,
+            blobs: stores.blobs,
             member: None,
             facts: std::sync::OnceLock::new(),
         })
@@ -304,9 +293,9 @@ impl Vault {
     }
 
     fn meta(&self, key: &str) -> Result<String> {
-        self.conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?
+        self.records
+            .now()
+            .meta(key)?
             .ok_or_else(|| Error::integrity(format!("the vault has no `{key}`; it is damaged")))
     }
 
@@ -325,14 +314,7 @@ impl Vault {
     /// loaded, the act fails: nothing happens unlogged.
     pub(crate) fn log_signer(&self) -> Result<LogSigner> {
         let vault_id = self.vault_id()?;
-        let path = self.root.join(LOG_KEY_FILE);
-        let pkcs8 = zeroize::Zeroizing::new(std::fs::read(&path).map_err(|e| {
-            Error::io(format!(
-                "the vault's log key {} cannot be read ({}), so the act cannot be logged and was not done; restore log.key from the vault's backup",
-                path.display(),
-                if e.kind() == std::io::ErrorKind::NotFound { "it is missing".to_owned() } else { e.to_string() }
-            ))
-        })?);
+        let pkcs8 = folder::read_log_key(&self.root)?;
         let key = LogKey::from_pkcs8(&receipt::key_name(&vault_id), &pkcs8)
             .map_err(|_| Error::integrity("the vault's log key is damaged; nothing was done"))?;
         if key.public().to_verifier_string() != self.log_verifier()?.to_verifier_string() {
@@ -343,23 +325,22 @@ impl Vault {
         Ok(LogSigner { key, vault_id })
     }
 
-    /// Begin a write transaction that takes the write lock at once: an act loads its
-    /// case and checks everything inside it, so nothing checked can change before the
-    /// act commits (one lock per act).
-    pub(crate) fn write_tx(&self) -> Result<Transaction<'_>> {
-        Ok(Transaction::new_unchecked(
-            &self.conn,
-            TransactionBehavior::Immediate,
-        )?)
+    /// Begin a write transaction that takes case `reference`'s lock at once: an act
+    /// loads its case and checks everything inside it, so nothing checked can change
+    /// before the act commits (one lock per act).
+    pub(crate) fn write_tx(&self, reference: &str) -> Result<Box<dyn RecordsTx + '_>> {
+        self.records.write(reference)
     }
 
-    /// Begin a read transaction: one consistent view of the database for a command
-    /// that only looks.
-    pub(crate) fn read_tx(&self) -> Result<Transaction<'_>> {
-        Ok(Transaction::new_unchecked(
-            &self.conn,
-            TransactionBehavior::Deferred,
-        )?)
+    /// Begin a read transaction: one consistent view of the records for a command that
+    /// only looks.
+    pub(crate) fn read_tx(&self) -> Result<Box<dyn Records + '_>> {
+        self.records.snapshot()
+    }
+
+    /// The records as last committed (each call answered on its own).
+    pub(crate) fn now(&self) -> &dyn Records {
+        self.records.now()
     }
 
     /// Act as a member who keeps their own state (pins) in `state`: every act then
@@ -399,7 +380,7 @@ impl Vault {
     /// [`authority::load_case`].
     pub(crate) fn load(
         &self,
-        conn: &Connection,
+        conn: &dyn Records,
         reference: &str,
         joined: Joined,
     ) -> Result<CaseContext> {
@@ -410,7 +391,7 @@ impl Vault {
     /// there is one (see [`authority::load_case_from`]).
     pub(crate) fn load_from(
         &self,
-        conn: &Connection,
+        conn: &dyn Records,
         reference: &str,
         joined: Joined,
         prior: Option<CaseContext>,
@@ -433,6 +414,19 @@ impl Vault {
     }
 }
 
+/// Every statement of a case, in log order, as `db` holds them.
+pub(crate) fn signed_statements(db: &dyn Records, case: CaseKey) -> Result<Vec<SignedStatement>> {
+    let mut out = Vec::new();
+    db.statements(case, 0, &mut |row| {
+        out.push(SignedStatement {
+            body: row.body,
+            signature: row.signature,
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// The vault's log key with what names it, loaded for one append.
 pub(crate) struct LogSigner {
     pub(crate) key: LogKey,
@@ -441,54 +435,35 @@ pub(crate) struct LogSigner {
 
 /// A case's row id, for commands that check nothing else themselves.
 pub(crate) struct CaseId {
-    pub id: i64,
+    pub id: CaseKey,
 }
 
 impl CaseId {
     /// The case called `reference`, or "no such case".
-    pub(crate) fn find(conn: &Connection, reference: &str) -> Result<CaseId> {
-        conn.query_row(
-            "SELECT id FROM cases WHERE reference = ?1",
-            [reference],
-            |r| r.get(0),
-        )
-        .optional()?
-        .map(|id| CaseId { id })
-        .ok_or_else(|| {
-            Error::not_found(format!("there is no case `{reference}` in this vault"))
-                .with_hint(crate::error::Hint::ListCases)
-        })
+    pub(crate) fn find(conn: &dyn Records, reference: &str) -> Result<CaseId> {
+        conn.case(reference)?
+            .map(|(id, _)| CaseId { id })
+            .ok_or_else(|| {
+                Error::not_found(format!("there is no case `{reference}` in this vault"))
+                    .with_hint(crate::error::Hint::ListCases)
+            })
     }
 }
 
 impl Vault {
     /// Every statement of a case, in log order.
     pub fn statements(&self, reference: &str) -> Result<Vec<SignedStatement>> {
-        let ctx = CaseId::find(&self.conn, reference)?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT body, signature FROM statements WHERE case_id = ?1 ORDER BY seq")?;
-        let rows = stmt
-            .query_map([ctx.id], |r| {
-                Ok(SignedStatement {
-                    body: r.get(0)?,
-                    signature: r.get(1)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let db = self.read_tx()?;
+        let ctx = CaseId::find(&*db, reference)?;
+        signed_statements(&*db, ctx.id)
     }
 
     /// Who holds an escrow share of a case, and the wrapped share (for custodians).
     pub fn escrow_share(&self, reference: &str, holder: &Identity) -> Result<Vec<u8>> {
-        let ctx = CaseId::find(&self.conn, reference)?;
-        self.conn
-            .query_row(
-                "SELECT share FROM escrow_shares WHERE case_id = ?1 AND custodian = ?2",
-                params![ctx.id, holder.fingerprint().to_hex()],
-                |r| r.get(0),
-            )
-            .optional()?
+        let ctx = CaseId::find(self.now(), reference)?;
+        self.now()
+            .escrow_share(ctx.id, &holder.fingerprint().to_hex())?
+            .map(|s| s.share)
             .ok_or_else(|| {
                 Error::refused(format!(
                     "{} holds no escrow share of case {reference}",
@@ -499,14 +474,10 @@ impl Vault {
 
     /// The escrow wrap of a document (what an opened escrow key unlocks).
     pub fn escrow_wrap(&self, reference: &str, num: u64) -> Result<Vec<u8>> {
-        let ctx = CaseId::find(&self.conn, reference)?;
-        self.conn
-            .query_row(
-                "SELECT wrap FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = 'escrow'",
-                params![ctx.id, num],
-                |r| r.get(0),
-            )
-            .optional()?
+        let ctx = CaseId::find(self.now(), reference)?;
+        self.now()
+            .wrap(ctx.id, num, records::ESCROW_READER)?
+            .map(|w| w.wrap)
             .ok_or_else(|| {
                 Error::not_found(format!("#{num} of case {reference} has no escrow wrap"))
             })

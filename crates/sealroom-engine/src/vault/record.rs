@@ -1,4 +1,4 @@
-//! The one path every act of a case takes: take the vault's write lock, load the case
+//! The one path every act of a case takes: take the case's lock, load the case
 //! as its signed log says (checking the member's pin), let the act check its rules and
 //! append its statement, write the caches, commit, and remember what was verified.
 //!
@@ -6,18 +6,17 @@
 //! taken before anything is read), and an act that fails at any point leaves nothing
 //! behind (the transaction is dropped uncommitted).
 
-use rusqlite::Transaction;
-
 use super::authority::{append_statement, Joined};
 use super::{CaseContext, LogSigner, Vault};
 use crate::error::Result;
 use crate::identity::Identity;
 use crate::log::statement::{Act, SignedStatement};
+use crate::store::records::RecordsTx;
 
 /// An act in progress: its transaction and the case as its log says.
 pub(crate) struct Recording<'a> {
-    /// The act's transaction, holding the vault's write lock.
-    pub(crate) tx: &'a Transaction<'a>,
+    /// The act's transaction, holding the case's lock.
+    pub(crate) tx: &'a dyn RecordsTx,
     /// The case, replayed from its verified log; [`Recording::append`] keeps it current.
     pub(crate) ctx: &'a mut CaseContext,
     signer: &'a LogSigner,
@@ -62,10 +61,10 @@ impl Vault {
         act: impl FnOnce(&mut Recording<'_>) -> Result<T>,
     ) -> Result<T> {
         let signer = self.log_signer()?;
-        let tx = self.write_tx()?;
-        let mut ctx = self.load_from(&tx, reference, Joined::Required, prior)?;
+        let tx = self.write_tx(reference)?;
+        let mut ctx = self.load_from(&*tx, reference, Joined::Required, prior)?;
         let out = act(&mut Recording {
-            tx: &tx,
+            tx: &*tx,
             ctx: &mut ctx,
             signer: &signer,
         })?;

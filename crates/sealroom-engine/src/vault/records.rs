@@ -1,7 +1,6 @@
 //! Document records as stored: the row, its wraps, its encrypted metadata and the
 //! depositor's commitment to it, and the views of a document shown to people.
 
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::CaseContext;
@@ -11,6 +10,8 @@ use crate::crypto::digest::{hex, sha256};
 use crate::crypto::wrap::{DocumentKey, Unwrapped};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
+use crate::store::records::{CaseKey, Records, RecordsTx};
+pub(crate) use crate::store::records::{DocumentRow, WrapRow};
 
 /// The wrap reader name of the case escrow key.
 pub(crate) const ESCROW_READER: &str = "escrow";
@@ -83,45 +84,6 @@ pub(crate) fn wrap_digests(
     )
 }
 
-/// One row of the `documents` table.
-#[derive(Clone, Debug)]
-pub(crate) struct DocumentRow {
-    pub num: u64,
-    pub owner: String,
-    pub category: String,
-    pub confidential: bool,
-    pub depositor: String,
-    pub encoding: String,
-    pub blob: String,
-    pub blob_size: u64,
-    pub meta: Vec<u8>,
-    pub deposited_at: String,
-    pub statement_seq: u64,
-    pub body_seq: u64,
-    /// `live`, `archived` (sealed away into the archive) or `destroyed`.
-    pub body_state: String,
-}
-
-pub(crate) const DOC_COLUMNS: &str = "num, owner, category, confidential, depositor, encoding, blob, blob_size, meta, deposited_at, statement_seq, body_seq, body_state";
-
-fn doc_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
-    Ok(DocumentRow {
-        num: r.get(0)?,
-        owner: r.get(1)?,
-        category: r.get(2)?,
-        confidential: r.get(3)?,
-        depositor: r.get(4)?,
-        encoding: r.get(5)?,
-        blob: r.get(6)?,
-        blob_size: r.get(7)?,
-        meta: r.get(8)?,
-        deposited_at: r.get(9)?,
-        statement_seq: r.get(10)?,
-        body_seq: r.get(11)?,
-        body_state: r.get(12)?,
-    })
-}
-
 /// The states a body can be in (the schema's CHECK, which SQLite does not apply to a
 /// page damaged on disk).
 const BODY_STATES: [&str; 3] = ["live", "archived", "destroyed"];
@@ -169,76 +131,24 @@ pub struct DocumentView {
 }
 
 /// Load one document row, or say it does not exist.
-pub(crate) fn load_row(conn: &Connection, ctx: &CaseContext, num: u64) -> Result<DocumentRow> {
-    conn.query_row(
-        &format!("SELECT {DOC_COLUMNS} FROM documents WHERE case_id = ?1 AND num = ?2"),
-        params![ctx.id, num],
-        doc_row,
-    )
-    .optional()?
-    .ok_or_else(|| {
-        Error::not_found(format!("case {} has no document #{num}", ctx.reference)).with_hint(
-            crate::error::Hint::ListDocuments {
-                case: ctx.reference.clone(),
-            },
-        )
-    })
-    .and_then(checked_row)
+pub(crate) fn load_row(conn: &dyn Records, ctx: &CaseContext, num: u64) -> Result<DocumentRow> {
+    conn.document(ctx.id, num)?
+        .ok_or_else(|| {
+            Error::not_found(format!("case {} has no document #{num}", ctx.reference)).with_hint(
+                crate::error::Hint::ListDocuments {
+                    case: ctx.reference.clone(),
+                },
+            )
+        })
+        .and_then(checked_row)
 }
 
 /// Every document row of a case, in number order.
-pub(crate) fn load_rows(conn: &Connection, case_id: i64) -> Result<Vec<DocumentRow>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {DOC_COLUMNS} FROM documents WHERE case_id = ?1 ORDER BY num"
-    ))?;
-    let rows = stmt
-        .query_map([case_id], doc_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter().map(checked_row).collect()
-}
-
-/// A wrap as stored: the reader and the wrapped key (which grant stands behind it is
-/// the log's business, not the row's).
-#[derive(Clone, Debug)]
-pub(crate) struct WrapRow {
-    pub reader: String,
-    pub wrap: Vec<u8>,
-}
-
-/// The wraps of a document (escrow included).
-pub(crate) fn wraps_of(conn: &Connection, case_id: i64, num: u64) -> Result<Vec<WrapRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT reader, wrap FROM wraps WHERE case_id = ?1 AND num = ?2 ORDER BY reader",
-    )?;
-    let rows = stmt
-        .query_map(params![case_id, num], |r| {
-            Ok(WrapRow {
-                reader: r.get(0)?,
-                wrap: r.get(1)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
-}
-
-/// The wrap of one reader, if any.
-pub(crate) fn wrap_for(
-    conn: &Connection,
-    case_id: i64,
-    num: u64,
-    reader: &str,
-) -> Result<Option<WrapRow>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT reader, wrap FROM wraps WHERE case_id = ?1 AND num = ?2 AND reader = ?3",
-        )?
-        .query_row(params![case_id, num, reader], |r| {
-            Ok(WrapRow {
-                reader: r.get(0)?,
-                wrap: r.get(1)?,
-            })
-        })
-        .optional()?)
+pub(crate) fn load_rows(conn: &dyn Records, case_id: CaseKey) -> Result<Vec<DocumentRow>> {
+    conn.documents(case_id)?
+        .into_iter()
+        .map(checked_row)
+        .collect()
 }
 
 /// Open a wrap with the actor's identity.
@@ -288,26 +198,39 @@ pub(crate) fn checked_metadata(
         .map_err(|_| Error::integrity(format!("#{num}'s metadata is damaged")))
 }
 
+/// Store the wraps of document `num` granted by statement `seq`, as (reader, wrap).
+pub(crate) fn insert_wraps(
+    tx: &dyn RecordsTx,
+    case_id: CaseKey,
+    num: u64,
+    wraps: &[(String, Vec<u8>)],
+    seq: u64,
+) -> Result<()> {
+    for (reader, wrap) in wraps {
+        tx.insert_wrap(
+            case_id,
+            &WrapRow {
+                num,
+                reader: reader.clone(),
+                wrap: wrap.clone(),
+                grant_seq: seq,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// Every reader's wrap of `reader` in a case, by document number.
 pub(crate) fn wraps_of_reader(
-    conn: &Connection,
-    case_id: i64,
+    conn: &dyn Records,
+    case_id: CaseKey,
     reader: &str,
 ) -> Result<std::collections::HashMap<u64, WrapRow>> {
-    let mut stmt =
-        conn.prepare("SELECT num, reader, wrap FROM wraps WHERE case_id = ?1 AND reader = ?2")?;
-    let rows = stmt
-        .query_map(params![case_id, reader], |r| {
-            Ok((
-                r.get::<_, u64>(0)?,
-                WrapRow {
-                    reader: r.get(1)?,
-                    wrap: r.get(2)?,
-                },
-            ))
-        })?
-        .collect::<rusqlite::Result<std::collections::HashMap<_, _>>>()?;
-    Ok(rows)
+    Ok(conn
+        .reader_wraps(case_id, reader)?
+        .into_iter()
+        .map(|w| (w.num, w))
+        .collect())
 }
 
 /// The view of a document, from its row, its opened metadata and who can read it.

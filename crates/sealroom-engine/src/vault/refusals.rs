@@ -6,26 +6,17 @@
 //! refused the attempt, and its chain shows whether records were later removed or
 //! changed; it cannot prove who held the identity file.
 
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::{CaseId, Joined, Vault};
 use crate::crypto::digest::{hex, sha256};
 use crate::error::{Error, Result};
+use crate::store::records::RefusalRow;
 
 /// Signature domain of refusal records.
 const DOMAIN: &[u8] = b"sealroom refusal v1\0";
 /// The record format tag.
 pub(crate) const FORMAT: &str = "sealroom-refusal-v1";
-
-/// The table, made on first use so vaults made before it need no migration.
-pub(crate) const TABLE: &str = "CREATE TABLE IF NOT EXISTS refusals (
-    case_id   INTEGER NOT NULL REFERENCES cases(id),
-    seq       INTEGER NOT NULL,
-    record    TEXT NOT NULL,
-    signature BLOB NOT NULL,
-    PRIMARY KEY (case_id, seq)
-)";
 
 /// One refused attempt, as signed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,18 +69,10 @@ impl Vault {
     /// position among the case's refusals.
     pub fn record_refusal(&self, attempt: &Attempt<'_>) -> Result<u64> {
         let signer = self.log_signer()?;
-        self.conn.execute_batch(TABLE)?;
-        let tx = self.write_tx()?;
-        let case = CaseId::find(&tx, attempt.case)?;
-        let last: Option<(u64, String)> = tx
-            .query_row(
-                "SELECT seq, record FROM refusals WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1",
-                [case.id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (seq, prev) = match last {
-            Some((seq, record)) => (seq + 1, hex(&sha256(record.as_bytes()))),
+        let tx = self.write_tx(attempt.case)?;
+        let case = CaseId::find(&*tx, attempt.case)?;
+        let (seq, prev) = match tx.last_refusal(case.id)? {
+            Some(last) => (last.seq + 1, hex(&sha256(last.record.as_bytes()))),
             None => (0, String::new()),
         };
         let refusal = Refusal {
@@ -108,9 +91,13 @@ impl Vault {
         let record = serde_json::to_string(&refusal)
             .map_err(|e| Error::io(format!("encoding a refusal record failed: {e}")))?;
         let signature = signer.key.sign_record(DOMAIN, record.as_bytes());
-        tx.execute(
-            "INSERT INTO refusals (case_id, seq, record, signature) VALUES (?1, ?2, ?3, ?4)",
-            params![case.id, seq, record, signature],
+        tx.insert_refusal(
+            case.id,
+            &RefusalRow {
+                seq,
+                record,
+                signature,
+            },
         )?;
         tx.commit()?;
         Ok(seq)
@@ -122,32 +109,22 @@ impl Vault {
     pub fn refusals(&self, reference: &str, filter: &super::Filter) -> Result<Vec<Refusal>> {
         let facts = self.facts()?;
         let tx = self.read_tx()?;
-        let ctx = self.load(&tx, reference, Joined::IfPinned)?;
-        let exists: bool = tx
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refusals'",
-                [],
-                |_| Ok(true),
-            )
-            .optional()?
-            .unwrap_or(false);
-        let rows: Vec<(u64, String, Vec<u8>)> = if exists {
-            let mut stmt = tx.prepare(
-                "SELECT seq, record, signature FROM refusals WHERE case_id = ?1 ORDER BY seq",
-            )?;
-            let rows = stmt
-                .query_map([ctx.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows
-        } else {
-            Vec::new()
-        };
-        tx.finish()?;
+        let ctx = self.load(&*tx, reference, Joined::IfPinned)?;
+        let rows = tx.refusals(ctx.id)?;
+        drop(tx);
         self.remember(&ctx);
         let filter = filter.resolve(&ctx.replay, true)?;
         let mut out = Vec::with_capacity(rows.len());
         let mut prev = String::new();
-        for (i, (seq, record, signature)) in rows.into_iter().enumerate() {
+        for (
+            i,
+            RefusalRow {
+                seq,
+                record,
+                signature,
+            },
+        ) in rows.into_iter().enumerate()
+        {
             let bad = |why: &str| {
                 Error::integrity(format!(
                     "refusal record {i} of case {reference} {why}: the refusals table was altered"
