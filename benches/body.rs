@@ -134,14 +134,9 @@ fn populate(vault: &Path, case: &str, identity_file: &Path, n: u64) -> sealroom_
         vault.deposit(
             &identity,
             case,
-            DepositSpec {
-                category: Category::Brief,
-                title: Some(format!("Exhibit {i} to the statement of claim")),
-                file_name: format!("exhibit-{i:05}.txt"),
-                confidential: false,
-                share_with_all: false,
-                as_party: None,
-            },
+            DepositSpec::new(format!("exhibit-{i:05}.txt"))
+                .category(Category::Brief)
+                .title(format!("Exhibit {i} to the statement of claim")),
             &doc[..],
         )?;
         if i % 1000 == 0 {

@@ -59,14 +59,7 @@ fn expect_refusal<T>(res: Result<T>, kind: ErrorKind) -> std::result::Result<Str
 }
 
 fn spec(category: Category, title: &str, file_name: &str) -> DepositSpec {
-    DepositSpec {
-        category,
-        title: Some(title.to_owned()),
-        file_name: file_name.to_owned(),
-        confidential: false,
-        share_with_all: false,
-        as_party: None,
-    }
+    DepositSpec::new(file_name).category(category).title(title)
 }
 
 /// Run the demo in `dir` (a fresh temporary folder when `None`), narrating to `out`.
@@ -143,19 +136,14 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     let mut vault = Vault::open(&vault_dir)?.with_member_state(MemberState::new(dir.join("state")));
     let summary = vault.open_case(
         &registrar,
-        CaseSpec {
-            reference: REFERENCE.to_owned(),
-            title: Some("Claimant Ltd v. the Republic (demo)".to_owned()),
-            policy: Policy::Consent,
-            threshold: 2,
-            mediators: vec![mediator.card()],
-            parties: vec![
-                ("claimant".to_owned(), claimant.card()),
-                ("respondent".to_owned(), respondent.card()),
-            ],
-            archivist: archivist.card(),
-            custodians: vec![c1.card(), c2.card(), c3.card()],
-        },
+        CaseSpec::new(REFERENCE, archivist.card())
+            .title("Claimant Ltd v. the Republic (demo)")
+            .policy(Policy::Consent)
+            .threshold(2)
+            .mediator(mediator.card())
+            .party("claimant", claimant.card())
+            .party("respondent", respondent.card())
+            .custodians([c1.card(), c2.card(), c3.card()]),
     )?;
     n.check(
         "case opened with its charter signed by the registrar",

@@ -517,19 +517,13 @@ fn bad_releases_are_refused_and_nothing_is_written() {
     other
         .open_case(
             &w.registrar,
-            CaseSpec {
-                reference: CASE.into(),
-                title: None,
-                policy: Policy::Consent,
-                threshold: 2,
-                mediators: vec![w.mediator.card()],
-                parties: vec![
-                    ("claimant".into(), w.claimant.card()),
-                    ("respondent".into(), w.respondent.card()),
-                ],
-                archivist: w.archivist.card(),
-                custodians: w.custodians.iter().map(|c| c.card()).collect(),
-            },
+            CaseSpec::new(CASE, w.archivist.card())
+                .policy(Policy::Consent)
+                .threshold(2)
+                .mediator(w.mediator.card())
+                .party("claimant", w.claimant.card())
+                .party("respondent", w.respondent.card())
+                .custodians(w.custodians.iter().map(|c| c.card())),
         )
         .unwrap();
     other
@@ -1221,19 +1215,13 @@ fn destruction_waits_for_the_retention_date_then_removes_every_key() {
     w.vault
         .open_case(
             &w.registrar,
-            CaseSpec {
-                reference: other.into(),
-                title: None,
-                policy: Policy::Consent,
-                threshold: 2,
-                mediators: vec![w.mediator.card()],
-                parties: vec![
-                    ("claimant".into(), w.claimant.card()),
-                    ("respondent".into(), w.respondent.card()),
-                ],
-                archivist: w.archivist.card(),
-                custodians: w.custodians.iter().map(|c| c.card()).collect(),
-            },
+            CaseSpec::new(other, w.archivist.card())
+                .policy(Policy::Consent)
+                .threshold(2)
+                .mediator(w.mediator.card())
+                .party("claimant", w.claimant.card())
+                .party("respondent", w.respondent.card())
+                .custodians(w.custodians.iter().map(|c| c.card())),
         )
         .unwrap();
     w.vault

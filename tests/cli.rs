@@ -575,7 +575,17 @@ fn case_open_usage_errors_exit_2_and_open_nothing() {
     ];
     for (what, args) in cases {
         let out = fx.run_as("registrar", &args);
-        expect_failure(what, &out, 2);
+        let err = expect_failure(what, &out, 2);
+        // The engine says which input was wrong; the command line names its flag.
+        if what.starts_with("threshold") {
+            assert!(
+                err.contains("--threshold: the threshold must be between 1"),
+                "{err}"
+            );
+        }
+        if what == "only one party" {
+            assert!(err.contains("--party LABEL=CARD: "), "{err}");
+        }
     }
     // A threshold above one with no custodians (the archivist alone holds the key).
     let out = fx.run_as(
@@ -1109,11 +1119,15 @@ fn deposit_usage_errors_exit_2_and_change_nothing() {
     assert!(err.contains("500"), "{err}");
     refused_deposit(&fx, "claimant", &[CASE, &file, "--title", "two\nlines"], 2);
     refused_deposit(&fx, "claimant", &[CASE, &file, "--title", "   "], 2);
-    refused_deposit(
+    let err = refused_deposit(
         &fx,
         "claimant",
         &[CASE, &file, "--category", "caucus", "--share-with-all"],
         2,
+    );
+    assert!(
+        err.contains("--share-with-all: sharing with every party"),
+        "{err}"
     );
     // No identity given.
     let before = vault_state(&fx);

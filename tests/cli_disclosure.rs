@@ -703,6 +703,7 @@ fn revoke_refusals_exit_with_their_code_and_change_nothing() {
             1,
         );
         assert!(err.contains("respondent"), "{err}");
+        assert!(err.contains("add --rekey to re-encrypt it anyway"), "{err}");
     }
     // Never from the owner party itself.
     refused(

@@ -165,7 +165,10 @@ fn list_and_log_filters_keep_exactly_what_they_name() {
         ],
         2,
     );
-    assert!(err.contains("--since is after --until"), "{err}");
+    assert!(
+        err.contains("--since: the start of the period is after its end"),
+        "{err}"
+    );
     let out = fx.run_as("mediator", &["list", CASE, "--category", "memo"]);
     let err = expect_clap_usage("an unknown category", &out);
     assert!(err.contains("memo"), "{err}");

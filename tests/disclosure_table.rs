@@ -78,14 +78,10 @@ fn deposit(w: &mut World, kind: Kind) -> u64 {
     } else {
         &w.claimant
     };
-    let spec = DepositSpec {
-        category: kind.0,
-        title: Some(format!("{kind:?}")),
-        file_name: "doc.txt".into(),
-        confidential: kind.1,
-        share_with_all: false,
-        as_party: None,
-    };
+    let spec = DepositSpec::new("doc.txt")
+        .category(kind.0)
+        .title(format!("{kind:?}"))
+        .confidential(kind.1);
     w.vault
         .deposit(depositor, CASE, spec, &b"the document"[..])
         .unwrap()

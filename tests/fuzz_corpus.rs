@@ -235,14 +235,7 @@ mod seeds {
     }
 
     fn spec(category: Category, title: &str, file_name: &str) -> DepositSpec {
-        DepositSpec {
-            category,
-            title: Some(title.to_owned()),
-            file_name: file_name.to_owned(),
-            confidential: false,
-            share_with_all: false,
-            as_party: None,
-        }
+        DepositSpec::new(file_name).category(category).title(title)
     }
 
     /// An identity file under `passphrase` with scrypt work factor `log_n`.
@@ -312,19 +305,14 @@ mod seeds {
         let mut vault = Vault::init(&work.path().join("vault"))?;
         vault.open_case(
             &registrar,
-            CaseSpec {
-                reference: CASE.into(),
-                title: Some("Fuzz seeds".into()),
-                policy: Policy::Consent,
-                threshold: 2,
-                mediators: vec![mediator.card()],
-                parties: vec![
-                    ("claimant".into(), claimant.card()),
-                    ("respondent".into(), respondent.card()),
-                ],
-                archivist: archivist.card(),
-                custodians: vec![c1.card(), c2.card(), c3.card()],
-            },
+            CaseSpec::new(CASE, archivist.card())
+                .title("Fuzz seeds")
+                .policy(Policy::Consent)
+                .threshold(2)
+                .mediator(mediator.card())
+                .party("claimant", claimant.card())
+                .party("respondent", respondent.card())
+                .custodians([c1.card(), c2.card(), c3.card()]),
         )?;
         let caucus = vault.deposit(
             &claimant,

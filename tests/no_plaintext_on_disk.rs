@@ -56,14 +56,10 @@ fn markers_never_reach_the_vault_files() {
             .deposit(
                 &w.claimant,
                 CASE,
-                DepositSpec {
-                    category,
-                    title: Some(format!("{MARKER} title {i}")),
-                    file_name: format!("{MARKER}-{i}.pdf"),
-                    confidential: i == 0,
-                    share_with_all: false,
-                    as_party: None,
-                },
+                DepositSpec::new(format!("{MARKER}-{i}.pdf"))
+                    .category(category)
+                    .title(format!("{MARKER} title {i}"))
+                    .confidential(i == 0),
                 &content[..],
             )
             .unwrap();

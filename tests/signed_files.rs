@@ -56,29 +56,17 @@ fn make_fixtures() {
     vault
         .open_case(
             registrar,
-            CaseSpec {
-                reference: CASE.into(),
-                title: Some("Signed files of 2026-11-30".into()),
-                policy: Policy::Consent,
-                threshold: 1,
-                mediators: vec![mediator.card()],
-                parties: vec![
-                    ("claimant".into(), claimant.card()),
-                    ("respondent".into(), respondent.card()),
-                ],
-                archivist: archivist.card(),
-                custodians: vec![custodian.card()],
-            },
+            CaseSpec::new(CASE, archivist.card())
+                .title("Signed files of 2026-11-30")
+                .policy(Policy::Consent)
+                .threshold(1)
+                .mediator(mediator.card())
+                .party("claimant", claimant.card())
+                .party("respondent", respondent.card())
+                .custodian(custodian.card()),
         )
         .unwrap();
-    let spec = |category, title: &str| DepositSpec {
-        category,
-        title: Some(title.into()),
-        file_name: "doc.txt".into(),
-        confidential: false,
-        share_with_all: false,
-        as_party: None,
-    };
+    let spec = |category, title: &str| DepositSpec::new("doc.txt").category(category).title(title);
     vault
         .deposit(
             claimant,

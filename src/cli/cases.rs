@@ -56,25 +56,28 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
                     )))
                 }
             };
-            let spec = CaseSpec {
-                reference,
-                title,
-                policy: match policy {
+            let mut spec = CaseSpec::new(reference, load_card(&archivist)?)
+                .policy(match policy {
                     PolicyArg::Consent => Policy::Consent,
                     PolicyArg::Discretion => Policy::Discretion,
-                },
-                threshold,
-                mediators: mediator
-                    .iter()
-                    .map(|p| load_card(p))
-                    .collect::<Result<_>>()?,
-                parties: party.iter().map(|p| party_arg(p)).collect::<Result<_>>()?,
-                archivist: load_card(&archivist)?,
-                custodians: custodian
-                    .iter()
-                    .map(|p| load_card(p))
-                    .collect::<Result<_>>()?,
-            };
+                })
+                .threshold(threshold)
+                .custodians(
+                    custodian
+                        .iter()
+                        .map(|p| load_card(p))
+                        .collect::<Result<Vec<_>>>()?,
+                );
+            if let Some(title) = title {
+                spec = spec.title(title);
+            }
+            for card in mediator.iter().map(|p| load_card(p)) {
+                spec = spec.mediator(card?);
+            }
+            for member in party.iter().map(|p| party_arg(p)) {
+                let (label, card) = member?;
+                spec = spec.party(label, card);
+            }
             let summary = vault.open_case(&registrar, spec)?;
             ctx.emit_act(&vault, &summary.reference, summary.statement, &summary, || {
                 let escrow = if summary.members.iter().any(|m| m.role == "custodian") {

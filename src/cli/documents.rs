@@ -55,13 +55,18 @@ pub(super) fn deposit(ctx: &Context, args: DepositArgs) -> Result<()> {
     let deposited = vault.deposit(
         &actor,
         &args.reference,
-        DepositSpec {
-            category,
-            title: args.title,
-            file_name,
-            confidential: args.confidential,
-            share_with_all: args.share_with_all,
-            as_party: args.as_party,
+        {
+            let mut spec = DepositSpec::new(file_name)
+                .category(category)
+                .confidential(args.confidential)
+                .share_with_all(args.share_with_all);
+            if let Some(title) = args.title {
+                spec = spec.title(title);
+            }
+            if let Some(label) = args.as_party {
+                spec = spec.as_party(label);
+            }
+            spec
         },
         io::BufReader::with_capacity(
             256 * 1024,

@@ -344,9 +344,31 @@ impl Command {
 /// A failure as the command line says it: the engine's sentence, then what to do next
 /// in this command line's words.
 pub fn error_text(err: &Error) -> String {
+    let said = match err.input().map(input_flag) {
+        Some(flag) if !flag.is_empty() => format!("{flag}: {}", err.message()),
+        _ => err.message().to_owned(),
+    };
     match err.hint() {
-        Some(hint) => format!("{}; {}", err.message(), hint_text(hint)),
-        None => err.message().to_owned(),
+        Some(hint) => format!("{said}; {}", hint_text(hint)),
+        None => said,
+    }
+}
+
+/// The flag that gives the engine's [`Input`](crate::error::Input).
+fn input_flag(input: crate::error::Input) -> &'static str {
+    use crate::error::Input;
+    match input {
+        Input::Mediators => "--mediator",
+        Input::Parties => "--party LABEL=CARD",
+        Input::Archivist => "--archivist",
+        Input::Threshold => "--threshold",
+        Input::AsParty => "--as-party LABEL",
+        Input::ShareWithAll => "--share-with-all",
+        Input::Cards => "--old/--new",
+        Input::Since => "--since",
+        Input::Until => "--until",
+        Input::Recipient => "--recipient",
+        _ => "",
     }
 }
 
@@ -383,6 +405,7 @@ fn hint_text(hint: &crate::error::Hint) -> String {
                 .to_owned()
         }
         Hint::OtherVault => "name the vault it comes from with --vault".to_owned(),
+        Hint::RekeyAnyway => "add --rekey to re-encrypt it anyway".to_owned(),
         _ => String::new(),
     }
 }

@@ -86,14 +86,45 @@ pub enum Hint {
     MakeIdentity,
     /// Verify a destroyed archive with its destruction certificate.
     GiveCertificate,
+    /// Re-encrypt the document anyway (revoke with a new key).
+    RekeyAnyway,
     /// Name the vault the receipt comes from.
     OtherVault,
 }
 
-/// A failure with a message that says what failed and why, and perhaps a [`Hint`].
+/// The input of an operation that an error is about, so that a front end can name it
+/// the way its user gave it (a command-line flag, a form field).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Input {
+    /// The mediators of a new case.
+    Mediators,
+    /// The parties of a new case (label and card each).
+    Parties,
+    /// The archivist of a new case.
+    Archivist,
+    /// How many custodians it takes to open the escrow key.
+    Threshold,
+    /// The party a member of several parties acts for.
+    AsParty,
+    /// Sharing a deposit with every party.
+    ShareWithAll,
+    /// The old and new card of a member being replaced.
+    Cards,
+    /// The start of a period.
+    Since,
+    /// The end of a period.
+    Until,
+    /// An export's recipient.
+    Recipient,
+}
+
+/// A failure with a message that says what failed and why, and perhaps a [`Hint`]
+/// and the [`Input`] it is about.
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    input: Option<Input>,
     // Boxed: errors travel in every `Result`, and most have no hint.
     hint: Option<Box<Hint>>,
     cause: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
@@ -108,6 +139,7 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            input: None,
             hint: None,
             cause: None,
         }
@@ -159,6 +191,17 @@ impl Error {
     /// What the person could do next, if the engine knows.
     pub fn hint(&self) -> Option<&Hint> {
         self.hint.as_deref()
+    }
+
+    /// Say which input the failure is about.
+    pub fn about(mut self, input: Input) -> Self {
+        self.input = Some(input);
+        self
+    }
+
+    /// The input the failure is about, if it is about one.
+    pub fn input(&self) -> Option<Input> {
+        self.input
     }
 
     /// Attach the underlying cause (shown with `-v`).

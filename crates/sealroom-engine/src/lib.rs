@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use sealroom_engine::{Card, Identity, Vault};
-//! use sealroom_engine::case::policy::{Category, Policy};
+//! use sealroom_engine::case::policy::Category;
 //! use sealroom_engine::vault::{CaseSpec, DepositSpec};
 //!
 //! # fn main() -> sealroom_engine::Result<()> {
@@ -22,20 +22,16 @@
 //! let [registrar, mediator, claimant, respondent, archivist] =
 //!     ["Registrar", "Mediator", "Claimant", "Respondent", "Archivist"]
 //!         .map(|n| Identity::generate(n).unwrap());
-//! vault.open_case(&registrar, CaseSpec {
-//!     reference: "IOMed-2026-001".into(),
-//!     title: None,
-//!     policy: Policy::Consent,
-//!     threshold: 1,
-//!     mediators: vec![mediator.card()],
-//!     parties: vec![("claimant".into(), claimant.card()), ("respondent".into(), respondent.card())],
-//!     archivist: archivist.card(),
-//!     custodians: vec![],
-//! })?;
-//! let spec = DepositSpec {
-//!     category: Category::Caucus, title: Some("Our bottom line".into()),
-//!     file_name: "caucus.txt".into(), confidential: false, share_with_all: false, as_party: None,
-//! };
+//! vault.open_case(
+//!     &registrar,
+//!     CaseSpec::new("IOMed-2026-001", archivist.card())
+//!         .mediator(mediator.card())
+//!         .party("claimant", claimant.card())
+//!         .party("respondent", respondent.card()),
+//! )?;
+//! let spec = DepositSpec::new("caucus.txt")
+//!     .category(Category::Caucus)
+//!     .title("Our bottom line");
 //! let deposited = vault.deposit(&claimant, "IOMed-2026-001", spec, &b"we would settle at 4m"[..])?;
 //! let mut out = Vec::new();
 //! vault.read(&mediator, "IOMed-2026-001", deposited.num, &mut out)?;

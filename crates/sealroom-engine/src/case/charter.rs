@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::policy::{check_label, Policy, Role};
-use crate::error::{Error, Result};
+use crate::error::{Error, Input, Result};
 use crate::identity::{Card, Fingerprint};
 
 /// Longest case reference accepted.
@@ -136,7 +136,7 @@ impl Charter {
             return Err(Error::usage("a charter names exactly one registrar"));
         }
         if count(&|r| *r == Role::Mediator) == 0 {
-            return Err(Error::usage("a case needs at least one --mediator"));
+            return Err(Error::usage("a case needs at least one mediator").about(Input::Mediators));
         }
         let labels: std::collections::BTreeSet<_> = roles
             .iter()
@@ -147,18 +147,20 @@ impl Charter {
             .collect();
         if labels.len() < 2 {
             return Err(Error::usage(
-                "a mediation needs at least two parties (--party LABEL=CARD, at least two labels)",
-            ));
+                "a mediation needs at least two parties, each with a label of its own",
+            )
+            .about(Input::Parties));
         }
         if count(&|r| *r == Role::Archivist) != 1 {
-            return Err(Error::usage("a case needs exactly one --archivist"));
+            return Err(Error::usage("a case needs exactly one archivist").about(Input::Archivist));
         }
         let custodians = count(&|r| *r == Role::Custodian);
         let holders = custodians.max(1) as u32;
         if self.threshold == 0 || self.threshold > holders {
             return Err(Error::usage(format!(
-                "--threshold must be between 1 and the number of custodians ({holders})"
-            )));
+                "the threshold must be between 1 and the number of custodians ({holders})"
+            ))
+            .about(Input::Threshold));
         }
         let mut seen = std::collections::BTreeSet::new();
         for (role, fpr) in &roles {

@@ -314,9 +314,10 @@ pub fn deposit_owner(roles: &[Role], category: Category, as_party: Option<&str>)
         Category::MediatorNote => Err(Error::refused("only mediators may deposit a mediator-note")),
         _ if parties.len() == 1 => Ok(Owner::Party(parties[0].to_owned())),
         _ if parties.len() > 1 => Err(Error::usage(format!(
-            "you are a member of several parties ({}); say which with --as-party LABEL",
+            "you are a member of several parties ({}); say which one you act for",
             parties.join(", ")
-        ))),
+        ))
+        .about(crate::error::Input::AsParty)),
         Category::Procedural | Category::Settlement if is_mediator => Ok(Owner::Mediators),
         Category::Procedural if is_registrar => Ok(Owner::Registrar),
         _ if is_mediator => Err(Error::refused(format!(

@@ -100,7 +100,8 @@ pub fn make(threshold: usize, count: usize) -> Result<(age::x25519::Recipient, V
     if threshold == 0 || threshold > holders {
         return Err(Error::usage(format!(
             "the threshold must be between 1 and the number of custodians ({holders})"
-        )));
+        ))
+        .about(crate::error::Input::Threshold));
     }
     if holders > 255 {
         return Err(Error::usage("at most 255 custodians can hold shares"));

@@ -61,8 +61,9 @@ impl ExportRecipient {
                         E::Unsupported(kind) => format!(
                             "{kind} keys cannot be encrypted to (age takes ssh-ed25519 and ssh-rsa): ask for one of those, or an age1… recipient"
                         ),
-                        _ => "that SSH public key is malformed: pass the whole line of the .pub file, e.g. --recipient \"$(cat ~/.ssh/id_ed25519.pub)\"".to_owned(),
+                        _ => "that SSH public key is malformed: give the whole line of the .pub file (`ssh-ed25519 AAAA… comment`)".to_owned(),
                     })
+                    .about(crate::error::Input::Recipient)
                 });
         }
         Err(Error::usage(if text.starts_with("AGE-SECRET-KEY-") {

@@ -11,8 +11,21 @@ use crate::identity::{Card, Identity};
 use crate::log::statement::Act;
 use crate::store::records::{CaseKey, CaseRow, MemberRow, RecordsTx, ShareRow};
 
-/// What `case open` needs besides the registrar's identity.
+/// What `case open` needs besides the registrar's identity: made with
+/// [`CaseSpec::new`] and its setters, so it can grow without breaking anyone.
+///
+/// ```
+/// # use sealroom_engine::{Identity, vault::CaseSpec, case::policy::Policy};
+/// # let [m, c, r, a] = ["M", "C", "R", "A"].map(|n| Identity::generate(n).unwrap());
+/// let spec = CaseSpec::new("IOMed-2026-001", a.card())
+///     .mediator(m.card())
+///     .party("claimant", c.card())
+///     .party("respondent", r.card())
+///     .policy(Policy::Discretion);
+/// assert_eq!(spec.threshold, 1);
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct CaseSpec {
     /// Case reference.
     pub reference: String,
@@ -30,6 +43,65 @@ pub struct CaseSpec {
     pub archivist: Card,
     /// Custodians' cards (none: the archivist holds the escrow key alone).
     pub custodians: Vec<Card>,
+}
+
+impl CaseSpec {
+    /// A case called `reference` with its archivist: consent policy, no title, no
+    /// members yet, and a threshold of 1.
+    pub fn new(reference: impl Into<String>, archivist: Card) -> Self {
+        CaseSpec {
+            reference: reference.into(),
+            title: None,
+            policy: Policy::Consent,
+            threshold: 1,
+            mediators: Vec::new(),
+            parties: Vec::new(),
+            archivist,
+            custodians: Vec::new(),
+        }
+    }
+
+    /// A public title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// The disclosure policy.
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// How many custodians it takes to open the escrow key.
+    pub fn threshold(mut self, threshold: u32) -> Self {
+        self.threshold = threshold;
+        self
+    }
+
+    /// Add a mediator.
+    pub fn mediator(mut self, card: Card) -> Self {
+        self.mediators.push(card);
+        self
+    }
+
+    /// Add a member of party `label` (a label may repeat, for co-counsel).
+    pub fn party(mut self, label: impl Into<String>, card: Card) -> Self {
+        self.parties.push((label.into(), card));
+        self
+    }
+
+    /// Add a custodian of the escrow key.
+    pub fn custodian(mut self, card: Card) -> Self {
+        self.custodians.push(card);
+        self
+    }
+
+    /// Add custodians of the escrow key.
+    pub fn custodians(mut self, cards: impl IntoIterator<Item = Card>) -> Self {
+        self.custodians.extend(cards);
+        self
+    }
 }
 
 /// One member, for display.

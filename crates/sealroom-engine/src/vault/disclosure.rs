@@ -342,8 +342,9 @@ impl Vault {
         let consent = consents_in_force(r.tx, r.ctx, num)?.get(from).copied();
         if removed.is_empty() && !rekey && consent.is_none() {
             return Err(Error::refused(format!(
-                "the {from} party cannot read #{num}, so there is nothing to revoke (add --rekey to re-encrypt it anyway)"
-            )));
+                "the {from} party cannot read #{num}, so there is nothing to revoke"
+            ))
+            .with_hint(crate::error::Hint::RekeyAnyway));
         }
         // Readers who are no longer members (removed from the case) lose their wrap
         // with any re-keying too.

@@ -31,8 +31,10 @@ use crate::store::records::Records;
 /// Longest title accepted, in characters.
 pub(crate) const MAX_TITLE_LEN: usize = 500;
 
-/// What a depositor says about a new document.
+/// What a depositor says about a new document: made with [`DepositSpec::new`] and its
+/// setters, so it can grow without breaking anyone.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct DepositSpec {
     /// Category (default `brief`).
     pub category: Category,
@@ -46,6 +48,50 @@ pub struct DepositSpec {
     pub share_with_all: bool,
     /// Which party deposits, for a person in several parties.
     pub as_party: Option<String>,
+}
+
+impl DepositSpec {
+    /// A brief from the file `file_name`, titled by its name, not confidential.
+    pub fn new(file_name: impl Into<String>) -> Self {
+        DepositSpec {
+            category: Category::Brief,
+            title: None,
+            file_name: file_name.into(),
+            confidential: false,
+            share_with_all: false,
+            as_party: None,
+        }
+    }
+
+    /// The category.
+    pub fn category(mut self, category: Category) -> Self {
+        self.category = category;
+        self
+    }
+
+    /// A title other than the file name.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Deposit as confidential (disclosure always needs the owner's consent).
+    pub fn confidential(mut self, confidential: bool) -> Self {
+        self.confidential = confidential;
+        self
+    }
+
+    /// Let every party read it at once (briefs and evidence only).
+    pub fn share_with_all(mut self, share: bool) -> Self {
+        self.share_with_all = share;
+        self
+    }
+
+    /// Deposit for party `label` (for a person in several parties).
+    pub fn as_party(mut self, label: impl Into<String>) -> Self {
+        self.as_party = Some(label.into());
+        self
+    }
 }
 
 /// The outcome of a deposit.
@@ -166,8 +212,9 @@ impl Vault {
         check_title(&title)?;
         if spec.share_with_all && !matches!(spec.category, Category::Brief | Category::Evidence) {
             return Err(Error::usage(
-                "--share-with-all applies only to brief and evidence documents",
-            ));
+                "sharing with every party applies only to brief and evidence documents",
+            )
+            .about(crate::error::Input::ShareWithAll));
         }
         // A first look, so that a refused depositor is told before the body is
         // encrypted; everything is decided again under the lock below, from this

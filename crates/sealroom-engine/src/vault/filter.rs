@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime};
 
 use crate::case::policy::{Category, Role};
-use crate::error::{Error, Result};
+use crate::error::{Error, Input, Result};
 use crate::log::replay::{Replay, ReplayDoc};
 
 /// A filter as given on the command line, not yet checked against a case.
@@ -27,11 +27,12 @@ pub struct Filter {
 
 /// A `--since` or `--until` value: a day (`YYYY-MM-DD`, the whole day) or an RFC 3339
 /// time. Returns the start of the period and its end (exclusive).
-fn period(flag: &str, text: &str) -> Result<(SystemTime, SystemTime)> {
+fn period(input: Input, text: &str) -> Result<(SystemTime, SystemTime)> {
     let bad = || {
         Error::usage(format!(
-            "{flag} `{text}` is not a date: give YYYY-MM-DD or an RFC 3339 time such as 2026-11-30T14:00:00Z"
+            "`{text}` is not a date: give YYYY-MM-DD or an RFC 3339 time such as 2026-11-30T14:00:00Z"
         ))
+        .about(input)
     };
     if text.len() == 10 {
         let day = crate::date::Day::parse(text).map_err(|_| bad())?;
@@ -42,7 +43,7 @@ fn period(flag: &str, text: &str) -> Result<(SystemTime, SystemTime)> {
 }
 
 impl Filter {
-    /// Parse the command line's filter options.
+    /// Parse the filter's parts as a person typed them.
     pub fn parse(
         party: Option<&str>,
         category: Option<&str>,
@@ -51,16 +52,17 @@ impl Filter {
         until: Option<&str>,
     ) -> Result<Self> {
         let since = since
-            .map(|s| period("--since", s).map(|p| p.0))
+            .map(|s| period(Input::Since, s).map(|p| p.0))
             .transpose()?;
         let until = until
-            .map(|s| period("--until", s).map(|p| p.1))
+            .map(|s| period(Input::Until, s).map(|p| p.1))
             .transpose()?;
         if let (Some(a), Some(b)) = (since, until) {
             if a >= b {
                 return Err(Error::usage(
-                    "--since is after --until: nothing could match",
-                ));
+                    "the start of the period is after its end: nothing could match",
+                )
+                .about(Input::Since));
             }
         }
         Ok(Filter {

@@ -13,7 +13,7 @@ use super::{CaseContext, Joined, MemberView, Vault};
 use crate::case::charter::MemberRecord;
 use crate::case::policy::{self, Role};
 use crate::crypto::digest::{hex, sha256};
-use crate::error::{Error, Result};
+use crate::error::{Error, Input, Result};
 use crate::identity::{Card, Identity};
 use crate::log::statement::{Act, Grant, Rekeying};
 
@@ -197,7 +197,9 @@ impl Vault {
                 }
             };
             if old.fingerprint() == new.fingerprint() {
-                return Err(Error::usage("--old and --new are the same card"));
+                return Err(
+                    Error::usage("the old and the new card are the same").about(Input::Cards)
+                );
             }
             let placed: Vec<_> = r
                 .ctx
