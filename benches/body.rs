@@ -17,8 +17,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use sealroom_engine::case::policy::Category;
-use sealroom_engine::crypto::body;
+use sealroom_engine::internal::crypto::body;
+use sealroom_engine::policy::Category;
 use sealroom_engine::vault::DepositSpec;
 use sealroom_engine::{Identity, Vault};
 

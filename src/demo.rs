@@ -7,11 +7,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::case::policy::{Category, Policy};
 use crate::error::{io_error, Error, ErrorKind, Result};
-use crate::identity::Identity;
 use crate::member::MemberState;
+use crate::policy::{Category, Policy};
 use crate::vault::{CaseSpec, DepositSpec, Vault};
+use crate::Identity;
 
 /// The case reference the demo uses.
 pub const REFERENCE: &str = "DEMO-2026-001";
@@ -314,15 +314,24 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         &court.to_public().into(),
         &mut exported,
     )?;
-    let opened = crate::crypto::body::open_small(&exported, &court);
+    // Opened with the age crate alone, as the outside recipient would.
+    let opened = (|| -> std::result::Result<Vec<u8>, String> {
+        let decryptor = age::Decryptor::new(&exported[..]).map_err(|e| e.to_string())?;
+        let mut reader = decryptor
+            .decrypt(std::iter::once(&court as &dyn age::Identity))
+            .map_err(|e| e.to_string())?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(|e| e.to_string())?;
+        Ok(bytes)
+    })();
     n.check(
         "the claimant exports its brief #2 as a standard age file for an outside recipient",
         match opened {
-            Ok(Some(bytes)) if bytes.as_slice() == brief.as_bytes() => {
+            Ok(bytes) if bytes.as_slice() == brief.as_bytes() => {
                 Ok(format!("{} bytes", exported.len()))
             }
             Ok(_) => Err("the export does not decrypt to the brief".to_owned()),
-            Err(e) => Err(e.message().to_owned()),
+            Err(e) => Err(e),
         },
     )?;
 
@@ -402,7 +411,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     vault.add_member(
         &registrar,
         REFERENCE,
-        crate::case::policy::Role::Party("claimant".into()),
+        crate::policy::Role::Party("claimant".into()),
         &ben.card(),
     )?;
     let granted = vault.grant(&claimant, REFERENCE, None, &ben.card());
@@ -439,7 +448,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         .remove_member(
             &registrar,
             REFERENCE,
-            crate::case::policy::Role::Party("claimant".into()),
+            crate::policy::Role::Party("claimant".into()),
             &ben2.card(),
             false,
         )

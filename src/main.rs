@@ -6,10 +6,10 @@
 mod cli;
 mod demo;
 
-// The engine's modules under their own names, so the command line reads as it did when
-// it lived in the same crate (`crate::vault::Vault`, `crate::error::Result`, …).
+// The engine's public API under its own names (`crate::vault::Vault`,
+// `crate::error::Result`, …): the command line uses nothing else of it.
 pub(crate) use sealroom_engine::{
-    archive, case, crypto, error, identity, log, member, store, vault,
+    archive, digest, error, member, policy, receipt, store, vault, Card, ExportRecipient, Identity,
 };
 
 use std::process::ExitCode;

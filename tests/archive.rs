@@ -17,13 +17,13 @@ use base64::Engine as _;
 
 use fixture::{spec, World, CASE};
 use sealroom_engine::archive::destroy::{destroy_on, Certificate};
-use sealroom_engine::archive::format::Manifest;
 use sealroom_engine::archive::release::{open, release, Release};
 use sealroom_engine::archive::verify::verify_archive;
-use sealroom_engine::case::charter::MemberRecord;
-use sealroom_engine::case::policy::{Category, Policy, Role};
-use sealroom_engine::crypto::body::{open_small, seal_small};
-use sealroom_engine::crypto::escrow::{self, Share, ShareRecord};
+use sealroom_engine::internal::case::charter::MemberRecord;
+use sealroom_engine::internal::crypto::body::{open_small, seal_small};
+use sealroom_engine::internal::crypto::escrow::{self, Share, ShareRecord};
+use sealroom_engine::internal::format::Manifest;
+use sealroom_engine::policy::{Category, Policy, Role};
 use sealroom_engine::vault::CaseSpec;
 use sealroom_engine::{Card, ErrorKind, Identity, Result, Vault};
 
@@ -192,7 +192,7 @@ fn members_of(bytes: &[u8]) -> Members {
 /// (the same headers), so only the change under test differs.
 fn build_tar(members: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut writer =
-        sealroom_engine::archive::format::ArchiveWriter::new(Vec::new(), 1_700_000_000);
+        sealroom_engine::internal::format::ArchiveWriter::new(Vec::new(), 1_700_000_000);
     for (path, data) in members {
         writer.add_bytes(path, data).unwrap();
     }

@@ -22,12 +22,12 @@ use std::process::Output;
 
 use common::*;
 use rusqlite::{params, Connection, OptionalExtension};
-use sealroom_engine::case::charter::MemberRecord;
-use sealroom_engine::case::policy::Role;
-use sealroom_engine::log::checkpoint::{Checkpoint, LogKey};
-use sealroom_engine::log::merkle;
-use sealroom_engine::log::receipt;
-use sealroom_engine::log::statement::{Act, SignedStatement};
+use sealroom_engine::internal::case::charter::MemberRecord;
+use sealroom_engine::internal::log::checkpoint::{Checkpoint, LogKey};
+use sealroom_engine::internal::log::merkle;
+use sealroom_engine::internal::log::statement::{Act, SignedStatement};
+use sealroom_engine::policy::Role;
+use sealroom_engine::receipt;
 use sealroom_engine::{Card, Identity};
 
 // ---------------------------------------------------------------------------------

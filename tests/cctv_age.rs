@@ -1,5 +1,5 @@
 //! The C2SP CCTV age test vectors, run through sealroom's own body-decrypt path
-//! (`sealroom_engine::crypto::body::open` and `decrypting_reader`).
+//! (`sealroom_engine::internal::crypto::body::open` and `decrypting_reader`).
 //!
 //! The vectors live in `../shared/testdata/cctv-age/` (copied unchanged from
 //! github.com/C2SP/CCTV, see `SOURCE.md` there) and are read in place, never copied.
@@ -25,7 +25,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 
-use sealroom_engine::crypto::body::{self, Encoding};
+use sealroom_engine::internal::crypto::body::{self, Encoding};
 use sealroom_engine::ErrorKind;
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/testdata/cctv-age");

@@ -10,7 +10,7 @@
 mod fixture;
 
 use fixture::{World, CASE};
-use sealroom_engine::case::policy::{Category, Policy};
+use sealroom_engine::policy::{Category, Policy};
 use sealroom_engine::vault::DepositSpec;
 use sealroom_engine::{ErrorKind, Identity};
 
@@ -312,9 +312,10 @@ fn export_cells_without_and_with_consent() {
                         "{cell}: statements"
                     );
                     if allowed {
-                        let plain = sealroom_engine::crypto::body::open_small(&out, &outside)
-                            .unwrap()
-                            .unwrap();
+                        let plain =
+                            sealroom_engine::internal::crypto::body::open_small(&out, &outside)
+                                .unwrap()
+                                .unwrap();
                         assert_eq!(plain.as_slice(), b"the document", "{cell}: export contents");
                     } else {
                         assert!(out.is_empty(), "{cell}: bytes released on refusal");
@@ -363,7 +364,7 @@ fn a_consent_to_export_is_withdrawn_by_revoke_from_external() {
 
 #[test]
 fn grant_cells_to_a_later_member_of_each_party() {
-    use sealroom_engine::case::policy::Role;
+    use sealroom_engine::policy::Role;
     for kind in KINDS {
         let mut w = world(Policy::Consent);
         for actor in ACTORS {
@@ -411,7 +412,7 @@ fn grant_cells_to_a_later_member_of_each_party() {
 
 #[test]
 fn only_the_registrar_removes_or_replaces_members() {
-    use sealroom_engine::case::policy::Role;
+    use sealroom_engine::policy::Role;
     for actor in ACTORS {
         let mut w = world(Policy::Consent);
         let cell = format!("{actor:?} × remove-member / replace-member");

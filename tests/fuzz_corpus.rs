@@ -88,12 +88,12 @@ fn every_committed_seed_and_crash_file_replays() {
 fn committed_seeds_are_valid_inputs() {
     use sealroom_engine::archive::destroy::Certificate;
     use sealroom_engine::archive::release::Release;
-    use sealroom_engine::crypto::body::{self, Encoding};
-    use sealroom_engine::crypto::escrow::{self, ShareRecord};
-    use sealroom_engine::crypto::wrap::DocumentKey;
-    use sealroom_engine::log::checkpoint::LogVerifier;
-    use sealroom_engine::log::receipt::Receipt;
-    use sealroom_engine::log::statement::SignedStatement;
+    use sealroom_engine::internal::crypto::body::{self, Encoding};
+    use sealroom_engine::internal::crypto::escrow::{self, ShareRecord};
+    use sealroom_engine::internal::crypto::wrap::DocumentKey;
+    use sealroom_engine::internal::log::checkpoint::LogVerifier;
+    use sealroom_engine::internal::log::statement::SignedStatement;
+    use sealroom_engine::receipt::Receipt;
     use sealroom_engine::{Card, Identity};
 
     let seeds = fuzz_dir().join("seeds");
@@ -217,12 +217,12 @@ mod seeds {
 
     use age::secrecy::SecretString;
     use sealroom_engine::archive::{destroy, format, release};
-    use sealroom_engine::case::policy::{Category, Policy};
-    use sealroom_engine::crypto::body;
-    use sealroom_engine::crypto::wrap::DocumentKey;
     use sealroom_engine::fuzzing;
-    use sealroom_engine::log::checkpoint::{Checkpoint, LogKey};
-    use sealroom_engine::log::merkle;
+    use sealroom_engine::internal::crypto::body;
+    use sealroom_engine::internal::crypto::wrap::DocumentKey;
+    use sealroom_engine::internal::log::checkpoint::{Checkpoint, LogKey};
+    use sealroom_engine::internal::log::merkle;
+    use sealroom_engine::policy::{Category, Policy};
     use sealroom_engine::vault::{CaseSpec, DepositSpec};
     use sealroom_engine::{Identity, Result, Vault};
 
@@ -525,9 +525,11 @@ fn write_bombs(out: &Path, real_body: &[u8]) {
     bomb.extend_from_slice(&real_body[version..]);
     fs::write(out.join("body").join("stanza-bomb.age"), bomb).unwrap();
     let zeros = zstd::bulk::compress(&vec![0u8; 64 << 20], 1).unwrap();
-    let sealed =
-        sealroom_engine::crypto::body::seal_small(&zeros, &fuzzing::document_key().to_public())
-            .unwrap();
+    let sealed = sealroom_engine::internal::crypto::body::seal_small(
+        &zeros,
+        &fuzzing::document_key().to_public(),
+    )
+    .unwrap();
     fs::write(out.join("body").join("decompression-bomb.age"), sealed).unwrap();
     // An identity file asking for 2^23 scrypt rounds (8 GiB): refused from its header.
     fs::create_dir_all(out.join("identity_file")).unwrap();

@@ -37,10 +37,12 @@ fn document_key(fx: &Fixture, num: u64) -> age::x25519::Identity {
         unreachable!("no passphrase")
     })
     .unwrap();
-    let unwrapped =
-        sealroom_engine::crypto::wrap::DocumentKey::unwrap_all(&wrap, me.decryption_key())
-            .unwrap()
-            .unwrap();
+    let unwrapped = sealroom_engine::internal::crypto::wrap::DocumentKey::unwrap_all(
+        &wrap,
+        me.decryption_key(),
+    )
+    .unwrap()
+    .unwrap();
     unwrapped.key.identity().clone()
 }
 
@@ -92,7 +94,10 @@ fn a_stanza_bomb_of_the_signed_size_is_refused_before_age_parses_it() {
     );
     assert!(out.stdout.is_empty(), "plaintext released");
     // Bounded by construction: the check looks at no more than this many bytes.
-    assert_eq!(sealroom_engine::crypto::header::MAX_HEADER_LEN, 1024);
+    assert_eq!(
+        sealroom_engine::internal::crypto::header::MAX_HEADER_LEN,
+        1024
+    );
     let target = fx.sandbox.join("out.txt");
     fx.fails_as(
         "claimant",
@@ -134,7 +139,7 @@ fn forged_of_length(key: &age::x25519::Identity, text: &[u8], len: usize) -> Vec
 /// the file is exactly `len` bytes.
 fn padded_to(key: &age::x25519::Identity, compressed: Vec<u8>, len: usize) -> Vec<u8> {
     let seal = |payload: &[u8]| {
-        sealroom_engine::crypto::body::seal_small(payload, &key.to_public()).unwrap()
+        sealroom_engine::internal::crypto::body::seal_small(payload, &key.to_public()).unwrap()
     };
     // age adds a tag per 64 KiB chunk and a random grease stanza to the header: adjust
     // the padding until the file has exactly the signed length.
@@ -236,7 +241,7 @@ fn new_passphrase_identities_use_the_standard_work_factor() {
     expect_ok("keygen with a passphrase", &out);
     let bytes = std::fs::read(sb.join("ana.id")).unwrap();
     assert_eq!(
-        sealroom_engine::crypto::header::scrypt_work_factor(&bytes).unwrap(),
+        sealroom_engine::internal::crypto::header::scrypt_work_factor(&bytes).unwrap(),
         18
     );
 }

@@ -6,7 +6,7 @@
 mod fixture;
 
 use fixture::{World, CASE};
-use sealroom_engine::case::policy::Category;
+use sealroom_engine::policy::Category;
 use sealroom_engine::vault::DepositSpec;
 
 const MARKER: &str = "ZQX-CONFIDENTIAL-MARKER-7731";

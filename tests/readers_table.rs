@@ -4,7 +4,7 @@
 mod fixture;
 
 use fixture::{spec, World, CASE};
-use sealroom_engine::case::policy::Category;
+use sealroom_engine::policy::Category;
 use sealroom_engine::ErrorKind;
 
 /// Roles in column order.

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use fixture::{spec, World, CASE};
-use sealroom_engine::case::policy::Category;
+use sealroom_engine::policy::Category;
 
 fn have(tool: &str, arg: &str) -> bool {
     Command::new(tool)
@@ -182,7 +182,7 @@ fn the_recovery_page_recovers_documents_with_stock_tools() {
         String::from_utf8_lossy(&out.stderr)
     );
     // The rebuilt escrow key is the case's: age-keygen -y printed the charter's recipient.
-    let escrow = sealroom_engine::crypto::escrow::ShareRecord::parse(
+    let escrow = sealroom_engine::internal::crypto::escrow::ShareRecord::parse(
         std::str::from_utf8(&std::fs::read(unpack.join("share-c0.key.txt")).unwrap()).unwrap(),
     )
     .unwrap()

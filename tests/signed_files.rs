@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use sealroom_engine::archive::destroy::{destroy_on, Certificate};
 use sealroom_engine::archive::release::{open, release, Release};
 use sealroom_engine::archive::verify::verify_archive;
-use sealroom_engine::case::policy::{Category, Policy};
+use sealroom_engine::policy::{Category, Policy};
 use sealroom_engine::vault::{CaseSpec, DepositSpec};
 use sealroom_engine::{Identity, Vault};
 

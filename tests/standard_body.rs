@@ -10,8 +10,8 @@ use std::str::FromStr as _;
 
 use age::secrecy::ExposeSecret as _;
 use fixture::{spec, World, CASE};
-use sealroom_engine::case::policy::Category;
-use sealroom_engine::crypto::{body::open_small, escrow, wrap::DocumentKey};
+use sealroom_engine::internal::crypto::{body::open_small, escrow, wrap::DocumentKey};
+use sealroom_engine::policy::Category;
 
 /// The document key of `num`, rebuilt from the archivist's 1-of-1 escrow share.
 fn document_key(w: &World, num: u64) -> age::x25519::Identity {
@@ -86,7 +86,7 @@ fn incompressible_body_is_stored_in_a_padded_zstd_stream() {
     // Stored, not compressed (fast mode), then padded to the size class.
     assert_eq!(
         stream.len() as u64,
-        sealroom_engine::crypto::body::padme(stream.len() as u64)
+        sealroom_engine::internal::crypto::body::padme(stream.len() as u64)
     );
     assert!(stream.len() < data.len() * 113 / 100);
 }

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::{expect_failure, Fixture};
-use sealroom_engine::case::policy::Category;
+use sealroom_engine::policy::Category;
 use sealroom_engine::{ErrorKind, Vault};
 
 /// Blob trials through the library, and through the command line.

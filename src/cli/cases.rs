@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use super::args::{CaseCommand, PolicyArg};
 use super::{load_card, Context};
-use crate::case::policy::{Policy, Role};
 use crate::error::{Error, Result};
-use crate::identity::Card;
+use crate::policy::{Policy, Role};
 use crate::vault::{CaseSpec, CaseSummary};
+use crate::Card;
 
 fn party_arg(arg: &str) -> Result<(String, Card)> {
     let (label, path) = arg.split_once('=').ok_or_else(|| {
@@ -15,7 +15,7 @@ fn party_arg(arg: &str) -> Result<(String, Card)> {
             "`{arg}` is not LABEL=CARD (e.g. --party claimant=ana.card)"
         ))
     })?;
-    crate::case::policy::check_label(label)?;
+    crate::policy::check_label(label)?;
     Ok((label.to_owned(), load_card(&PathBuf::from(path))?))
 }
 

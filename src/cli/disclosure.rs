@@ -13,7 +13,7 @@ pub(super) fn consent(ctx: &Context, reference: &str, num: &str, to: &str) -> Re
     let mut vault = ctx.open_vault()?;
     let c = vault.consent(&actor, reference, num, to)?;
     let seq = c.new.then_some(c.statement);
-    let external = to == crate::case::policy::EXTERNAL;
+    let external = to == crate::policy::EXTERNAL;
     ctx.emit_act(&vault, reference, seq, &c, || match (c.new, external) {
         (true, false) => format!(
             "Consented to disclosing #{num} of {reference} to the {to} party (statement {}).\nA mediator may now disclose it to them; `sealroom revoke {reference} {num} --from {to}` withdraws it.\n",
@@ -64,7 +64,7 @@ pub(super) fn revoke(
     let actor = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
     let r = vault.revoke(&actor, reference, num, from, rekey)?;
-    let external = from == crate::case::policy::EXTERNAL;
+    let external = from == crate::policy::EXTERNAL;
     ctx.emit_act(&vault, reference, Some(r.statement), &r, || {
         let mut s = String::new();
         if !r.removed.is_empty() {
@@ -109,7 +109,7 @@ pub(super) fn export(
 ) -> Result<()> {
     let num = parse_num(num)?;
     super::documents::check_output_replaceable(output, force)?;
-    let recipient = crate::crypto::recipient::ExportRecipient::parse(recipient)?;
+    let recipient = crate::ExportRecipient::parse(recipient)?;
     let actor = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
     let exported = write_output_file(output, force, |w| {

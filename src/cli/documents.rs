@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::args::FilterArgs;
 use super::Context;
-use crate::case::policy::Category;
 use crate::error::{io_error, Error, ErrorKind, Result};
+use crate::policy::Category;
 use crate::vault::{parse_num, DepositSpec, Listing};
 
 pub(super) struct DepositArgs {

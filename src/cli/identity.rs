@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::{card_json, passphrase, say_on_stderr, Context};
 use crate::error::{io_error, Error, Result};
-use crate::identity::Identity;
+use crate::Identity;
 
 /// Words an attacker would try first against a passphrase for `name`'s identity.
 fn hints(name: &str) -> Vec<&str> {

@@ -3,7 +3,7 @@
 use super::args::{FilterArgs, ReceiptCommand};
 use super::Context;
 use crate::error::{io_error, Error, Result};
-use crate::log::receipt::Receipt;
+use crate::receipt::Receipt;
 use crate::vault::{Filter, Vault};
 
 pub(super) fn log(

@@ -21,8 +21,8 @@ pub use args::Cli;
 use args::Command;
 
 use crate::error::{io_error, Error, Result};
-use crate::identity::{Card, Identity};
 use crate::vault::Vault;
+use crate::{Card, Identity};
 
 /// Write one line to standard error, ignoring failure: a closed stderr (`2>&1 | head`)
 /// must not turn a message into a panic.
@@ -73,7 +73,7 @@ pub(crate) struct IssuedReceipt {
     path: PathBuf,
     /// The receipt itself.
     #[serde(flatten)]
-    receipt: crate::log::receipt::Receipt,
+    receipt: crate::receipt::Receipt,
 }
 
 impl IssuedReceipt {
@@ -250,7 +250,7 @@ impl Context {
 }
 
 /// The act a receipt records (for its file name).
-fn receipt_act(receipt: &crate::log::receipt::Receipt) -> String {
+fn receipt_act(receipt: &crate::receipt::Receipt) -> String {
     receipt
         .verify()
         .map(|v| v.statement.act.name().to_owned())

@@ -12,9 +12,9 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use crate::crypto::digest::{hex, sha256};
+use crate::digest::{hex, sha256};
 use crate::error::{io_error, Error, Result};
-use crate::identity::Identity;
+use crate::Identity;
 
 /// The keyring entry of an identity file's bytes.
 fn description(file_bytes: &[u8]) -> String {

@@ -8,11 +8,14 @@
 //! - [`destroy`]: the destruction certificate and the removal of key material.
 
 pub mod destroy;
+#[doc(hidden)]
 pub mod format;
 pub mod ledger;
 pub mod release;
-pub mod seal;
+mod seal;
 pub mod verify;
+
+pub use seal::Sealed;
 
 use std::io::Read;
 

@@ -15,7 +15,7 @@ use crate::store::records::{CaseKey, CaseRow, MemberRow, RecordsTx, ShareRow};
 /// [`CaseSpec::new`] and its setters, so it can grow without breaking anyone.
 ///
 /// ```
-/// # use sealroom_engine::{Identity, vault::CaseSpec, case::policy::Policy};
+/// # use sealroom_engine::{Identity, vault::CaseSpec, policy::Policy};
 /// # let [m, c, r, a] = ["M", "C", "R", "A"].map(|n| Identity::generate(n).unwrap());
 /// let spec = CaseSpec::new("IOMed-2026-001", a.card())
 ///     .mediator(m.card())
