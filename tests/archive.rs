@@ -23,8 +23,7 @@ use sealroom_engine::internal::case::charter::MemberRecord;
 use sealroom_engine::internal::crypto::body::{open_small, seal_small};
 use sealroom_engine::internal::crypto::escrow::{self, Share, ShareRecord};
 use sealroom_engine::internal::format::Manifest;
-use sealroom_engine::policy::{Category, Policy, Role};
-use sealroom_engine::vault::CaseSpec;
+use sealroom_engine::policy::{Category, Role};
 use sealroom_engine::{Card, ErrorKind, Identity, Result, Vault};
 
 const RETAIN: &str = "2036-12-31";
@@ -514,18 +513,7 @@ fn bad_releases_are_refused_and_nothing_is_written() {
     // reference and same people, sealed separately.
     let other_dir = tempfile::tempdir().unwrap();
     let mut other = Vault::init(&other_dir.path().join("vault")).unwrap();
-    other
-        .open_case(
-            &w.registrar,
-            CaseSpec::new(CASE, w.archivist.card())
-                .policy(Policy::Consent)
-                .threshold(2)
-                .mediator(w.mediator.card())
-                .party("claimant", w.claimant.card())
-                .party("respondent", w.respondent.card())
-                .custodians(w.custodians.iter().map(|c| c.card())),
-        )
-        .unwrap();
+    other.open_case(&w.registrar, w.other_case(CASE)).unwrap();
     other
         .deposit(
             &w.claimant,
@@ -1213,16 +1201,7 @@ fn destruction_waits_for_the_retention_date_then_removes_every_key() {
     let w = &mut s.w;
     let other = "IOMed-2026-015";
     w.vault
-        .open_case(
-            &w.registrar,
-            CaseSpec::new(other, w.archivist.card())
-                .policy(Policy::Consent)
-                .threshold(2)
-                .mediator(w.mediator.card())
-                .party("claimant", w.claimant.card())
-                .party("respondent", w.respondent.card())
-                .custodians(w.custodians.iter().map(|c| c.card())),
-        )
+        .open_case(&w.registrar, w.other_case(other))
         .unwrap();
     w.vault
         .deposit(

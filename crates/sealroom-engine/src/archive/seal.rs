@@ -25,7 +25,7 @@ use crate::error::{io_error, Error, Result};
 use crate::identity::Identity;
 use crate::log::replay::retained_at_seal;
 use crate::log::statement::{Act, Seal, SignedStatement};
-use crate::vault::records::{load_rows, ESCROW_READER};
+use crate::vault::records::{load_rows, BodyState, ESCROW_READER};
 use crate::vault::{signed_statements, Vault};
 
 /// What sealing did.
@@ -315,10 +315,11 @@ impl Vault {
                         rec.ctx.id,
                         row.num,
                         if category == Category::MediatorNote {
-                            "destroyed"
+                            BodyState::Destroyed
                         } else {
-                            "archived"
-                        },
+                            BodyState::Archived
+                        }
+                        .as_str(),
                     )?;
                 }
             }

@@ -73,7 +73,7 @@ impl Vault {
             let mut referenced: Vec<String> = lock
                 .bodies()?
                 .into_iter()
-                .filter(|b| b.body_state == "live")
+                .filter(|b| b.body_state == super::records::BodyState::Live.as_str())
                 .map(|b| b.blob)
                 .collect();
             referenced.sort();

@@ -80,7 +80,7 @@ impl Vault {
             .now()
             .bodies()?
             .into_iter()
-            .filter(|b| b.body_state == "live")
+            .filter(|b| b.body_state == super::records::BodyState::Live.as_str())
             .map(|b| (b.reference, b.num, b.blob, b.blob_size))
             .collect();
         let mut blobs_checked = 0;

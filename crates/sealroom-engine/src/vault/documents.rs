@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::records::{
     checked_metadata, commitment, load_row, load_rows, open_metadata, unwrap_key, unwrap_wrap,
-    DocumentRow, DocumentView, Metadata, WrapRow, ESCROW_READER,
+    BodyState, DocumentRow, DocumentView, Metadata, WrapRow, ESCROW_READER,
 };
 use super::{CaseContext, Joined, Vault};
 use crate::case::policy::{self, Category};
@@ -315,7 +315,7 @@ impl Vault {
                         deposited_at: at,
                         statement_seq: seq,
                         body_seq: seq,
-                        body_state: "live".to_owned(),
+                        body_state: BodyState::Live.as_str().to_owned(),
                     },
                 )?;
                 super::records::insert_wraps(r.tx, r.ctx.id, num, &wraps, seq)?;
@@ -459,7 +459,7 @@ impl Vault {
                 "#{num} of case {} was {} when the case was sealed; {}",
                 ctx.reference,
                 row.body_state,
-                if row.body_state == "archived" {
+                if BodyState::of(&row) == BodyState::Archived {
                     "it can be opened only from the sealed archive, by a quorum of custodians"
                 } else {
                     "only its hash remains, in the case log"
@@ -661,7 +661,7 @@ pub(crate) fn check_row<'c>(ctx: &'c CaseContext, row: &DocumentRow) -> Result<&
             ctx.reference
         ))
     })?;
-    let live = row.body_state == "live";
+    let live = BodyState::of(row) == BodyState::Live;
     let meta_ok = if live {
         hex(&sha256(&row.meta)) == doc.body.meta_sha256
     } else {

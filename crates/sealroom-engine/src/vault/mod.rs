@@ -257,13 +257,18 @@ impl Vault {
         let pkcs8 = zeroize::Zeroizing::new(pkcs8);
         let verifier = key.public().to_verifier_string();
         let stores = folder::create(root, &pkcs8, &vault_id, &verifier)?;
-        Ok(Vault {
+        Ok(Vault::on(root, stores))
+    }
+
+    /// The vault in folder `root`, on its stores.
+    fn on(root: &Path, stores: folder::Stores) -> Vault {
+        Vault {
             root: root.to_owned(),
             records: stores.records,
             blobs: stores.blobs,
             member: None,
             facts: std::sync::OnceLock::new(),
-        })
+        }
     }
 
     /// Open the vault at `root`.
@@ -277,14 +282,7 @@ impl Vault {
                 ),
             );
         }
-        let stores = folder::open(root)?;
-        Ok(Vault {
-            root: root.to_owned(),
-            records: stores.records,
-            blobs: stores.blobs,
-            member: None,
-            facts: std::sync::OnceLock::new(),
-        })
+        Ok(Vault::on(root, folder::open(root)?))
     }
 
     /// The vault's folder.

@@ -84,14 +84,45 @@ pub(crate) fn wrap_digests(
     )
 }
 
-/// The states a body can be in (the schema's CHECK, which SQLite does not apply to a
-/// page damaged on disk).
-const BODY_STATES: [&str; 3] = ["live", "archived", "destroyed"];
+/// Where a document's body is: the values of its row's `body_state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BodyState {
+    /// In the vault, readable by its readers.
+    Live,
+    /// Sealed away into the case's archive.
+    Archived,
+    /// Destroyed at the seal (mediators' notes): only its hash remains.
+    Destroyed,
+}
 
-/// A row as read, refused if its body state is none sealroom writes: a damaged state
-/// would otherwise hide a document from `list` without a word.
+impl BodyState {
+    /// The stored word.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            BodyState::Live => "live",
+            BodyState::Archived => "archived",
+            BodyState::Destroyed => "destroyed",
+        }
+    }
+
+    /// The state a stored word names, if any.
+    pub(crate) fn parse(word: &str) -> Option<BodyState> {
+        [BodyState::Live, BodyState::Archived, BodyState::Destroyed]
+            .into_iter()
+            .find(|s| s.as_str() == word)
+    }
+
+    /// The state of a row already checked by [`load_row`] or [`load_rows`].
+    pub(crate) fn of(row: &DocumentRow) -> BodyState {
+        BodyState::parse(&row.body_state).unwrap_or(BodyState::Destroyed)
+    }
+}
+
+/// A row as read, refused if its body state is none sealroom writes (the schema's
+/// CHECK is not applied to a page damaged on disk): a damaged state would otherwise
+/// hide a document from `list` without a word.
 fn checked_row(row: DocumentRow) -> Result<DocumentRow> {
-    if BODY_STATES.contains(&row.body_state.as_str()) {
+    if BodyState::parse(&row.body_state).is_some() {
         Ok(row)
     } else {
         Err(Error::integrity(format!(
