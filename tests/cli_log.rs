@@ -636,6 +636,37 @@ fn tamper_b_a_modified_body_with_its_leaf_hash_recomputed_is_caught_by_the_check
 }
 
 #[test]
+fn tamper_the_copied_columns_of_a_statement_row_are_caught() {
+    // `act`, `actor` and `at` are copied from the signed body for queries; each one
+    // edited alone is named by `log --verify` (the body and its leaf stay intact).
+    for (column, value) in [
+        ("act", "deposit"),
+        ("actor", "00".repeat(32).as_str()),
+        ("at", "2020-01-01T00:00:00Z"),
+    ] {
+        let fx = tamper_fixture();
+        let conn = db(&fx);
+        let changed = conn
+            .execute(
+                &format!("UPDATE statements SET {column} = ?1 WHERE case_id = ?2 AND seq = 3"),
+                rusqlite::params![value, case_id(&conn)],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+        drop(conn);
+        let err = fx.fails(&["log", CASE, "--verify"], 3);
+        assert!(
+            err.contains(&format!(
+                "the statements row 3 of case {CASE} was altered: its {column} column differs"
+            )),
+            "{column}: {err}"
+        );
+        // The receipt is a proof over the signed bytes, which are intact.
+        receipt_ok(&fx, &receipt_of(&fx, 3));
+    }
+}
+
+#[test]
 fn tamper_c_a_deleted_entry_is_caught() {
     let fx = tamper_fixture();
     let conn = db(&fx);

@@ -78,13 +78,22 @@ pub struct ReceiptReport {
     pub current_size: u64,
 }
 
-/// Every statement of a case as (position, statement, stored leaf hash).
-fn statement_rows(
-    db: &dyn Records,
-    case_id: CaseKey,
-) -> Result<Vec<(u64, SignedStatement, Vec<u8>)>> {
-    let mut out = Vec::new();
+/// Statements of a case as (position, statement, stored leaf hash).
+type Rows = Vec<(u64, SignedStatement, Vec<u8>)>;
+/// The columns a statement row copies from its body, as stored: (position, act,
+/// actor, time).
+type Columns = Vec<(u64, String, String, String)>;
+
+/// Every statement of a case.
+fn statement_rows(db: &dyn Records, case_id: CaseKey) -> Result<Rows> {
+    Ok(statement_rows_and_columns(db, case_id)?.0)
+}
+
+/// Every statement of a case, and the columns its rows copy from the bodies.
+fn statement_rows_and_columns(db: &dyn Records, case_id: CaseKey) -> Result<(Rows, Columns)> {
+    let (mut out, mut columns) = (Vec::new(), Vec::new());
     db.statements(case_id, 0, &mut |row| {
+        columns.push((row.seq, row.act, row.actor, row.at));
         out.push((
             row.seq,
             SignedStatement {
@@ -95,7 +104,7 @@ fn statement_rows(
         ));
         Ok(())
     })?;
-    Ok(out)
+    Ok((out, columns))
 }
 
 fn label_of(m: &crate::case::charter::MemberRecord) -> String {
@@ -409,7 +418,7 @@ impl Vault {
     fn verify_log_from_charter(&self, db: &dyn Records, reference: &str) -> Result<LogReport> {
         let ctx =
             super::authority::load_case(db, None, &self.facts()?, reference, Joined::IfPinned)?;
-        let rows = statement_rows(db, ctx.id)?;
+        let (rows, columns) = statement_rows_and_columns(db, ctx.id)?;
         let checkpoints: BTreeMap<u64, Vec<u8>> = db
             .checkpoints(ctx.id)?
             .into_iter()
@@ -456,7 +465,7 @@ impl Vault {
         self.check_checkpoint_signatures(db, ctx.id, reference)?;
         // The `cases` and `members` rows were compared with the replay by `load_case`.
         check_escrow_shares(db, &ctx, replayed)?;
-        check_statement_columns(&rows_columns(db, ctx.id)?, &ctx, replayed)?;
+        check_statement_columns(&columns, &ctx, replayed)?;
         check_consents(db, &ctx, replayed)?;
 
         // Every document row must carry exactly what the log signs.
@@ -657,14 +666,4 @@ fn check_escrow_shares(
         }
     }
     Ok(())
-}
-
-/// The columns of `statements` copied from the signed bodies: (seq, act, actor, at).
-fn rows_columns(db: &dyn Records, case_id: CaseKey) -> Result<Vec<(u64, String, String, String)>> {
-    let mut out = Vec::new();
-    db.statements(case_id, 0, &mut |row| {
-        out.push((row.seq, row.act, row.actor, row.at));
-        Ok(())
-    })?;
-    Ok(out)
 }
