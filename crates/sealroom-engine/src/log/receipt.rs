@@ -159,6 +159,7 @@ mod tests {
                     seq: seq as u64,
                     at: "2026-11-27T00:00:00Z".into(),
                     actor: actor.fingerprint().to_hex(),
+                    head: Some(crate::crypto::digest::hex(&merkle::empty_root())),
                     act: Act::Read { num: 1 },
                 };
                 SignedStatement::sign(&st, &actor).unwrap().entry()

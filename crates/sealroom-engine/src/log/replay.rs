@@ -13,6 +13,7 @@ use crate::case::charter::{Charter, MemberRecord};
 use crate::case::policy::{self, Audience, CaseState, Category, DocumentFacts, Owner, Role};
 use crate::error::{Error, Result};
 use crate::identity::Card;
+use crate::log::merkle::{self, RootBuilder};
 
 /// The signed binding of a document's current body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +80,9 @@ pub struct Replay {
     /// [`replay`] and [`Replay::begin`], only the later ones for a replay resumed
     /// from a [`Snapshot`].
     pub statements: Vec<Statement>,
+    /// The Merkle tree of the statements replayed, whose root is the head the next
+    /// statement must name.
+    pub tree: RootBuilder,
 }
 
 impl Replay {
@@ -230,6 +234,9 @@ impl Replay {
             members.push((m.role()?, m.card()?));
         }
         let member_seqs = vec![0; members.len()];
+        let mut tree = RootBuilder::new();
+        check_head(&s, &tree).map_err(|why| bad(&why))?;
+        tree.push(merkle::leaf_hash(&first.entry()));
         Ok(Replay {
             reference: reference.to_owned(),
             len: 1,
@@ -241,6 +248,7 @@ impl Replay {
             docs: BTreeMap::new(),
             consents: BTreeMap::new(),
             statements: vec![s],
+            tree,
         })
     }
 
@@ -266,9 +274,23 @@ impl Replay {
             return Err(bad("its signature does not verify"));
         }
         apply(self, &s, i).map_err(|e| bad(e.message()))?;
+        check_head(&s, &self.tree).map_err(|why| bad(&why))?;
+        self.tree.push(merkle::leaf_hash(&signed.entry()));
         self.statements.push(s);
         self.len += 1;
         Ok(())
+    }
+}
+
+/// A statement that names a log head (version 2) must name the log before it: the
+/// root of `tree`. Version 1 statements name none.
+fn check_head(s: &Statement, tree: &RootBuilder) -> std::result::Result<(), String> {
+    match &s.head {
+        Some(head) if *head != crate::crypto::digest::hex(&tree.root()) => Err(
+            "it names a log head that is not the log before it: it was made on another history (the log was forked or rewritten)"
+                .to_owned(),
+        ),
+        _ => Ok(()),
     }
 }
 
@@ -740,8 +762,14 @@ impl Replay {
     }
 
     /// Resume from a snapshot; [`Replay::push`] then continues with statement
-    /// `snapshot.len()`.
-    pub fn resume(snapshot: Snapshot) -> Result<Replay> {
+    /// `snapshot.len()`. `tree` is the Merkle tree of the log the snapshot was made
+    /// from (of its size), whose root the next statement's head must be.
+    pub fn resume(snapshot: Snapshot, tree: RootBuilder) -> Result<Replay> {
+        if tree.size() != snapshot.len {
+            return Err(Error::integrity(
+                "a written-down case state does not match the log it is resumed on",
+            ));
+        }
         let head: SnapshotHead = serde_json::from_str(&snapshot.head)
             .map_err(|_| Error::integrity("a written-down case state is damaged"))?;
         let mut members = Vec::with_capacity(head.members.len());
@@ -793,6 +821,7 @@ impl Replay {
                 .map(|(num, to, seq)| ((num, to), seq))
                 .collect(),
             statements: Vec::new(),
+            tree,
         })
     }
 }

@@ -15,13 +15,14 @@ use crate::identity::{Card, Identity};
 
 /// Domain separation prefix for statement signatures.
 pub const DOMAIN: &[u8] = b"sealroom statement v1\0";
-/// Statement format version.
-pub const VERSION: u32 = 1;
+/// The statement format version written: 2, which names the log head its actor saw.
+/// Version 1 (no head) is still read.
+pub const VERSION: u32 = 2;
 
 /// One act in a case, as signed by its actor.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Statement {
-    /// Format version (1).
+    /// Format version (1, or 2 with `head`).
     pub v: u32,
     /// Case reference.
     pub case: String,
@@ -31,6 +32,12 @@ pub struct Statement {
     pub at: String,
     /// The actor's card fingerprint (hex).
     pub actor: String,
+    /// The log head the actor saw (version 2): the Merkle root (hex) of the case's log
+    /// of size `seq`, the log this statement extends. A vault that shows two members
+    /// different histories gets, from each, a signed statement naming the history it
+    /// was shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
     /// What was done.
     #[serde(flatten)]
     pub act: Act,
@@ -299,7 +306,13 @@ impl SignedStatement {
         let bad = || Error::integrity("a statement in the case log is malformed");
         let statement: Statement = serde_json::from_slice(&self.body).map_err(|_| bad())?;
         let again = serde_json::to_vec(&statement).map_err(|_| bad())?;
-        if again != self.body || statement.v != VERSION {
+        let head_ok = match (statement.v, &statement.head) {
+            (1, None) => true,
+            (2, Some(head)) => crate::crypto::digest::parse_hex32(head)
+                .is_some_and(|h| crate::crypto::digest::hex(&h) == *head),
+            _ => false,
+        };
+        if again != self.body || !head_ok {
             return Err(bad());
         }
         Ok(statement)
@@ -357,7 +370,39 @@ mod tests {
             seq: 3,
             at: "2026-11-27T10:00:00Z".into(),
             actor: actor.fingerprint().to_hex(),
+            head: Some("ab".repeat(32)),
             act: Act::Read { num: 2 },
+        }
+    }
+
+    #[test]
+    fn a_head_goes_with_version_2_only_and_in_lower_case() {
+        let a = Identity::generate("A").unwrap();
+        let parse = |v: u32, head: Option<String>| {
+            let s = Statement {
+                v,
+                head,
+                ..sample(&a)
+            };
+            SignedStatement::sign(&s, &a).unwrap().statement()
+        };
+        assert!(parse(2, Some("ab".repeat(32))).is_ok());
+        assert!(
+            parse(1, None).is_ok(),
+            "version 1 statements are still read"
+        );
+        for (v, head) in [
+            (2, None),
+            (1, Some("ab".repeat(32))),
+            (2, Some("AB".repeat(32))),
+            (2, Some("ab".repeat(31))),
+            (2, Some("zz".repeat(32))),
+            (3, Some("ab".repeat(32))),
+        ] {
+            assert!(
+                parse(v, head.clone()).is_err(),
+                "v{v} with {head:?} was accepted"
+            );
         }
     }
 

@@ -153,10 +153,16 @@ pub(crate) fn load_case_from(
     .collect();
     let mut tree = RootBuilder::new();
     let mut roots_at = std::collections::BTreeMap::new();
+    // The tree at the snapshot's size, on which a resumed replay continues.
+    let snapshot_size = verified.as_ref().map(|(_, snap)| snap.len());
+    let mut tree_at_snapshot = None;
     for leaf in &leaves {
         tree.push(*leaf);
         if want.contains(&tree.size()) {
             roots_at.insert(tree.size(), tree.root());
+        }
+        if Some(tree.size()) == snapshot_size {
+            tree_at_snapshot = Some(tree.clone());
         }
     }
     // Resume from the state written down, if it was made from this very history (or
@@ -172,7 +178,8 @@ pub(crate) fn load_case_from(
         (None, Some((root, snap))) if roots_at.get(&snap.len()) == Some(&root) => {
             let len = snap.len();
             file_snapshot_len = len;
-            (Some(Replay::resume(snap)?), len)
+            let at = tree_at_snapshot.take().unwrap_or_default();
+            (Some(Replay::resume(snap, at)?), len)
         }
         _ => (None, 0),
     };
@@ -409,6 +416,7 @@ pub(crate) fn append_statement(
         seq,
         at: now(),
         actor: actor.fingerprint().to_hex(),
+        head: Some(hex(&ctx.tree.root())),
         act,
     };
     let signed = SignedStatement::sign(&statement, actor)?;
@@ -697,5 +705,59 @@ mod tests {
             Some(&crate::error::Hint::JoinCase { case: "C-1".into() })
         );
         assert!(!err.message().contains("sealroom"), "{}", err.message());
+    }
+
+    /// A statement the claimant signs at the next position, naming `head`.
+    fn next_read(c: &Case, head: Option<String>, v: u32) -> crate::log::statement::SignedStatement {
+        use crate::log::statement::{Act, SignedStatement, Statement};
+        let len = c.vault.statements("C-1").unwrap().len() as u64;
+        let statement = Statement {
+            v,
+            case: "C-1".into(),
+            seq: len,
+            at: "2026-11-30T12:00:00Z".into(),
+            actor: c.claimant.fingerprint().to_hex(),
+            head,
+            act: Act::Read { num: 1 },
+        };
+        SignedStatement::sign(&statement, &c.claimant).unwrap()
+    }
+
+    #[test]
+    fn a_statement_must_name_the_log_before_it_as_its_head() {
+        use crate::crypto::digest::hex;
+        use crate::log::merkle;
+        let mut c = case();
+        deposit(&mut c, 1);
+        deposit(&mut c, 2);
+        let log = c.vault.statements("C-1").unwrap();
+        let leaves: Vec<_> = log.iter().map(|s| merkle::leaf_hash(&s.entry())).collect();
+        let replay_with = |extra| {
+            let mut all = log.clone();
+            all.push(extra);
+            crate::log::replay::replay("C-1", &all)
+        };
+        // Every statement the vault wrote names the log before it.
+        for (i, signed) in log.iter().enumerate() {
+            let head = signed.statement().unwrap().head;
+            assert_eq!(head, Some(hex(&merkle::root(&leaves[..i]))), "entry {i}");
+        }
+        // The right head replays; a head of another history (a shorter one, as a
+        // forking vault would have shown) is refused, naming the entry.
+        let right = Some(hex(&merkle::root(&leaves)));
+        replay_with(next_read(&c, right, 2)).unwrap();
+        let other = Some(hex(&merkle::root(&leaves[..leaves.len() - 1])));
+        let err = replay_with(next_read(&c, other, 2)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Integrity);
+        assert!(
+            err.message().contains(&format!(
+                "entry {} of case C-1 is bad: it names a log head",
+                log.len()
+            )),
+            "{}",
+            err.message()
+        );
+        // Version 1 (written before heads) names none and still replays.
+        replay_with(next_read(&c, None, 1)).unwrap();
     }
 }

@@ -267,6 +267,7 @@ impl Vault {
             seq: 0,
             at: crate::log::statement::now(),
             actor: registrar.fingerprint().to_hex(),
+            head: Some(crate::crypto::digest::hex(&crate::log::merkle::empty_root())),
             act: Act::Open {
                 charter: charter.clone(),
             },
