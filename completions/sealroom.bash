@@ -25,6 +25,9 @@ _sealroom() {
             sealroom,case)
                 cmd="sealroom__subcmd__case"
                 ;;
+            sealroom,checkpoint)
+                cmd="sealroom__subcmd__checkpoint"
+                ;;
             sealroom,completions)
                 cmd="sealroom__subcmd__completions"
                 ;;
@@ -184,6 +187,24 @@ _sealroom() {
             sealroom__subcmd__case__subcmd__help,show)
                 cmd="sealroom__subcmd__case__subcmd__help__subcmd__show"
                 ;;
+            sealroom__subcmd__checkpoint,check)
+                cmd="sealroom__subcmd__checkpoint__subcmd__check"
+                ;;
+            sealroom__subcmd__checkpoint,help)
+                cmd="sealroom__subcmd__checkpoint__subcmd__help"
+                ;;
+            sealroom__subcmd__checkpoint,show)
+                cmd="sealroom__subcmd__checkpoint__subcmd__show"
+                ;;
+            sealroom__subcmd__checkpoint__subcmd__help,check)
+                cmd="sealroom__subcmd__checkpoint__subcmd__help__subcmd__check"
+                ;;
+            sealroom__subcmd__checkpoint__subcmd__help,help)
+                cmd="sealroom__subcmd__checkpoint__subcmd__help__subcmd__help"
+                ;;
+            sealroom__subcmd__checkpoint__subcmd__help,show)
+                cmd="sealroom__subcmd__checkpoint__subcmd__help__subcmd__show"
+                ;;
             sealroom__subcmd__help,archive)
                 cmd="sealroom__subcmd__help__subcmd__archive"
                 ;;
@@ -192,6 +213,9 @@ _sealroom() {
                 ;;
             sealroom__subcmd__help,case)
                 cmd="sealroom__subcmd__help__subcmd__case"
+                ;;
+            sealroom__subcmd__help,checkpoint)
+                cmd="sealroom__subcmd__help__subcmd__checkpoint"
                 ;;
             sealroom__subcmd__help,completions)
                 cmd="sealroom__subcmd__help__subcmd__completions"
@@ -301,6 +325,12 @@ _sealroom() {
             sealroom__subcmd__help__subcmd__case,show)
                 cmd="sealroom__subcmd__help__subcmd__case__subcmd__show"
                 ;;
+            sealroom__subcmd__help__subcmd__checkpoint,check)
+                cmd="sealroom__subcmd__help__subcmd__checkpoint__subcmd__check"
+                ;;
+            sealroom__subcmd__help__subcmd__checkpoint,show)
+                cmd="sealroom__subcmd__help__subcmd__checkpoint__subcmd__show"
+                ;;
             sealroom__subcmd__help__subcmd__receipt,get)
                 cmd="sealroom__subcmd__help__subcmd__receipt__subcmd__get"
                 ;;
@@ -356,7 +386,7 @@ _sealroom() {
 
     case "${cmd}" in
         sealroom)
-            opts="-i -v -h -V --vault --identity --json --receipt --verbose --help --version init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help"
+            opts="-i -v -h -V --vault --identity --json --receipt --verbose --help --version init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt checkpoint doctor vault completions man demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1215,6 +1245,152 @@ _sealroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealroom__subcmd__checkpoint)
+            opts="-i -v -h --vault --identity --json --receipt --verbose --help show check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__checkpoint__subcmd__check)
+            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__checkpoint__subcmd__help)
+            opts="show check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__checkpoint__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__checkpoint__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__checkpoint__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__checkpoint__subcmd__show)
+            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealroom__subcmd__completions)
             opts="-i -v -h --vault --identity --json --receipt --verbose --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1496,7 +1672,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help)
-            opts="init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt doctor vault completions man demo help"
+            opts="init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt checkpoint doctor vault completions man demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1720,6 +1896,48 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help__subcmd__case__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__help__subcmd__checkpoint)
+            opts="show check"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__help__subcmd__checkpoint__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__help__subcmd__checkpoint__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

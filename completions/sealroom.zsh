@@ -771,6 +771,88 @@ esac
     ;;
 esac
 ;;
+(checkpoint)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_sealroom__subcmd__checkpoint_commands" \
+"*::: :->checkpoint" \
+&& ret=0
+
+    case $state in
+    (checkpoint)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-checkpoint-command-$line[1]:"
+        case $line[1] in
+            (show)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+&& ret=0
+;;
+(check)
+_arguments "${_arguments_options[@]}" : \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference:_default' \
+':file -- The text holding the other member'\''s checkpoint (`-` for standard input):_files' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_sealroom__subcmd__checkpoint__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-checkpoint-help-command-$line[1]:"
+        case $line[1] in
+            (show)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(check)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (doctor)
 _arguments "${_arguments_options[@]}" : \
 '--vault=[The vault folder]:DIR:_files' \
@@ -1095,6 +1177,30 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(checkpoint)
+_arguments "${_arguments_options[@]}" : \
+":: :_sealroom__subcmd__help__subcmd__checkpoint_commands" \
+"*::: :->checkpoint" \
+&& ret=0
+
+    case $state in
+    (checkpoint)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sealroom-help-checkpoint-command-$line[1]:"
+        case $line[1] in
+            (show)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(check)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (doctor)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -1171,6 +1277,7 @@ _sealroom_commands() {
 'archive:Verify, show, release, open and destroy sealed archives' \
 'log:Show a case'\''s history; with --verify, check the whole log' \
 'receipt:Check or fetch receipts' \
+'checkpoint:Show or check a case'\''s checkpoint\: what members compare to catch a vault that shows them different histories' \
 'doctor:Check the whole vault\: database, every blob'\''s hash, references, every case log and the vault'\''s records of refused attempts' \
 'vault:Back up or restore a whole vault (the operator)' \
 'completions:Print shell completions, generated from this command line'\''s own definition' \
@@ -1379,6 +1486,49 @@ _sealroom__subcmd__case__subcmd__show_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom case show commands' commands "$@"
 }
+(( $+functions[_sealroom__subcmd__checkpoint_commands] )) ||
+_sealroom__subcmd__checkpoint_commands() {
+    local commands; commands=(
+'show:Print the case'\''s checkpoint as you verify it now, signed by the vault'\''s log key\: send it to the other members (it holds no confidential data)' \
+'check:Check a checkpoint another member sent you against the log the vault shows you\: it must be signed by the vault'\''s log key and be a prefix of your log' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sealroom checkpoint commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__checkpoint__subcmd__check_commands] )) ||
+_sealroom__subcmd__checkpoint__subcmd__check_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom checkpoint check commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__checkpoint__subcmd__help_commands] )) ||
+_sealroom__subcmd__checkpoint__subcmd__help_commands() {
+    local commands; commands=(
+'show:Print the case'\''s checkpoint as you verify it now, signed by the vault'\''s log key\: send it to the other members (it holds no confidential data)' \
+'check:Check a checkpoint another member sent you against the log the vault shows you\: it must be signed by the vault'\''s log key and be a prefix of your log' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sealroom checkpoint help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__checkpoint__subcmd__help__subcmd__check_commands] )) ||
+_sealroom__subcmd__checkpoint__subcmd__help__subcmd__check_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom checkpoint help check commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__checkpoint__subcmd__help__subcmd__help_commands] )) ||
+_sealroom__subcmd__checkpoint__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom checkpoint help help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__checkpoint__subcmd__help__subcmd__show_commands] )) ||
+_sealroom__subcmd__checkpoint__subcmd__help__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom checkpoint help show commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__checkpoint__subcmd__show_commands] )) ||
+_sealroom__subcmd__checkpoint__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom checkpoint show commands' commands "$@"
+}
 (( $+functions[_sealroom__subcmd__completions_commands] )) ||
 _sealroom__subcmd__completions_commands() {
     local commands; commands=()
@@ -1442,6 +1592,7 @@ _sealroom__subcmd__help_commands() {
 'archive:Verify, show, release, open and destroy sealed archives' \
 'log:Show a case'\''s history; with --verify, check the whole log' \
 'receipt:Check or fetch receipts' \
+'checkpoint:Show or check a case'\''s checkpoint\: what members compare to catch a vault that shows them different histories' \
 'doctor:Check the whole vault\: database, every blob'\''s hash, references, every case log and the vault'\''s records of refused attempts' \
 'vault:Back up or restore a whole vault (the operator)' \
 'completions:Print shell completions, generated from this command line'\''s own definition' \
@@ -1545,6 +1696,24 @@ _sealroom__subcmd__help__subcmd__case__subcmd__replace-member_commands() {
 _sealroom__subcmd__help__subcmd__case__subcmd__show_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom help case show commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__checkpoint_commands] )) ||
+_sealroom__subcmd__help__subcmd__checkpoint_commands() {
+    local commands; commands=(
+'show:Print the case'\''s checkpoint as you verify it now, signed by the vault'\''s log key\: send it to the other members (it holds no confidential data)' \
+'check:Check a checkpoint another member sent you against the log the vault shows you\: it must be signed by the vault'\''s log key and be a prefix of your log' \
+    )
+    _describe -t commands 'sealroom help checkpoint commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__checkpoint__subcmd__check_commands] )) ||
+_sealroom__subcmd__help__subcmd__checkpoint__subcmd__check_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help checkpoint check commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__checkpoint__subcmd__show_commands] )) ||
+_sealroom__subcmd__help__subcmd__checkpoint__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help checkpoint show commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__help__subcmd__completions_commands] )) ||
 _sealroom__subcmd__help__subcmd__completions_commands() {

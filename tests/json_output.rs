@@ -1611,6 +1611,41 @@ fn refusals_backups_and_passwd_in_json() {
     assert!(is_timestamp(r["at"].as_str().unwrap()));
     assert!(is_hex(r["actor"].as_str().unwrap(), 64));
 
+    let v = json_ok(
+        "checkpoint show",
+        &fx.run(&["--json", "checkpoint", "show", CASE]),
+    );
+    fields(
+        "checkpoint show",
+        &v,
+        &[
+            ("case", T::Str),
+            ("size", T::Int),
+            ("root", T::Str),
+            ("note", T::Str),
+        ],
+    );
+    assert_eq!(int_of(&v, "size"), 2);
+    assert!(is_hex(str_of(&v, "root"), 64));
+    let note = fx.sandbox.join("checkpoint.txt");
+    std::fs::write(&note, str_of(&v, "note")).unwrap();
+    let c = json_ok(
+        "checkpoint check",
+        &fx.run(&["--json", "checkpoint", "check", CASE, &path_arg(&note)]),
+    );
+    fields(
+        "checkpoint check",
+        &c,
+        &[
+            ("case", T::Str),
+            ("theirs", T::Int),
+            ("their_root", T::Str),
+            ("yours", T::Int),
+            ("your_root", T::Str),
+        ],
+    );
+    assert_eq!(c["their_root"], v["root"]);
+
     const COPY: [(&str, T); 4] = [
         ("path", T::Str),
         ("cases", T::Int),

@@ -407,6 +407,11 @@ OK or names the first bad entry."
     #[command(subcommand)]
     Receipt(ReceiptCommand),
 
+    /// Show or check a case's checkpoint: what members compare to catch a vault that
+    /// shows them different histories.
+    #[command(subcommand)]
+    Checkpoint(CheckpointCommand),
+
     /// Check the whole vault: database, every blob's hash, references, every case log
     /// and the vault's records of refused attempts.
     #[command(
@@ -740,6 +745,34 @@ will find their pins refuse the older history, as they should: tell them what ha
         /// The backup folder.
         #[arg(value_name = "BACKUP")]
         backup: PathBuf,
+    },
+}
+
+/// The checkpoint commands.
+#[derive(Debug, Subcommand)]
+pub enum CheckpointCommand {
+    /// Print the case's checkpoint as you verify it now, signed by the vault's log key:
+    /// send it to the other members (it holds no confidential data).
+    #[command(
+        after_help = "Example:\n  sealroom checkpoint show IOMed-2026-014 > checkpoint.txt\n\nThe checkpoint is a few lines of text: paste it into an e-mail as it is. Each member who\nreceives it runs `sealroom checkpoint check REF FILE`."
+    )]
+    Show {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+    /// Check a checkpoint another member sent you against the log the vault shows you:
+    /// it must be signed by the vault's log key and be a prefix of your log.
+    #[command(
+        after_help = "Example:\n  sealroom checkpoint check IOMed-2026-014 mail-from-the-respondent.txt\n\nThe file may be the whole e-mail; the checkpoint is found in it. Exits 3 if the vault has\nshown the two of you different histories (a fork) or withholds entries from you: then do\nnot act in the case, keep both checkpoints and tell the registrar."
+    )]
+    Check {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// The text holding the other member's checkpoint (`-` for standard input).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
     },
 }
 

@@ -144,6 +144,48 @@ pub(super) fn receipt(ctx: &Context, cmd: ReceiptCommand) -> Result<()> {
     }
 }
 
+/// `checkpoint show` and `checkpoint check`.
+pub(super) fn checkpoint(ctx: &Context, cmd: super::args::CheckpointCommand) -> Result<()> {
+    use super::args::CheckpointCommand;
+    match cmd {
+        CheckpointCommand::Show { reference } => {
+            let vault = ctx.open_vault()?;
+            let cp = vault.checkpoint(&reference)?;
+            ctx.emit(&cp, || {
+                format!(
+                    "Checkpoint of case {} at {} entries, as your machine verified it (root {}).\n\
+                     Send the lines below to the other members; each checks them with\n\
+                     `sealroom checkpoint check {} FILE`.\n\n{}",
+                    cp.case,
+                    cp.size,
+                    &cp.root[..16],
+                    cp.case,
+                    cp.note
+                )
+            })
+        }
+        CheckpointCommand::Check { reference, file } => {
+            let text = if file.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+                    .map_err(|e| io_error("reading standard input", e))?;
+                text
+            } else {
+                std::fs::read_to_string(&file)
+                    .map_err(|e| io_error(format!("reading {}", file.display()), e))?
+            };
+            let vault = ctx.open_vault()?;
+            let c = vault.compare_checkpoint(&reference, &text)?;
+            ctx.emit(&c, || {
+                format!(
+                    "Consistent: the checkpoint you were given ({} entries) is a prefix of the log of case {} the vault shows you ({} entries).\n",
+                    c.theirs, c.case, c.yours
+                )
+            })
+        }
+    }
+}
+
 /// A receipt given by its bare file name is looked for in the receipts folder
 /// (`$XDG_STATE_HOME/sealroom/receipts`), then where receipts were kept before that
 /// (`$XDG_DATA_HOME/sealroom/receipts`), when no such file is in the current folder.

@@ -592,6 +592,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
             filter,
         } => log::log(ctx, &reference, verify, refusals, &filter),
         Command::Receipt(cmd) => log::receipt(ctx, cmd),
+        Command::Checkpoint(cmd) => log::checkpoint(ctx, cmd),
         Command::Vault(cmd) => {
             let (verb, report) = match cmd {
                 args::VaultCommand::Backup { dir } => {

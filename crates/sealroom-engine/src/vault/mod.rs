@@ -8,6 +8,7 @@
 mod authority;
 mod backup;
 mod cases;
+mod checkpoints;
 mod disclosure;
 mod doctor;
 mod documents;
@@ -34,6 +35,7 @@ use crate::store::{folder, fsutil};
 pub(crate) use authority::{Joined, VaultFacts};
 pub use backup::{restore, CopyReport};
 pub use cases::{CaseSpec, CaseSummary, JoinedCase, MemberView};
+pub use checkpoints::{CheckpointComparison, SharedCheckpoint};
 pub use disclosure::{Consented, Disclosed, Exported, Revoked};
 pub use doctor::{unhealthy, DoctorReport, Finding};
 pub use documents::{parse_num, DepositSpec, Deposited, Listing, ReadOutcome};
