@@ -142,6 +142,9 @@ _sealroom() {
             sealroom__subcmd__case,help)
                 cmd="sealroom__subcmd__case__subcmd__help"
                 ;;
+            sealroom__subcmd__case,invite)
+                cmd="sealroom__subcmd__case__subcmd__invite"
+                ;;
             sealroom__subcmd__case,join)
                 cmd="sealroom__subcmd__case__subcmd__join"
                 ;;
@@ -168,6 +171,9 @@ _sealroom() {
                 ;;
             sealroom__subcmd__case__subcmd__help,help)
                 cmd="sealroom__subcmd__case__subcmd__help__subcmd__help"
+                ;;
+            sealroom__subcmd__case__subcmd__help,invite)
+                cmd="sealroom__subcmd__case__subcmd__help__subcmd__invite"
                 ;;
             sealroom__subcmd__case__subcmd__help,join)
                 cmd="sealroom__subcmd__case__subcmd__help__subcmd__join"
@@ -306,6 +312,9 @@ _sealroom() {
                 ;;
             sealroom__subcmd__help__subcmd__case,close)
                 cmd="sealroom__subcmd__help__subcmd__case__subcmd__close"
+                ;;
+            sealroom__subcmd__help__subcmd__case,invite)
+                cmd="sealroom__subcmd__help__subcmd__case__subcmd__invite"
                 ;;
             sealroom__subcmd__help__subcmd__case,join)
                 cmd="sealroom__subcmd__help__subcmd__case__subcmd__join"
@@ -780,7 +789,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help open show list join add-member remove-member replace-member close help"
+            opts="-i -v -h --vault --identity --json --receipt --verbose --help open show list join invite add-member remove-member replace-member close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -878,7 +887,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__help)
-            opts="open show list join add-member remove-member replace-member close help"
+            opts="open show list join invite add-member remove-member replace-member close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -920,6 +929,20 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__case__subcmd__help__subcmd__invite)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1017,14 +1040,64 @@ _sealroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealroom__subcmd__case__subcmd__invite)
+            opts="-o -i -v -h --to --output --location --vault --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --location)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealroom__subcmd__case__subcmd__join)
-            opts="-i -v -h --charter --trust-on-first-use --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --charter --registrar --trust-on-first-use --vault --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --charter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registrar)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1784,7 +1857,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help__subcmd__case)
-            opts="open show list join add-member remove-member replace-member close"
+            opts="open show list join invite add-member remove-member replace-member close"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1812,6 +1885,20 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help__subcmd__case__subcmd__close)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__help__subcmd__case__subcmd__invite)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

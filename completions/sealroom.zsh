@@ -193,12 +193,31 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (join)
 _arguments "${_arguments_options[@]}" : \
-'--charter=[The charter fingerprint from the registrar (64 hex digits; spaces allowed)]:FP:_default' \
+'(--registrar)--charter=[The charter fingerprint from the registrar (64 hex digits; spaces allowed)]:FP:_default' \
+'--registrar=[With an invitation\: the registrar'\''s card you trust; the invitation must be signed by it]:CARD:_files' \
 '--vault=[The vault folder]:DIR:_files' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
-'(--charter)--trust-on-first-use[Pin whatever charter the vault shows now, unchecked (a warning is printed)\: only if you cannot get the fingerprint and accept that a vault operator could have replaced the case]' \
+'(--charter --registrar)--trust-on-first-use[Pin whatever charter the vault shows now, unchecked (a warning is printed)\: only if you cannot get the fingerprint and accept that a vault operator could have replaced the case]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':reference -- Case reference, or an invitation file from the registrar:_default' \
+&& ret=0
+;;
+(invite)
+_arguments "${_arguments_options[@]}" : \
+'--to=[The member'\''s card]:CARD:_files' \
+'-o+[Where to write the invitation (never overwritten)]:FILE:_files' \
+'--output=[Where to write the invitation (never overwritten)]:FILE:_files' \
+'--location=[Where members reach the vault, as the invitation names it (default\: this vault'\''s folder)]:LOCATION:_default' \
+'--vault=[The vault folder]:DIR:_files' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -295,6 +314,10 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (join)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(invite)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -1053,6 +1076,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(invite)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (add-member)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -1377,7 +1404,8 @@ _sealroom__subcmd__case_commands() {
 'open:Open a case; you (-i) become its registrar and sign its charter' \
 'show:Show a case\: state, policy, members' \
 'list:List the cases in the vault' \
-'join:Join a case\: check its charter against the fingerprint the registrar gave you, and pin it on this machine' \
+'join:Join a case\: check its charter against the fingerprint the registrar gave you (or against the invitation the registrar signed), and pin it on this machine' \
+'invite:Invite a member to a case (registrar only)\: a signed file with everything their machine pins when they join' \
 'add-member:Add a party member or a mediator (registrar only)' \
 'remove-member:Remove a party member or a mediator (registrar only)\: no new wraps, grants or acts for them from now on' \
 'replace-member:Replace a lost or compromised identity by a new one in the same role (registrar only)' \
@@ -1402,7 +1430,8 @@ _sealroom__subcmd__case__subcmd__help_commands() {
 'open:Open a case; you (-i) become its registrar and sign its charter' \
 'show:Show a case\: state, policy, members' \
 'list:List the cases in the vault' \
-'join:Join a case\: check its charter against the fingerprint the registrar gave you, and pin it on this machine' \
+'join:Join a case\: check its charter against the fingerprint the registrar gave you (or against the invitation the registrar signed), and pin it on this machine' \
+'invite:Invite a member to a case (registrar only)\: a signed file with everything their machine pins when they join' \
 'add-member:Add a party member or a mediator (registrar only)' \
 'remove-member:Remove a party member or a mediator (registrar only)\: no new wraps, grants or acts for them from now on' \
 'replace-member:Replace a lost or compromised identity by a new one in the same role (registrar only)' \
@@ -1425,6 +1454,11 @@ _sealroom__subcmd__case__subcmd__help__subcmd__close_commands() {
 _sealroom__subcmd__case__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom case help help commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__invite_commands] )) ||
+_sealroom__subcmd__case__subcmd__help__subcmd__invite_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case help invite commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__case__subcmd__help__subcmd__join_commands] )) ||
 _sealroom__subcmd__case__subcmd__help__subcmd__join_commands() {
@@ -1455,6 +1489,11 @@ _sealroom__subcmd__case__subcmd__help__subcmd__replace-member_commands() {
 _sealroom__subcmd__case__subcmd__help__subcmd__show_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom case help show commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__case__subcmd__invite_commands] )) ||
+_sealroom__subcmd__case__subcmd__invite_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom case invite commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__case__subcmd__join_commands] )) ||
 _sealroom__subcmd__case__subcmd__join_commands() {
@@ -1649,7 +1688,8 @@ _sealroom__subcmd__help__subcmd__case_commands() {
 'open:Open a case; you (-i) become its registrar and sign its charter' \
 'show:Show a case\: state, policy, members' \
 'list:List the cases in the vault' \
-'join:Join a case\: check its charter against the fingerprint the registrar gave you, and pin it on this machine' \
+'join:Join a case\: check its charter against the fingerprint the registrar gave you (or against the invitation the registrar signed), and pin it on this machine' \
+'invite:Invite a member to a case (registrar only)\: a signed file with everything their machine pins when they join' \
 'add-member:Add a party member or a mediator (registrar only)' \
 'remove-member:Remove a party member or a mediator (registrar only)\: no new wraps, grants or acts for them from now on' \
 'replace-member:Replace a lost or compromised identity by a new one in the same role (registrar only)' \
@@ -1666,6 +1706,11 @@ _sealroom__subcmd__help__subcmd__case__subcmd__add-member_commands() {
 _sealroom__subcmd__help__subcmd__case__subcmd__close_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom help case close commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__case__subcmd__invite_commands] )) ||
+_sealroom__subcmd__help__subcmd__case__subcmd__invite_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help case invite commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__help__subcmd__case__subcmd__join_commands] )) ||
 _sealroom__subcmd__help__subcmd__case__subcmd__join_commands() {

@@ -1646,6 +1646,49 @@ fn refusals_backups_and_passwd_in_json() {
     );
     assert_eq!(c["their_root"], v["root"]);
 
+    let v = json_ok(
+        "case invite",
+        &fx.run_as(
+            "registrar",
+            &[
+                "--json",
+                "case",
+                "invite",
+                CASE,
+                "--to",
+                &fx.card("claimant"),
+                "-o",
+                &fx.arg("ana.invite"),
+            ],
+        ),
+    );
+    fields(
+        "case invite",
+        &v,
+        &[
+            ("path", T::Str),
+            ("invitation", T::Obj),
+            ("signature", T::Str),
+        ],
+    );
+    fields(
+        "an invitation",
+        &v["invitation"],
+        &[
+            ("format", T::Str),
+            ("case", T::Str),
+            ("vault", T::Str),
+            ("vault_id", T::Str),
+            ("log_verifier", T::Str),
+            ("charter_fingerprint", T::Str),
+            ("to", T::Str),
+            ("to_name", T::Str),
+            ("registrar", T::Obj),
+            ("issued_at", T::Str),
+        ],
+    );
+    assert!(is_hex(str_of(&v["invitation"], "charter_fingerprint"), 64));
+
     const COPY: [(&str, T); 4] = [
         ("path", T::Str),
         ("cases", T::Int),

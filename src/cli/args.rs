@@ -474,6 +474,7 @@ const TAKES_IDENTITY: &[&str] = &[
     "case remove-member",
     "case replace-member",
     "case close",
+    "case invite",
     "archive release",
     "archive open",
     "archive destroy",
@@ -858,34 +859,60 @@ custodians the archivist alone holds it."
     /// List the cases in the vault.
     #[command(after_help = "Example:\n  sealroom case list --vault /srv/sealroom")]
     List,
-    /// Join a case: check its charter against the fingerprint the registrar gave you,
-    /// and pin it on this machine.
+    /// Join a case: check its charter against the fingerprint the registrar gave you
+    /// (or against the invitation the registrar signed), and pin it on this machine.
     #[command(
-        after_help = "Example:\n  sealroom case join IOMed-2026-014 --charter '3f2a 91c0 … 7d41'\n\n\
+        after_help = "Examples:\n  sealroom case join IOMed-2026-014 --charter '3f2a 91c0 … 7d41'\n  sealroom case join IOMed-2026-014.invite --registrar iomed-registrar.card\n\n\
 Every act in a case you have not joined is refused. Joining verifies the whole log and\n\
 pins the vault's log key, the charter and the last checkpoint in your own state folder\n\
 ($XDG_STATE_HOME/sealroom, default ~/.local/state/sealroom); before each later act your\n\
 copy of sealroom checks that the vault's log still extends what you verified, so a\n\
 rewritten or truncated history is refused. The registrar's `case open` pins the case\n\
 for the registrar and prints the fingerprint to pass on (by a channel other than the\n\
-vault: read it out on the phone, or send it signed)."
+vault: read it out on the phone, or send it signed). An invitation file (`case invite`)\n\
+carries it signed by the registrar: give --registrar the registrar's card as the\n\
+institution publishes it, or compare the fingerprint `case join` prints."
     )]
     Join {
-        /// Case reference.
-        #[arg(value_name = "REF")]
+        /// Case reference, or an invitation file from the registrar.
+        #[arg(value_name = "REF|INVITATION")]
         reference: String,
         /// The charter fingerprint from the registrar (64 hex digits; spaces allowed).
-        #[arg(
-            long,
-            value_name = "FP",
-            required_unless_present = "trust_on_first_use"
-        )]
+        #[arg(long, value_name = "FP", conflicts_with = "registrar")]
         charter: Option<String>,
+        /// With an invitation: the registrar's card you trust; the invitation must be
+        /// signed by it.
+        #[arg(long, value_name = "CARD")]
+        registrar: Option<PathBuf>,
         /// Pin whatever charter the vault shows now, unchecked (a warning is printed):
         /// only if you cannot get the fingerprint and accept that a vault operator
         /// could have replaced the case.
-        #[arg(long, conflicts_with = "charter")]
+        #[arg(long, conflicts_with_all = ["charter", "registrar"])]
         trust_on_first_use: bool,
+    },
+    /// Invite a member to a case (registrar only): a signed file with everything their
+    /// machine pins when they join.
+    #[command(
+        after_help = "Example:\n  sealroom case invite IOMed-2026-014 --to dana.card -o dana.invite -i registrar.id\n\n\
+The member must already be in the case (named at `case open` or added with\n\
+`case add-member`). Send the file any way you like: it holds the vault's identity and\n\
+log key and the charter fingerprint, nothing confidential, and it is signed by you. The\n\
+member runs `sealroom case join FILE --registrar YOUR.card`."
+    )]
+    Invite {
+        /// Case reference.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// The member's card.
+        #[arg(long, value_name = "CARD")]
+        to: PathBuf,
+        /// Where to write the invitation (never overwritten).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+        /// Where members reach the vault, as the invitation names it (default: this
+        /// vault's folder).
+        #[arg(long, value_name = "LOCATION")]
+        location: Option<String>,
     },
     /// Add a party member or a mediator (registrar only).
     #[command(

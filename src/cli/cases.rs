@@ -107,8 +107,27 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
         CaseCommand::Join {
             reference,
             charter,
+            registrar,
             trust_on_first_use,
         } => {
+            if std::path::Path::new(&reference).is_file() {
+                if charter.is_some() || trust_on_first_use {
+                    return Err(Error::usage(
+                        "an invitation carries the charter fingerprint: give it alone, or with --registrar CARD",
+                    ));
+                }
+                return join_invited(ctx, std::path::Path::new(&reference), registrar);
+            }
+            if registrar.is_some() {
+                return Err(Error::usage(format!(
+                    "--registrar goes with an invitation file, and there is no file `{reference}`"
+                )));
+            }
+            if charter.is_none() && !trust_on_first_use {
+                return Err(Error::usage(
+                    "say how to check the case's charter: --charter FP as the registrar gave it, an invitation file instead of REF, or --trust-on-first-use",
+                ));
+            }
             let vault = ctx.open_vault()?;
             if trust_on_first_use {
                 super::say_on_stderr(&format!(
@@ -116,19 +135,43 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
                 ));
             }
             let joined = vault.join_case(&reference, charter.as_deref())?;
-            ctx.emit(&joined, || {
-                let how = if joined.trusted_on_first_use {
-                    "pinned as the vault shows it (unchecked)"
-                } else {
-                    "its charter matches the fingerprint you were given"
-                };
+            let how = if joined.trusted_on_first_use {
+                "pinned as the vault shows it (unchecked)"
+            } else {
+                "its charter matches the fingerprint you were given"
+            };
+            ctx.emit(&joined, || joined_text(&joined, how))
+        }
+        CaseCommand::Invite {
+            reference,
+            to,
+            output,
+            location,
+        } => {
+            super::documents::check_output_free(&output)?;
+            let vault = ctx.open_vault()?;
+            let registrar = ctx.identity()?;
+            let card = load_card(&to)?;
+            let location = match location {
+                Some(l) => l,
+                None => std::path::absolute(ctx.vault_dir()?)
+                    .map_err(|e| crate::error::io_error("finding the vault's folder", e))?
+                    .display()
+                    .to_string(),
+            };
+            let invitation = vault.invite(&registrar, &reference, &card, &location)?;
+            crate::store::fsutil::write_new_private(&output, invitation.to_text().as_bytes())
+                .map_err(|e| crate::error::io_error(format!("writing {}", output.display()), e))?;
+            // The invitation as its file holds it (`invitation`, `signature`), and where.
+            let mut out = serde_json::to_value(&invitation)
+                .map_err(|e| Error::io(format!("encoding the invitation failed: {e}")))?;
+            out["path"] = serde_json::json!(output);
+            ctx.emit(&out, || {
                 format!(
-                    "{} case {}: {how}.\nCharter fingerprint: {}\nThe log was verified ({} entries); every later act checks the vault against this pin.\n\n{}",
-                    if joined.already_joined { "Already joined" } else { "Joined" },
-                    joined.summary.reference,
-                    joined.summary.charter_fingerprint,
-                    joined.entries,
-                    show_text(&joined.summary)
+                    "Wrote an invitation to case {reference} for {} to {}.\nSend it to them; they join with `sealroom case join {} --registrar YOUR.card` (your card, as they know it).\n",
+                    card.name(),
+                    output.display(),
+                    output.display()
                 )
             })
         }
@@ -355,4 +398,56 @@ pub(super) fn rekey(ctx: &Context, reference: &str, nums: &[String], all: bool) 
             }
         )
     })
+}
+
+/// What `case join` says once joined.
+fn joined_text(joined: &crate::vault::JoinedCase, how: &str) -> String {
+    format!(
+        "{} case {}: {how}.\nCharter fingerprint: {}\nThe log was verified ({} entries); every later act checks the vault against this pin.\n\n{}",
+        if joined.already_joined { "Already joined" } else { "Joined" },
+        joined.summary.reference,
+        joined.summary.charter_fingerprint,
+        joined.entries,
+        show_text(&joined.summary)
+    )
+}
+
+/// `case join INVITATION [--registrar CARD]`: the vault is `--vault` when given, else
+/// the folder the invitation names.
+fn join_invited(ctx: &Context, path: &std::path::Path, registrar: Option<PathBuf>) -> Result<()> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| crate::error::io_error(format!("reading {}", path.display()), e))?;
+    let invitation = crate::vault::Invitation::parse(&text)?;
+    let expected = registrar.as_deref().map(load_card).transpose()?;
+    let vault = match &ctx.vault {
+        Some(_) => ctx.open_vault()?,
+        None => {
+            let location = &invitation.body().vault;
+            if location.starts_with("https://") || location.starts_with("http://") {
+                return Err(Error::usage(format!(
+                    "the invitation names a vault on a server ({location}), which this sealroom cannot reach yet; give the vault folder with --vault"
+                )));
+            }
+            ctx.open_vault_at(std::path::Path::new(location))?
+        }
+    };
+    let signer = invitation.signer()?;
+    if expected.is_none() {
+        super::say_on_stderr(&format!(
+            "sealroom: warning: the invitation is signed by {} with card {}; compare that fingerprint with the registrar card your institution publishes (or give the card with --registrar CARD)",
+            signer.name(),
+            signer.fingerprint()
+        ));
+    }
+    let joined = vault.join_invited(&invitation, expected.as_ref())?;
+    let how = format!(
+        "its charter is the one {} invited you to{}",
+        signer.name(),
+        if expected.is_some() {
+            ", signed with the registrar card you gave"
+        } else {
+            ""
+        }
+    );
+    ctx.emit(&joined, || joined_text(&joined, &how))
 }

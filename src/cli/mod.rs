@@ -104,7 +104,12 @@ impl Context {
     /// The vault, acting as a member who keeps their own state (pins, receipts) in
     /// `$XDG_STATE_HOME/sealroom`.
     pub fn open_vault(&self) -> Result<Vault> {
-        let vault = Vault::open(&self.vault_dir()?)?;
+        self.open_vault_at(&self.vault_dir()?)
+    }
+
+    /// The vault in folder `dir`, as [`Context::open_vault`] opens it.
+    pub fn open_vault_at(&self, dir: &Path) -> Result<Vault> {
+        let vault = Vault::open(dir)?;
         Ok(match default_state_dir() {
             Some(dir) => vault.with_member_state(crate::member::MemberState::new(dir)),
             None => vault,
