@@ -898,11 +898,14 @@ fn a_whole_case_in_json() {
             ("wraps", T::Int),
             ("root", T::Str),
             ("checkpoint_size", T::Int),
+            ("heads", T::Int),
         ],
     );
     assert_eq!(str_of(&v, "case"), CASE);
     assert_eq!(int_of(&v, "statements"), 11);
     assert_eq!(int_of(&v, "checkpoint_size"), 11);
+    // Every statement written now names its head.
+    assert_eq!(int_of(&v, "heads"), 11);
     assert!(int_of(&v, "wraps") > 0);
     assert!(is_hex(str_of(&v, "root"), 64));
 

@@ -26,8 +26,13 @@ pub(super) fn log(
     if verify {
         let report = vault.verify_log(reference)?;
         return ctx.emit(&report, || {
+            let heads = match report.heads {
+                0 => String::new(),
+                n if n == report.statements => ", each extending the log head it names".to_owned(),
+                n => format!(", {n} of them extending the log head they name (older ones name none)"),
+            };
             format!(
-                "OK: case {} — {} statements signed by members and allowed by the rules when made, {} key wraps all authorised by the log, Merkle root {} matches the vault's signed checkpoint of {} entries.\n",
+                "OK: case {} — {} statements signed by members and allowed by the rules when made{heads}, {} key wraps all authorised by the log, Merkle root {} matches the vault's signed checkpoint of {} entries.\n",
                 report.case, report.statements, report.wraps, report.root, report.checkpoint_size
             )
         });

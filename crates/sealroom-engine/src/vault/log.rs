@@ -56,6 +56,9 @@ pub struct LogReport {
     pub root: String,
     /// The size of the latest signed checkpoint.
     pub checkpoint_size: u64,
+    /// Statements that name the log head they extend (format version 2), each checked
+    /// to name the log before it; older statements name none.
+    pub heads: u64,
 }
 
 /// The outcome of checking a receipt against the vault.
@@ -537,6 +540,11 @@ impl Vault {
             wraps: wraps.len() as u64,
             root: hex(&tree.root()),
             checkpoint_size: size,
+            heads: replayed
+                .statements
+                .iter()
+                .filter(|s| s.head.is_some())
+                .count() as u64,
         })
     }
 
