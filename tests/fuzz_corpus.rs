@@ -24,6 +24,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("share", fuzzing::share),
     ("archive", fuzzing::archive),
     ("body", fuzzing::body),
+    ("invitation", fuzzing::invitation),
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -127,6 +128,28 @@ fn committed_seeds_are_valid_inputs() {
         }
         assert!(id.is_ok(), "{} does not open", file.display());
     }
+    // Invitations: a signed one, one altered after signing, and a checkpoint in an
+    // e-mail with CRLF line ends.
+    let invitation =
+        sealroom_engine::vault::Invitation::parse(&text("invitation", "claimant.invite")).unwrap();
+    invitation
+        .signer()
+        .expect("the invitation seed is signed by its registrar");
+    let altered =
+        sealroom_engine::vault::Invitation::parse(&text("invitation", "altered.invite")).unwrap();
+    assert!(
+        altered.signer().is_err(),
+        "the altered invitation seed verifies"
+    );
+    let mail = text("invitation", "mail-with-checkpoint.txt").replace("\r\n", "\n");
+    let start = mail
+        .find("sealroom/fuzz/")
+        .expect("no checkpoint in the mail seed");
+    let end = mail.find("\n\nBest").unwrap() + 1;
+    fuzzing::log_verifier()
+        .verify(&mail[start..end])
+        .expect("the mail seed's checkpoint verifies");
+
     for file in all("card") {
         Card::parse(&fs::read_to_string(&file).unwrap()).unwrap();
     }
@@ -510,6 +533,45 @@ mod seeds {
         );
         write(out, "body", "wrap-plaintext.txt", &wrap_plain);
         super::write_bombs(out, &zstd_body);
+        invitations(out)?;
+        Ok(())
+    }
+
+    /// A registrar's invitation (as written, and with one field changed after signing)
+    /// and an e-mail holding a checkpoint of the fixed log key, with CRLF line ends.
+    pub fn invitations(out: &Path) -> Result<()> {
+        let work = tempfile::tempdir().unwrap();
+        let [registrar, mediator, claimant, respondent, archivist] = [
+            "Registrar",
+            "Mediator",
+            "Claimant",
+            "Respondent",
+            "Archivist",
+        ]
+        .map(|n| Identity::generate(n).unwrap());
+        let mut vault = Vault::init(&work.path().join("vault"))?;
+        vault.open_case(
+            &registrar,
+            CaseSpec::new(CASE, archivist.card())
+                .mediator(mediator.card())
+                .party("claimant", claimant.card())
+                .party("respondent", respondent.card()),
+        )?;
+        let invitation = vault.invite(&registrar, CASE, &claimant.card(), "/srv/sealroom")?;
+        let text = invitation.to_text();
+        write(out, "invitation", "claimant.invite", text.as_bytes());
+        let altered = text.replacen("/srv/sealroom", "/srv/elsewhere", 1);
+        write(out, "invitation", "altered.invite", altered.as_bytes());
+        let cp = Checkpoint::new(format!("sealroom/fuzz/{CASE}"), 1, merkle::root(&[])).unwrap();
+        let note = fuzzing::log_key().sign(&cp).unwrap().text;
+        let mail = format!("Dear colleagues,\n\nmy checkpoint:\n\n{note}\nBest,\nAna\n")
+            .replace('\n', "\r\n");
+        write(
+            out,
+            "invitation",
+            "mail-with-checkpoint.txt",
+            mail.as_bytes(),
+        );
         Ok(())
     }
 }
@@ -538,6 +600,13 @@ fn write_bombs(out: &Path, real_body: &[u8]) {
         b"age-encryption.org/v1\n-> scrypt c2FsdHNhbHRzYWx0c2FsdA 23\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nxxxxxxxxxxxxxxxx",
     )
     .unwrap();
+}
+
+/// Write only the invitation seeds into `fuzz/seeds/invitation`.
+#[test]
+#[ignore = "writes into fuzz/seeds; run by hand"]
+fn write_invitation_seeds() {
+    seeds::invitations(&fuzz_dir().join("seeds")).unwrap();
 }
 
 /// Write only the bomb seeds into `fuzz/seeds/body` (they need no case).

@@ -14,8 +14,9 @@
 //! [`body`] (after [`BODY_ROUND_TRIP`] or [`BODY_ROUND_TRIP_LARGE`]) that what is
 //! sealed opens again to the same bytes and hashes, and that it no longer opens once
 //! cut short or with one bit flipped; [`identity_file`], [`card`],
-//! [`statement`] and [`checkpoint`] that what was accepted prints to text that parses
-//! back to the same value (a card or key that sealroom prints must load again).
+//! [`statement`], [`checkpoint`] and [`invitation`] that what was accepted prints to
+//! text that parses back to the same value (a card or key that sealroom prints must
+//! load again).
 
 use std::io::{self, Read, Write};
 use std::str::FromStr as _;
@@ -211,6 +212,30 @@ pub fn receipt(data: &[u8]) {
     if let Ok(receipt) = Receipt::parse(text) {
         let _ = receipt.verify();
         let _ = receipt.proof();
+    }
+}
+
+/// Case invitations and checkpoints as members send them: the input as an invitation
+/// file (parsed, its signature checked, printed and parsed back to the same body), and
+/// as the text of an e-mail in which `checkpoint check` looks for a checkpoint of the
+/// fixed [`log_key`]'s log `sealroom/fuzz/FUZZ-2026-001` (found notes must verify or be refused,
+/// and what is found is found again in itself).
+pub fn invitation(data: &[u8]) {
+    let Some(text) = text(data) else { return };
+    if let Ok(invitation) = crate::vault::Invitation::parse(text) {
+        let _ = invitation.signer();
+        let again = crate::vault::Invitation::parse(&invitation.to_text())
+            .expect("a parsed invitation prints to text that parses");
+        assert_eq!(again.body(), invitation.body());
+    }
+    let origin = "sealroom/fuzz/FUZZ-2026-001";
+    if let Some(note) = crate::vault::checkpoints::find_note(&text.replace("\r\n", "\n"), origin) {
+        assert!(note.starts_with(origin) && note.ends_with('\n'));
+        assert_eq!(
+            crate::vault::checkpoints::find_note(&note, origin).as_deref(),
+            Some(note.as_str())
+        );
+        let _ = log_verifier().verify(&note);
     }
 }
 

@@ -152,7 +152,7 @@ impl Vault {
 
 /// The signed note for `origin` inside `text` (an e-mail, a file): from its origin line
 /// through the signature lines after the blank line, ending in a newline.
-fn find_note(text: &str, origin: &str) -> Option<String> {
+pub(crate) fn find_note(text: &str, origin: &str) -> Option<String> {
     let mut offset = 0;
     let mut start = None;
     for line in text.split_inclusive('\n') {

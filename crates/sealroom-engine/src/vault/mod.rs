@@ -8,12 +8,12 @@
 mod authority;
 mod backup;
 mod cases;
-mod checkpoints;
+pub(crate) mod checkpoints;
 mod disclosure;
 mod doctor;
 mod documents;
 mod filter;
-mod invitation;
+pub(crate) mod invitation;
 mod log;
 mod membership;
 mod record;
