@@ -18,8 +18,7 @@ fn open_archive(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
 
 fn load_certificate(path: Option<&PathBuf>) -> Result<Option<Certificate>> {
     path.map(|p| {
-        let text = std::fs::read_to_string(p)
-            .map_err(|e| io_error(format!("reading {}", p.display()), e))?;
+        let text = super::read_small_text(p, "a destruction certificate")?;
         Certificate::parse(&text)
     })
     .transpose()
@@ -213,8 +212,7 @@ pub(super) fn run(ctx: &Context, cmd: ArchiveCommand) -> Result<()> {
             let releases = shares
                 .iter()
                 .map(|p| {
-                    let text = std::fs::read_to_string(p)
-                        .map_err(|e| io_error(format!("reading {}", p.display()), e))?;
+                    let text = super::read_small_text(p, "a share release")?;
                     Release::parse(&text)
                 })
                 .collect::<Result<Vec<_>>>()?;

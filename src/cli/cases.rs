@@ -415,8 +415,7 @@ fn joined_text(joined: &crate::vault::JoinedCase, how: &str) -> String {
 /// `case join INVITATION [--registrar CARD]`: the vault is `--vault` when given, else
 /// the folder the invitation names.
 fn join_invited(ctx: &Context, path: &std::path::Path, registrar: Option<PathBuf>) -> Result<()> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| crate::error::io_error(format!("reading {}", path.display()), e))?;
+    let text = super::read_small_text(path, "an invitation")?;
     let invitation = crate::vault::Invitation::parse(&text)?;
     let expected = registrar.as_deref().map(load_card).transpose()?;
     let vault = match &ctx.vault {

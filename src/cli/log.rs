@@ -98,8 +98,7 @@ pub(super) fn receipt(ctx: &Context, cmd: ReceiptCommand) -> Result<()> {
             offline,
         } => {
             let receipt = find_receipt(receipt);
-            let text = std::fs::read_to_string(&receipt)
-                .map_err(|e| io_error(format!("reading {}", receipt.display()), e))?;
+            let text = super::read_small_text(&receipt, "a receipt")?;
             let r = Receipt::parse(&text)?;
             if offline {
                 let v = r.verify()?;
@@ -170,15 +169,7 @@ pub(super) fn checkpoint(ctx: &Context, cmd: super::args::CheckpointCommand) -> 
             })
         }
         CheckpointCommand::Check { reference, file } => {
-            let text = if file.as_os_str() == "-" {
-                let mut text = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
-                    .map_err(|e| io_error("reading standard input", e))?;
-                text
-            } else {
-                std::fs::read_to_string(&file)
-                    .map_err(|e| io_error(format!("reading {}", file.display()), e))?
-            };
+            let text = super::read_small_text(&file, "a checkpoint")?;
             let vault = ctx.open_vault()?;
             let c = vault.compare_checkpoint(&reference, &text)?;
             ctx.emit(&c, || {

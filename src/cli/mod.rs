@@ -293,6 +293,42 @@ pub(crate) fn load_identity(path: &Path) -> Result<Identity> {
 }
 
 /// Load a card file.
+/// The most a small signed text (a receipt, a share release, a certificate, an
+/// invitation, an e-mail holding a checkpoint) may be: they are a few KiB, and they
+/// come from other people.
+pub(crate) const MAX_SMALL_TEXT: u64 = 1 << 20;
+
+/// Read the small text file `path` (`-`: standard input) that `what` names, refusing
+/// one over [`MAX_SMALL_TEXT`] before holding it in memory.
+pub(crate) fn read_small_text(path: &Path, what: &str) -> Result<String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_SMALL_TEXT + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_error("reading standard input", e))
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_SMALL_TEXT + 1).read_to_end(&mut bytes))
+            .map_err(|e| io_error(format!("reading {}", path.display()), e))
+    };
+    read?;
+    let shown = if path.as_os_str() == "-" {
+        "standard input".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    if bytes.len() as u64 > MAX_SMALL_TEXT {
+        return Err(Error::usage(format!(
+            "{shown} is larger than 1 MiB, far more than {what} can be: give the file {what} is in"
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Error::usage(format!("{shown} is not text, so it cannot hold {what}")))
+}
+
 pub(crate) fn load_card(path: &Path) -> Result<Card> {
     Card::load(path)
 }
