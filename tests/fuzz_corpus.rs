@@ -153,14 +153,29 @@ fn committed_seeds_are_valid_inputs() {
     for file in all("card") {
         Card::parse(&fs::read_to_string(&file).unwrap()).unwrap();
     }
+    let mut heads = 0;
     for file in all("statement") {
         let bytes = fs::read(&file).unwrap();
         if file.extension().is_some_and(|e| e == "entry") {
-            SignedStatement::from_entry(&bytes)
+            let s = SignedStatement::from_entry(&bytes)
                 .and_then(|s| s.statement())
                 .unwrap_or_else(|e| panic!("{}: {}", file.display(), e.message()));
+            heads += usize::from(s.head.is_some());
         }
     }
+    assert!(
+        heads >= 3,
+        "no statement seed of format version 2 (with its head)"
+    );
+    let v2 =
+        sealroom_engine::internal::format::decode_entries(&read("statement", "v2-log.entries"))
+            .unwrap();
+    let v2: Vec<SignedStatement> = v2
+        .iter()
+        .map(|e| SignedStatement::from_entry(e).unwrap())
+        .collect();
+    sealroom_engine::internal::log::replay::replay("FUZZ-2026-001", &v2)
+        .expect("the version 2 log seed replays, heads and all");
     for file in ["fixed-key.note", "cosigned.note"] {
         fuzzing::log_verifier()
             .verify(&text("checkpoint", file))
@@ -537,6 +552,52 @@ mod seeds {
         Ok(())
     }
 
+    /// The first statements of a small case, as written today (version 2).
+    pub fn statements_v2(out: &Path) -> Result<()> {
+        let work = tempfile::tempdir().unwrap();
+        let [registrar, mediator, claimant, respondent, archivist] = [
+            "Registrar",
+            "Mediator",
+            "Claimant",
+            "Respondent",
+            "Archivist",
+        ]
+        .map(|n| Identity::generate(n).unwrap());
+        let mut vault = Vault::init(&work.path().join("vault"))?;
+        vault.open_case(
+            &registrar,
+            CaseSpec::new(CASE, archivist.card())
+                .mediator(mediator.card())
+                .party("claimant", claimant.card())
+                .party("respondent", respondent.card()),
+        )?;
+        let brief = vault.deposit(
+            &claimant,
+            CASE,
+            spec(Category::Brief, "Brief", "brief.txt"),
+            &b"our brief"[..],
+        )?;
+        vault.read(&mediator, CASE, brief.num, &mut Vec::new())?;
+        let statements = vault.statements(CASE)?;
+        for (seq, s) in statements.iter().enumerate() {
+            let act = s.statement()?.act.name();
+            write(
+                out,
+                "statement",
+                &format!("v2-{seq:02}-{act}.entry"),
+                &s.entry(),
+            );
+        }
+        let entries: Vec<Vec<u8>> = statements.iter().map(|s| s.entry()).collect();
+        write(
+            out,
+            "statement",
+            "v2-log.entries",
+            &format::encode_entries(&entries),
+        );
+        Ok(())
+    }
+
     /// A registrar's invitation (as written, and with one field changed after signing)
     /// and an e-mail holding a checkpoint of the fixed log key, with CRLF line ends.
     pub fn invitations(out: &Path) -> Result<()> {
@@ -600,6 +661,15 @@ fn write_bombs(out: &Path, real_body: &[u8]) {
         b"age-encryption.org/v1\n-> scrypt c2FsdHNhbHRzYWx0c2FsdA 23\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nxxxxxxxxxxxxxxxx",
     )
     .unwrap();
+}
+
+/// Add statements of format version 2 (with their log head) to `fuzz/seeds/statement`,
+/// beside the version 1 ones written before heads (a full `regenerate_seeds` writes
+/// version 2 throughout).
+#[test]
+#[ignore = "writes into fuzz/seeds; run by hand"]
+fn write_statement_v2_seeds() {
+    seeds::statements_v2(&fuzz_dir().join("seeds")).unwrap();
 }
 
 /// Write only the invitation seeds into `fuzz/seeds/invitation`.
