@@ -16,14 +16,7 @@ use common::*;
 /// `sealroom --vault VAULT [-i WHO.id] ARGS` from the machine whose member state is
 /// `state`.
 fn on(fx: &Fixture, vault: &Path, state: &str, who: Option<&str>, args: &[&str]) -> Output {
-    let mut cmd = fx.sandbox.cmd();
-    cmd.env("XDG_STATE_HOME", fx.sandbox.join(state))
-        .args(["--vault", &path_arg(vault)]);
-    if let Some(who) = who {
-        cmd.args(["-i", &fx.id(who)]);
-    }
-    cmd.args(args);
-    exec(&mut cmd)
+    fx.run_on(state, Some(vault), who, args)
 }
 
 fn charter_of(fx: &Fixture) -> String {

@@ -13,28 +13,11 @@ use common::*;
 
 /// `sealroom [--vault VAULT] ARGS` from the machine whose member state is `state`.
 fn on(fx: &Fixture, state: &str, vault: Option<&Path>, args: &[&str]) -> Output {
-    let mut cmd = fx.sandbox.cmd();
-    cmd.env("XDG_STATE_HOME", fx.sandbox.join(state))
-        .env_remove("SEALROOM_VAULT");
-    if let Some(vault) = vault {
-        cmd.args(["--vault", &path_arg(vault)]);
-    }
-    cmd.args(args);
-    exec(&mut cmd)
+    fx.run_on(state, vault, None, args)
 }
 
 fn has_pin(fx: &Fixture, state: &str) -> bool {
-    let dir = fx.sandbox.join(state).join("sealroom/cases");
-    std::fs::read_dir(&dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|v| {
-            std::fs::read_dir(v.path())
-                .unwrap()
-                .flatten()
-                .any(|f| f.path().extension().is_some_and(|e| e == "pin"))
-        })
+    !fx.pins_on(state).is_empty()
 }
 
 /// The registrar's invitation for `who`, written to `name`; its path.

@@ -12,14 +12,7 @@ use common::*;
 
 /// `sealroom --vault VAULT [-i WHO.id] ARGS` with the member state of another machine.
 fn elsewhere(fx: &Fixture, state: &str, who: Option<&str>, args: &[&str]) -> Output {
-    let mut cmd = fx.sandbox.cmd();
-    cmd.env("XDG_STATE_HOME", fx.sandbox.join(state))
-        .args(["--vault", &path_arg(&fx.vault)]);
-    if let Some(who) = who {
-        cmd.args(["-i", &fx.id(who)]);
-    }
-    cmd.args(args);
-    exec(&mut cmd)
+    fx.run_on(state, Some(&fx.vault), who, args)
 }
 
 fn charter_of(fx: &Fixture) -> String {
@@ -28,16 +21,7 @@ fn charter_of(fx: &Fixture) -> String {
 }
 
 fn pins(fx: &Fixture, state: &str) -> Vec<PathBuf> {
-    let dir = fx.sandbox.join(state).join("sealroom/cases");
-    let mut out = Vec::new();
-    for vault in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-        for f in std::fs::read_dir(vault.path()).unwrap().flatten() {
-            if f.path().extension().is_some_and(|e| e == "pin") {
-                out.push(f.path());
-            }
-        }
-    }
-    out
+    fx.pins_on(state)
 }
 
 #[test]

@@ -552,9 +552,9 @@ mod seeds {
         Ok(())
     }
 
-    /// The first statements of a small case, as written today (version 2).
-    pub fn statements_v2(out: &Path) -> Result<()> {
-        let work = tempfile::tempdir().unwrap();
+    /// A case with two parties in a new vault in `work`, and its registrar, mediator
+    /// and claimant.
+    fn small_case(work: &Path) -> Result<(Vault, [Identity; 3])> {
         let [registrar, mediator, claimant, respondent, archivist] = [
             "Registrar",
             "Mediator",
@@ -563,7 +563,7 @@ mod seeds {
             "Archivist",
         ]
         .map(|n| Identity::generate(n).unwrap());
-        let mut vault = Vault::init(&work.path().join("vault"))?;
+        let mut vault = Vault::init(&work.join("vault"))?;
         vault.open_case(
             &registrar,
             CaseSpec::new(CASE, archivist.card())
@@ -571,6 +571,13 @@ mod seeds {
                 .party("claimant", claimant.card())
                 .party("respondent", respondent.card()),
         )?;
+        Ok((vault, [registrar, mediator, claimant]))
+    }
+
+    /// The first statements of a small case, as written today (version 2).
+    pub fn statements_v2(out: &Path) -> Result<()> {
+        let work = tempfile::tempdir().unwrap();
+        let (mut vault, [_, mediator, claimant]) = small_case(work.path())?;
         let brief = vault.deposit(
             &claimant,
             CASE,
@@ -602,22 +609,7 @@ mod seeds {
     /// and an e-mail holding a checkpoint of the fixed log key, with CRLF line ends.
     pub fn invitations(out: &Path) -> Result<()> {
         let work = tempfile::tempdir().unwrap();
-        let [registrar, mediator, claimant, respondent, archivist] = [
-            "Registrar",
-            "Mediator",
-            "Claimant",
-            "Respondent",
-            "Archivist",
-        ]
-        .map(|n| Identity::generate(n).unwrap());
-        let mut vault = Vault::init(&work.path().join("vault"))?;
-        vault.open_case(
-            &registrar,
-            CaseSpec::new(CASE, archivist.card())
-                .mediator(mediator.card())
-                .party("claimant", claimant.card())
-                .party("respondent", respondent.card()),
-        )?;
+        let (vault, [registrar, _, claimant]) = small_case(work.path())?;
         let invitation = vault.invite(&registrar, CASE, &claimant.card(), "/srv/sealroom")?;
         let text = invitation.to_text();
         write(out, "invitation", "claimant.invite", text.as_bytes());

@@ -307,6 +307,45 @@ impl Fixture {
         self.sandbox.fails(&self.vault_args(Some(who), args), code)
     }
 
+    /// `sealroom [--vault VAULT] [-i WHO.id] ARGS` from another machine: with the member
+    /// state (pins, receipts) in the sandbox folder `state` instead of the default one.
+    pub fn run_on(
+        &self,
+        state: &str,
+        vault: Option<&Path>,
+        who: Option<&str>,
+        args: &[&str],
+    ) -> Output {
+        let mut cmd = self.sandbox.cmd();
+        cmd.env("XDG_STATE_HOME", self.sandbox.join(state));
+        if let Some(vault) = vault {
+            cmd.args(["--vault", &path_arg(vault)]);
+        }
+        if let Some(who) = who {
+            cmd.args(["-i", &self.id(who)]);
+        }
+        cmd.args(args);
+        exec(&mut cmd)
+    }
+
+    /// The pins the member state in the sandbox folder `state` holds.
+    pub fn pins_on(&self, state: &str) -> Vec<PathBuf> {
+        let dir = self.sandbox.join(state).join("sealroom/cases");
+        let mut out = Vec::new();
+        for vault in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            for f in std::fs::read_dir(vault.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if f.path().extension().is_some_and(|e| e == "pin") {
+                    out.push(f.path());
+                }
+            }
+        }
+        out
+    }
+
     /// A command for `who` against the vault, for stdin or extra environment.
     pub fn cmd_as(&self, who: &str) -> assert_cmd::Command {
         let mut cmd = self.sandbox.cmd();
