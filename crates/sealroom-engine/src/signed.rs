@@ -51,7 +51,15 @@ pub(crate) fn file_parts<'a>(text: &'a str, key: &str) -> Option<(&'a [u8], Stri
 /// A signed document file: the body's compact JSON exactly as signed, then the
 /// signature, one per line for people.
 pub(crate) fn file_text<T: Serialize>(key: &str, value: &T, signature_b64: &str) -> String {
-    let body = serde_json::to_string(value).unwrap_or_default();
+    file_text_of(
+        key,
+        &serde_json::to_string(value).unwrap_or_default(),
+        signature_b64,
+    )
+}
+
+/// [`file_text`] of a body's exact JSON text, as signed.
+pub(crate) fn file_text_of(key: &str, body: &str, signature_b64: &str) -> String {
     format!("{{\n  \"{key}\": {body},\n  \"signature\": \"{signature_b64}\"\n}}\n")
 }
 

@@ -256,6 +256,12 @@ impl Replay {
     /// in the state replayed so far) and apply it. On failure the error names the
     /// entry, and the replay must be thrown away: it may be half-applied.
     pub fn push(&mut self, signed: &SignedStatement) -> Result<()> {
+        self.push_leaf(signed, merkle::leaf_hash(&signed.entry()))
+    }
+
+    /// [`Replay::push`] for a statement whose Merkle leaf hash the caller has computed
+    /// already (`leaf` must be the leaf hash of `signed`'s entry).
+    pub fn push_leaf(&mut self, signed: &SignedStatement, leaf: merkle::Hash) -> Result<()> {
         let i = self.len;
         let reference = self.reference.clone();
         let bad =
@@ -275,7 +281,7 @@ impl Replay {
         }
         apply(self, &s, i).map_err(|e| bad(e.message()))?;
         check_head(&s, &self.tree).map_err(|why| bad(&why))?;
-        self.tree.push(merkle::leaf_hash(&signed.entry()));
+        self.tree.push(leaf);
         self.statements.push(s);
         self.len += 1;
         Ok(())

@@ -196,14 +196,15 @@ pub(crate) fn load_case_from(
                 "entry {next} of case {reference} is bad: the log changed while it was read"
             )));
         }
-        if merkle::leaf_hash(&signed.entry()) != leaves[seq as usize] {
+        let leaf = leaves[seq as usize];
+        if merkle::leaf_hash(&signed.entry()) != leaf {
             return Err(Error::integrity(format!(
                 "entry {seq} of case {reference} is bad: its stored leaf hash does not match its contents (the statements row was altered)"
             )));
         }
         match replay.as_mut() {
             None => replay = Some(Replay::begin(reference, &signed)?),
-            Some(r) => r.push(&signed)?,
+            Some(r) => r.push_leaf(&signed, leaf)?,
         }
         next += 1;
         Ok(())
@@ -420,7 +421,8 @@ pub(crate) fn append_statement(
         act,
     };
     let signed = SignedStatement::sign(&statement, actor)?;
-    ctx.replay.push(&signed).map_err(|e| {
+    let leaf = merkle::leaf_hash(&signed.entry());
+    ctx.replay.push_leaf(&signed, leaf).map_err(|e| {
         Error::refused(format!(
             "the case's rules do not allow this act now ({}); nothing was done",
             e.message()
@@ -431,7 +433,7 @@ pub(crate) fn append_statement(
     if ctx.members.len() != ctx.replay.members.len() {
         ctx.members = members_of(&ctx.replay);
     }
-    write_entry(tx, signer, ctx, &signed)?;
+    write_entry(tx, signer, ctx, &signed, leaf)?;
     Ok((seq, signed))
 }
 
@@ -443,23 +445,25 @@ pub(crate) fn record_first(
     ctx: &mut CaseContext,
     signed: &SignedStatement,
 ) -> Result<()> {
-    write_entry(tx, signer, ctx, signed)
+    write_entry(tx, signer, ctx, signed, merkle::leaf_hash(&signed.entry()))
 }
 
-/// Insert a statement already replayed onto `ctx` and the checkpoint after it.
+/// Insert a statement already replayed onto `ctx` (its last statement, of leaf hash
+/// `leaf`) and the checkpoint after it.
 fn write_entry(
     tx: &dyn RecordsTx,
     signer: &LogSigner,
     ctx: &mut CaseContext,
     signed: &SignedStatement,
+    leaf: Hash,
 ) -> Result<()> {
-    let statement = signed.statement()?;
-    let leaf = merkle::leaf_hash(&signed.entry());
-    ctx.leaves.push(leaf);
-    ctx.tree.push(leaf);
-    tx.insert_statement(
-        ctx.id,
-        &StatementRow {
+    let row = {
+        let statement = ctx
+            .replay
+            .statements
+            .last()
+            .ok_or_else(|| Error::integrity("a statement to write was not replayed"))?;
+        StatementRow {
             seq: statement.seq,
             act: statement.act.name().to_owned(),
             actor: statement.actor.clone(),
@@ -467,9 +471,11 @@ fn write_entry(
             body: signed.body.clone(),
             signature: signed.signature.clone(),
             leaf_hash: leaf.to_vec(),
-        },
-    )
-    .map_err(|reason| {
+        }
+    };
+    ctx.leaves.push(leaf);
+    ctx.tree.push(leaf);
+    tx.insert_statement(ctx.id, &row).map_err(|reason| {
         Error::io(format!(
             "the case log could not be written, so the act was not done ({})",
             reason.message()

@@ -87,11 +87,11 @@ impl Vault {
                 "there is no checkpoint of case {reference} of this vault in it (its first line would be `{origin}`)"
             ))
         })?;
-        let verifier = self.pinned_verifier(reference)?;
+        let (verifier, pinned) = self.pinned_verifier(reference)?;
         let theirs = verifier.verify(&note).map_err(|_| {
             Error::integrity(format!(
                 "the checkpoint of case {reference} you were given is not signed by the vault's log key{}: it was altered or made elsewhere",
-                if self.is_pinned(reference) { " you pinned" } else { "" }
+                if pinned { " you pinned" } else { "" }
             ))
         })?;
         let db = self.read_tx()?;
@@ -121,9 +121,9 @@ impl Vault {
         })
     }
 
-    /// The log key this member pinned for the case, or the vault's own when the case
-    /// was not joined here.
-    fn pinned_verifier(&self, reference: &str) -> Result<LogVerifier> {
+    /// The log key this member pinned for the case (and `true`), or the vault's own
+    /// when the case was not joined here.
+    fn pinned_verifier(&self, reference: &str) -> Result<(LogVerifier, bool)> {
         let facts = self.facts()?;
         match self
             .member
@@ -132,21 +132,13 @@ impl Vault {
             .transpose()?
             .flatten()
         {
-            Some(pin) => LogVerifier::parse(&pin.log_verifier).map_err(|e| {
-                Error::integrity(format!("your pin of case {reference} is damaged: {e}"))
-            }),
-            None => Ok(facts.log_verifier),
+            Some(pin) => LogVerifier::parse(&pin.log_verifier)
+                .map(|v| (v, true))
+                .map_err(|e| {
+                    Error::integrity(format!("your pin of case {reference} is damaged: {e}"))
+                }),
+            None => Ok((facts.log_verifier, false)),
         }
-    }
-
-    fn is_pinned(&self, reference: &str) -> bool {
-        let Ok(facts) = self.facts() else {
-            return false;
-        };
-        self.member
-            .as_ref()
-            .and_then(|m| m.pin(&facts.vault_id, reference).ok().flatten())
-            .is_some()
     }
 }
 

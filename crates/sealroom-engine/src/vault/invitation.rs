@@ -81,10 +81,10 @@ impl Invitation {
 
     /// The invitation file: the body exactly as signed, and the signature.
     pub fn to_text(&self) -> String {
-        format!(
-            "{{\n  \"invitation\": {},\n  \"signature\": \"{}\"\n}}\n",
+        signed::file_text_of(
+            "invitation",
             self.signed.text(),
-            B64.encode(self.signed.signature())
+            &B64.encode(self.signed.signature()),
         )
     }
 
