@@ -91,6 +91,9 @@ _sealroom() {
             sealroom,seal)
                 cmd="sealroom__subcmd__seal"
                 ;;
+            sealroom,serve)
+                cmd="sealroom__subcmd__serve"
+                ;;
             sealroom,unlock)
                 cmd="sealroom__subcmd__unlock"
                 ;;
@@ -286,6 +289,9 @@ _sealroom() {
             sealroom__subcmd__help,seal)
                 cmd="sealroom__subcmd__help__subcmd__seal"
                 ;;
+            sealroom__subcmd__help,serve)
+                cmd="sealroom__subcmd__help__subcmd__serve"
+                ;;
             sealroom__subcmd__help,unlock)
                 cmd="sealroom__subcmd__help__subcmd__unlock"
                 ;;
@@ -395,13 +401,17 @@ _sealroom() {
 
     case "${cmd}" in
         sealroom)
-            opts="-i -v -h -V --vault --identity --json --receipt --verbose --help --version init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt checkpoint doctor vault completions man demo help"
+            opts="-i -v -h -V --vault --server-pin --identity --json --receipt --verbose --help --version init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt checkpoint doctor vault serve completions man demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -425,13 +435,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__archive)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help verify show release open destroy help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help verify show release open destroy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -455,7 +469,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__archive__subcmd__destroy)
-            opts="-o -i -v -h --output --ledger --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --output --ledger --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -474,6 +488,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -595,7 +613,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__archive__subcmd__open)
-            opts="-o -i -v -h --share --output --ledger --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --share --output --ledger --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -621,6 +639,10 @@ _sealroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-pin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -641,7 +663,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__archive__subcmd__release)
-            opts="-o -i -v -h --to --output --ledger --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --to --output --ledger --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -667,6 +689,10 @@ _sealroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-pin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -687,7 +713,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__archive__subcmd__show)
-            opts="-i -v -h --certificate --ledger --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --certificate --ledger --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -702,6 +728,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -725,7 +755,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__archive__subcmd__verify)
-            opts="-i -v -h --certificate --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --certificate --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -736,6 +766,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -759,13 +793,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__card)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -789,13 +827,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help open show list join invite add-member remove-member replace-member close help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help open show list join invite add-member remove-member replace-member close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -819,7 +861,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__add__subcmd__member)
-            opts="-i -v -h --party --mediator --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --party --mediator --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -834,6 +876,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -857,13 +903,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__close)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1041,7 +1091,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__invite)
-            opts="-o -i -v -h --to --output --location --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --to --output --location --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1067,6 +1117,10 @@ _sealroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-pin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1087,7 +1141,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__join)
-            opts="-i -v -h --charter --registrar --trust-on-first-use --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --charter --registrar --trust-on-first-use --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1102,6 +1156,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1125,13 +1183,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__list)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1155,7 +1217,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__open)
-            opts="-i -v -h --mediator --party --archivist --custodian --threshold --policy --title --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --mediator --party --archivist --custodian --threshold --policy --title --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1193,6 +1255,10 @@ _sealroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-pin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1213,7 +1279,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__remove__subcmd__member)
-            opts="-i -v -h --party --mediator --rekey --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --party --mediator --rekey --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1228,6 +1294,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1251,7 +1321,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__replace__subcmd__member)
-            opts="-i -v -h --old --new --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --old --new --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1266,6 +1336,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1289,13 +1363,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__case__subcmd__show)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1319,13 +1397,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__checkpoint)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help show check help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help show check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1349,13 +1431,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__checkpoint__subcmd__check)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1435,13 +1521,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__checkpoint__subcmd__show)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1465,13 +1555,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__completions)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help bash elvish fish powershell zsh"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1495,7 +1589,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__consent)
-            opts="-i -v -h --to --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --to --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1506,6 +1600,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1529,7 +1627,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__demo)
-            opts="-i -v -h --dir --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --dir --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1540,6 +1638,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1563,7 +1665,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__deposit)
-            opts="-i -v -h --category --title --confidential --share-with-all --as-party --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --category --title --confidential --share-with-all --as-party --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1582,6 +1684,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1605,7 +1711,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__disclose)
-            opts="-i -v -h --to --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --to --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1616,6 +1722,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1639,13 +1749,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__doctor)
-            opts="-i -v -h --repair --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --repair --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1669,7 +1783,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__export)
-            opts="-o -i -v -h --recipient --output --force --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --recipient --output --force --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1688,6 +1802,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1711,7 +1829,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__grant)
-            opts="-i -v -h --to-member --all --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --to-member --all --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1722,6 +1840,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1745,7 +1867,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help)
-            opts="init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt checkpoint doctor vault completions man demo help"
+            opts="init keygen passwd card unlock lock case deposit list read consent disclose revoke export grant rekey seal archive log receipt checkpoint doctor vault serve completions man demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2360,6 +2482,20 @@ _sealroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealroom__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealroom__subcmd__help__subcmd__unlock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2417,13 +2553,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__init)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2447,7 +2587,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__keygen)
-            opts="-o -i -v -h --name --output --no-passphrase --allow-weak-passphrase --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --name --output --no-passphrase --allow-weak-passphrase --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2466,6 +2606,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2489,7 +2633,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__list)
-            opts="-i -v -h --party --category --actor --since --until --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --party --category --actor --since --until --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2516,6 +2660,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2539,13 +2687,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__lock)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2569,7 +2721,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__log)
-            opts="-i -v -h --verify --refusals --party --category --actor --since --until --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --verify --refusals --party --category --actor --since --until --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2599,6 +2751,10 @@ _sealroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server-pin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2619,13 +2775,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__man)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2649,13 +2809,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__passwd)
-            opts="-i -v -h --no-passphrase --allow-weak-passphrase --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --no-passphrase --allow-weak-passphrase --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2679,7 +2843,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__read)
-            opts="-o -i -v -h --output --force --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --output --force --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2694,6 +2858,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2717,13 +2885,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__receipt)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help verify get help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help verify get help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2747,7 +2919,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__receipt__subcmd__get)
-            opts="-o -i -v -h --output --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --output --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2762,6 +2934,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2841,13 +3017,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__receipt__subcmd__verify)
-            opts="-i -v -h --offline --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --offline --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2871,13 +3051,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__rekey)
-            opts="-i -v -h --all --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --all --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2901,7 +3085,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__revoke)
-            opts="-i -v -h --from --rekey --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --from --rekey --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2912,6 +3096,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2935,7 +3123,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__seal)
-            opts="-o -i -v -h --retain-until --output --vault --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --retain-until --output --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2954,6 +3142,64 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__serve)
+            opts="-i -v -h --listen --config --registrar --tls-cert --tls-key --plain-http --vault --server-pin --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registrar)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2977,7 +3223,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__unlock)
-            opts="-i -v -h --for --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --for --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2988,6 +3234,10 @@ _sealroom() {
                     return 0
                     ;;
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3011,13 +3261,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__vault)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help backup restore help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help backup restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3041,13 +3295,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__vault__subcmd__backup)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3127,13 +3385,17 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__vault__subcmd__restore)
-            opts="-i -v -h --vault --identity --json --receipt --verbose --help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

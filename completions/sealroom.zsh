@@ -15,7 +15,8 @@ _sealroom() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -37,7 +38,8 @@ _sealroom() {
         case $line[1] in
             (init)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -53,7 +55,8 @@ _arguments "${_arguments_options[@]}" : \
 '--name=[Your name as it will appear in cases]:NAME:_default' \
 '-o+[Where to write the identity (must not exist)]:FILE:_files' \
 '--output=[Where to write the identity (must not exist)]:FILE:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -68,7 +71,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (passwd)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -83,7 +87,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (card)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -97,7 +102,8 @@ _arguments "${_arguments_options[@]}" : \
 (unlock)
 _arguments "${_arguments_options[@]}" : \
 '--for=[How long to keep it open (e.g. 15m, 1h; at most 24h)]:DURATION:_default' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -110,7 +116,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (lock)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -123,7 +130,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (case)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -152,7 +160,8 @@ _arguments "${_arguments_options[@]}" : \
 '--policy=[Disclosure policy]:POLICY:((consent\:"Disclosure by a mediator needs the owner party'\''s signed consent (ICSID r.17(4))"
 discretion\:"The mediator may disclose except caucus and confidential deposits (UNCITRAL art. 8)"))' \
 '--title=[A public title for the case]:TITLE:_default' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -166,7 +175,8 @@ discretion\:"The mediator may disclose except caucus and confidential deposits (
 ;;
 (show)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -180,7 +190,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (list)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -195,7 +206,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '(--registrar)--charter=[The charter fingerprint from the registrar (64 hex digits; spaces allowed)]:FP:_default' \
 '--registrar=[With an invitation\: the registrar'\''s card you trust; the invitation must be signed by it]:CARD:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -214,7 +226,8 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Where to write the invitation (never overwritten)]:FILE:_files' \
 '--output=[Where to write the invitation (never overwritten)]:FILE:_files' \
 '--location=[Where members reach the vault, as the invitation names it (default\: this vault'\''s folder)]:LOCATION:_default' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -230,7 +243,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--party=[A new party member\: LABEL=CARD]:LABEL=CARD:_default' \
 '--mediator=[A new mediator'\''s card]:CARD:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -246,7 +260,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--party=[The party member to remove\: LABEL=CARD]:LABEL=CARD:_default' \
 '--mediator=[The mediator to remove (their card)]:CARD:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -263,7 +278,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--old=[The card of the identity to replace]:CARD:_files' \
 '--new=[The card of the new identity]:CARD:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -277,7 +293,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (close)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -359,7 +376,8 @@ procedural\:"everyone in the case"
 mediator-note\:"the mediators only"))' \
 '--title=[A title (encrypted; defaults to the file name)]:TITLE:_default' \
 '--as-party=[The party you deposit for, if you belong to several]:LABEL:_default' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -386,7 +404,8 @@ mediator-note\:"the mediators only"))' \
 '--actor=[Only what this member did\: their name, or the start of their fingerprint (hex)]:NAME|FPR:_default' \
 '--since=[Only from this day (YYYY-MM-DD) or time (RFC 3339) on]:DATE:_default' \
 '--until=[Only up to this day (included) or time]:DATE:_default' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -402,7 +421,8 @@ mediator-note\:"the mediators only"))' \
 _arguments "${_arguments_options[@]}" : \
 '-o+[Write to this file instead of standard output]:FILE:_files' \
 '--output=[Write to this file instead of standard output]:FILE:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -419,7 +439,8 @@ _arguments "${_arguments_options[@]}" : \
 (consent)
 _arguments "${_arguments_options[@]}" : \
 '--to=[The party the document may go to, or \`external\` for an export]:LABEL:_default' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -435,7 +456,8 @@ _arguments "${_arguments_options[@]}" : \
 (disclose)
 _arguments "${_arguments_options[@]}" : \
 '--to=[The receiving party]:LABEL:_default' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -451,7 +473,8 @@ _arguments "${_arguments_options[@]}" : \
 (revoke)
 _arguments "${_arguments_options[@]}" : \
 '--from=[The party whose access is removed (\`external\`\: withdraw a consent to export)]:LABEL:_default' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -470,7 +493,8 @@ _arguments "${_arguments_options[@]}" : \
 '--recipient=[The recipient to encrypt to\: an age recipient (\`age1…\`) or an SSH public key line (\`ssh-ed25519 …\`, \`ssh-rsa …\`)]:AGE_RECIPIENT:_default' \
 '-o+[Where to write the age file]:FILE:_files' \
 '--output=[Where to write the age file]:FILE:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -487,7 +511,8 @@ _arguments "${_arguments_options[@]}" : \
 (grant)
 _arguments "${_arguments_options[@]}" : \
 '--to-member=[The member'\''s card]:CARD:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -503,7 +528,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (rekey)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -522,7 +548,8 @@ _arguments "${_arguments_options[@]}" : \
 '--retain-until=[Last day the archive must be kept (YYYY-MM-DD)]:YYYY-MM-DD:_default' \
 '-o+[Where to write the archive (must not exist)]:ARCHIVE:_files' \
 '--output=[Where to write the archive (must not exist)]:ARCHIVE:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -536,7 +563,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (archive)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -558,7 +586,8 @@ _arguments "${_arguments_options[@]}" : \
             (verify)
 _arguments "${_arguments_options[@]}" : \
 '--certificate=[A destruction certificate\: its key material may then be absent]:CERTIFICATE:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -574,7 +603,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--certificate=[A destruction certificate, for a destroyed archive]:CERTIFICATE:_files' \
 '--ledger=[Also check and print the archive'\''s ledger (default file\: ARCHIVE.ledger)]::FILE:_default' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -592,7 +622,8 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Where to write the release (must not exist)]:SHARE:_files' \
 '--output=[Where to write the release (must not exist)]:SHARE:_files' \
 '--ledger=[The archive'\''s ledger, where the release is recorded (default\: ARCHIVE.ledger)]:FILE:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -610,7 +641,8 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[The folder to create]:DIR:_files' \
 '--output=[The folder to create]:DIR:_files' \
 '--ledger=[The archive'\''s ledger, where the opening is recorded (default\: ARCHIVE.ledger)]:FILE:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -627,7 +659,8 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Where to write the certificate (must not exist)]:CERTIFICATE:_files' \
 '--output=[Where to write the certificate (must not exist)]:CERTIFICATE:_files' \
 '--ledger=[The archive'\''s ledger, where the destruction is recorded (default\: ARCHIVE.ledger)]:FILE:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -695,7 +728,8 @@ mediator-note\:"the mediators only"))' \
 '--actor=[Only what this member did\: their name, or the start of their fingerprint (hex)]:NAME|FPR:_default' \
 '--since=[Only from this day (YYYY-MM-DD) or time (RFC 3339) on]:DATE:_default' \
 '--until=[Only up to this day (included) or time]:DATE:_default' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -711,7 +745,8 @@ mediator-note\:"the mediators only"))' \
 ;;
 (receipt)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -732,7 +767,8 @@ _arguments "${_arguments_options[@]}" : \
         case $line[1] in
             (verify)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -749,7 +785,8 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '-o+[Where to write it (default\: standard output)]:FILE:_files' \
 '--output=[Where to write it (default\: standard output)]:FILE:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -796,7 +833,8 @@ esac
 ;;
 (checkpoint)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -817,7 +855,8 @@ _arguments "${_arguments_options[@]}" : \
         case $line[1] in
             (show)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -831,7 +870,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (check)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -878,7 +918,8 @@ esac
 ;;
 (doctor)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -892,7 +933,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (vault)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -913,7 +955,8 @@ _arguments "${_arguments_options[@]}" : \
         case $line[1] in
             (backup)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -927,7 +970,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (restore)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -971,9 +1015,30 @@ esac
     ;;
 esac
 ;;
+(serve)
+_arguments "${_arguments_options[@]}" : \
+'--listen=[Where to listen (HOST\:PORT; port 0 picks a free one) \[default\: 127.0.0.1\:8443\]]:HOST:PORT:_default' \
+'--config=[A configuration file (TOML\: listen, vault, registrars, tls_cert, tls_key, \[limits\]); flags override it]:FILE:_files' \
+'*--registrar=[The card of a registrar of the institution, who may open cases (repeatable)]:CARD:_files' \
+'--tls-cert=[The certificate chain (PEM) to serve]:FILE:_files' \
+'--tls-key=[The key (PEM) of --tls-cert]:FILE:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'(--tls-cert --tls-key)--plain-http[Serve plain HTTP, only on a loopback address (behind a TLS-terminating proxy on the same machine)]' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -987,7 +1052,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (man)
 _arguments "${_arguments_options[@]}" : \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -1001,7 +1067,8 @@ _arguments "${_arguments_options[@]}" : \
 (demo)
 _arguments "${_arguments_options[@]}" : \
 '--dir=[Folder for the demo'\''s vault and identities (default\: a temporary folder)]:DIR:_files' \
-'--vault=[The vault folder]:DIR:_files' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
@@ -1256,6 +1323,10 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(serve)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -1307,6 +1378,7 @@ _sealroom_commands() {
 'checkpoint:Show or check a case'\''s checkpoint\: what members compare to catch a vault that shows them different histories' \
 'doctor:Check the whole vault\: database, every blob'\''s hash, references, every case log and the vault'\''s records of refused attempts' \
 'vault:Back up or restore a whole vault (the operator)' \
+'serve:Serve the vault (--vault DIR) to members across the network, over HTTPS' \
 'completions:Print shell completions, generated from this command line'\''s own definition' \
 'man:Print the manual page (roff), generated from this command line'\''s own definition' \
 'demo:Run a whole small case end to end in a fresh vault, narrating each step' \
@@ -1634,6 +1706,7 @@ _sealroom__subcmd__help_commands() {
 'checkpoint:Show or check a case'\''s checkpoint\: what members compare to catch a vault that shows them different histories' \
 'doctor:Check the whole vault\: database, every blob'\''s hash, references, every case log and the vault'\''s records of refused attempts' \
 'vault:Back up or restore a whole vault (the operator)' \
+'serve:Serve the vault (--vault DIR) to members across the network, over HTTPS' \
 'completions:Print shell completions, generated from this command line'\''s own definition' \
 'man:Print the manual page (roff), generated from this command line'\''s own definition' \
 'demo:Run a whole small case end to end in a fresh vault, narrating each step' \
@@ -1878,6 +1951,11 @@ _sealroom__subcmd__help__subcmd__seal_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom help seal commands' commands "$@"
 }
+(( $+functions[_sealroom__subcmd__help__subcmd__serve_commands] )) ||
+_sealroom__subcmd__help__subcmd__serve_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help serve commands' commands "$@"
+}
 (( $+functions[_sealroom__subcmd__help__subcmd__unlock_commands] )) ||
 _sealroom__subcmd__help__subcmd__unlock_commands() {
     local commands; commands=()
@@ -1998,6 +2076,11 @@ _sealroom__subcmd__revoke_commands() {
 _sealroom__subcmd__seal_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom seal commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__serve_commands] )) ||
+_sealroom__subcmd__serve_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom serve commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__unlock_commands] )) ||
 _sealroom__subcmd__unlock_commands() {

@@ -16,9 +16,15 @@ and recorded in the case log.",
     after_help = "Start here:\n  sealroom demo                                  run a whole case end to end\n  sealroom init                                  make a vault\n  sealroom keygen --name 'Ana Ruiz' -o ana.id    make your identity\n\nThe vault is --vault DIR, SEALROOM_VAULT, or $XDG_DATA_HOME/sealroom.\nPassphrases: SEALROOM_PASSPHRASE when it is set (even on a terminal), else a prompt.\nExit codes: 0 ok, 1 refused by the case's rules, 2 bad usage, 3 integrity failure,\n4 not found, 5 wrong key or passphrase, 6 system error,\n7 archive destroyed (verify it with its certificate)."
 )]
 pub struct Cli {
-    /// The vault folder.
-    #[arg(long, global = true, env = "SEALROOM_VAULT", value_name = "DIR")]
+    /// The vault: a folder, or a vault service's address (https://HOST[:PORT]).
+    #[arg(long, global = true, env = "SEALROOM_VAULT", value_name = "DIR|URL")]
     pub vault: Option<PathBuf>,
+
+    /// The key pin of the vault service (sha256//…, as `sealroom serve` prints it);
+    /// needed once, until it is kept in your member state (joining from an invitation
+    /// keeps it).
+    #[arg(long, global = true, env = "SEALROOM_SERVER_PIN", value_name = "PIN")]
+    pub server_pin: Option<String>,
 
     /// Your identity file: who is acting.
     #[arg(
@@ -430,6 +436,43 @@ refers to are leftovers of interrupted commands: harmless, reported, and removed
     #[command(subcommand)]
     Vault(VaultCommand),
 
+    /// Serve the vault (--vault DIR) to members across the network, over HTTPS.
+    #[command(
+        after_help = "Examples:\n  sealroom serve --vault /srv/sealroom --listen 0.0.0.0:8443 --registrar registrar.card\n  sealroom serve --config /etc/sealroom/serve.toml\n\n\
+Members then use --vault https://HOST:8443 with every command, and the key pin this prints\n\
+(once: their member state keeps it; invitations carry it). The service is trusted only to\n\
+keep the vault available: members encrypt, sign and verify on their own machines; the\n\
+service checks each act's signatures and the case's rules, appends, signs the checkpoint,\n\
+and serves a case's data only to that case's members. Only the registrars named here (or\n\
+in the configuration) may open cases.\n\n\
+Without --tls-cert/--tls-key it makes a self-signed certificate once, keeps it in the\n\
+vault's service/ folder, and prints its key pin. --json prints one status line (listen\n\
+address, url, pin, vault_id, log_verifier) when it is ready. It stops on SIGINT or SIGTERM.\n\
+See docs/deploy.md."
+    )]
+    Serve {
+        /// Where to listen (HOST:PORT; port 0 picks a free one) [default: 127.0.0.1:8443].
+        #[arg(long, value_name = "HOST:PORT")]
+        listen: Option<String>,
+        /// A configuration file (TOML: listen, vault, registrars, tls_cert, tls_key,
+        /// [limits]); flags override it.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The card of a registrar of the institution, who may open cases (repeatable).
+        #[arg(long = "registrar", value_name = "CARD")]
+        registrars: Vec<PathBuf>,
+        /// The certificate chain (PEM) to serve.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The key (PEM) of --tls-cert.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Serve plain HTTP, only on a loopback address (behind a TLS-terminating proxy on
+        /// the same machine).
+        #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+        plain_http: bool,
+    },
+
     /// Print shell completions, generated from this command line's own definition.
     #[command(
         after_help = "Examples:\n  sealroom completions bash > /etc/bash_completion.d/sealroom\n  sealroom completions zsh > ~/.zfunc/_sealroom\n  sealroom completions fish > ~/.config/fish/completions/sealroom.fish"
@@ -499,7 +542,7 @@ const WRITES_RECEIPT: &[&str] = &[
     "archive destroy",
 ];
 
-/// The commands that need no vault (`--vault` does not apply).
+/// The commands that need no vault (`--vault` and `--server-pin` do not apply).
 const NO_VAULT: &[&str] = &[
     "keygen",
     "card",
@@ -514,6 +557,9 @@ const NO_VAULT: &[&str] = &[
     "archive release",
     "archive open",
 ];
+
+/// The commands that need a vault folder, not a service (the operator's).
+const LOCAL_ONLY: &[&str] = &["init", "doctor", "vault backup", "vault restore", "serve"];
 
 /// The command line as `sealroom` parses, documents and completes it: the derived
 /// definition, with each global option hidden from the help of the commands it does
@@ -533,6 +579,7 @@ pub fn command() -> clap::Command {
             "identity" => TAKES_IDENTITY.contains(&command),
             "receipt" => WRITES_RECEIPT.contains(&command),
             "vault" => !NO_VAULT.contains(&command),
+            "server_pin" => !NO_VAULT.contains(&command) && !LOCAL_ONLY.contains(&command),
             _ => true,
         }
     }

@@ -154,6 +154,9 @@ pub(super) fn run(ctx: &Context, cmd: CaseCommand) -> Result<()> {
             let card = load_card(&to)?;
             let location = match location {
                 Some(l) => l,
+                // A vault service is named by its address (the invitation then carries
+                // its key pin too).
+                None if vault.is_remote() => vault.root().display().to_string(),
                 None => std::path::absolute(ctx.vault_dir()?)
                     .map_err(|e| crate::error::io_error("finding the vault's folder", e))?
                     .display()
@@ -422,12 +425,14 @@ fn join_invited(ctx: &Context, path: &std::path::Path, registrar: Option<PathBuf
         Some(_) => ctx.open_vault()?,
         None => {
             let location = &invitation.body().vault;
-            if location.starts_with("https://") || location.starts_with("http://") {
-                return Err(Error::usage(format!(
-                    "the invitation names a vault on a server ({location}), which this sealroom cannot reach yet; give the vault folder with --vault"
-                )));
+            if crate::store::remote::Location::is_remote(location) {
+                // The invitation's signature is checked before anything is pinned
+                // (`join_invited`); the connection only fetches what it checks.
+                invitation.signer()?;
+                ctx.connect(location, invitation.body().tls_pin.as_deref())?
+            } else {
+                ctx.open_vault_at(std::path::Path::new(location))?
             }
-            ctx.open_vault_at(std::path::Path::new(location))?
         }
     };
     let signer = invitation.signer()?;
@@ -439,6 +444,14 @@ fn join_invited(ctx: &Context, path: &std::path::Path, registrar: Option<PathBuf
         ));
     }
     let joined = vault.join_invited(&invitation, expected.as_ref())?;
+    // Joined: the server's key pin the registrar vouched for is now the member's.
+    if let (Some(pin), Some(state), true) = (
+        &invitation.body().tls_pin,
+        vault.member_state(),
+        vault.is_remote(),
+    ) {
+        state.save_server_pin(&vault.root().display().to_string(), pin)?;
+    }
     let how = format!(
         "its charter is the one {} invited you to{}",
         signer.name(),

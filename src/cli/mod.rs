@@ -10,6 +10,7 @@ mod identity;
 mod log;
 mod passphrase;
 mod progress;
+mod serve;
 mod unlock;
 
 use std::io::Write;
@@ -58,7 +59,10 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 /// Everything a handler needs from the global options.
 pub(crate) struct Context {
     vault: Option<PathBuf>,
+    server_pin: Option<String>,
     identity: Option<PathBuf>,
+    /// The identity, once loaded (its passphrase is asked for once per command).
+    loaded: std::cell::OnceCell<std::sync::Arc<Identity>>,
     json: bool,
     receipt: Option<PathBuf>,
     /// Who the identity loaded for this command is (fingerprint, name), so that a
@@ -94,6 +98,12 @@ impl Context {
     /// The vault folder: `--vault`, `SEALROOM_VAULT`, or `$XDG_DATA_HOME/sealroom`.
     pub fn vault_dir(&self) -> Result<PathBuf> {
         if let Some(v) = &self.vault {
+            if crate::store::remote::Location::is_remote(&v.to_string_lossy()) {
+                return Err(Error::usage(format!(
+                    "this command works on a vault folder, not a vault service ({}); run it where the vault's folder is",
+                    v.display()
+                )));
+            }
             return Ok(v.clone());
         }
         default_vault_dir().ok_or_else(|| {
@@ -104,7 +114,40 @@ impl Context {
     /// The vault, acting as a member who keeps their own state (pins, receipts) in
     /// `$XDG_STATE_HOME/sealroom`.
     pub fn open_vault(&self) -> Result<Vault> {
-        self.open_vault_at(&self.vault_dir()?)
+        match &self.vault {
+            Some(v) if crate::store::remote::Location::is_remote(&v.to_string_lossy()) => {
+                self.connect(&v.to_string_lossy(), None)
+            }
+            _ => self.open_vault_at(&self.vault_dir()?),
+        }
+    }
+
+    /// The vault service at `url`, acting as the identity given with -i. Its key pin
+    /// is `--server-pin`, else `pin` (from an invitation, kept by the caller once the
+    /// join succeeds), else the one kept in the member state; a `--server-pin` not yet
+    /// kept is kept.
+    pub fn connect(&self, url: &str, pin: Option<&str>) -> Result<Vault> {
+        let location = crate::store::remote::Location::parse(url)?;
+        let state = default_state_dir().map(crate::member::MemberState::new);
+        let kept = match &state {
+            Some(s) => s.server_pin(&location.url)?,
+            None => None,
+        };
+        let given = self.server_pin.as_deref();
+        let pin = given.or(pin).map(str::to_owned).or(kept.clone());
+        if let (Some(state), Some(given), None) = (&state, given, &kept) {
+            if location.tls {
+                state.save_server_pin(
+                    &location.url,
+                    &crate::store::remote::tls::parse_pin(given)?,
+                )?;
+            }
+        }
+        let vault = Vault::connect(location, pin.as_deref(), self.identity()?)?;
+        Ok(match state {
+            Some(s) => vault.with_member_state(s),
+            None => vault,
+        })
     }
 
     /// The vault in folder `dir`, as [`Context::open_vault`] opens it.
@@ -124,15 +167,18 @@ impl Context {
     }
 
     /// The acting identity, loaded (asking for its passphrase if needed).
-    pub fn identity(&self) -> Result<Identity> {
+    pub fn identity(&self) -> Result<std::sync::Arc<Identity>> {
+        if let Some(id) = self.loaded.get() {
+            return Ok(id.clone());
+        }
         let path = self
             .identity
             .as_ref()
             .ok_or_else(|| Error::usage("say who is acting with -i FILE (or SEALROOM_IDENTITY)"))?;
-        let identity = load_identity(path)?;
+        let identity = std::sync::Arc::new(load_identity(path)?);
         *self.acted_as.borrow_mut() =
             Some((identity.fingerprint().to_hex(), identity.name().to_owned()));
-        Ok(identity)
+        Ok(self.loaded.get_or_init(|| identity).clone())
     }
 
     /// Record, in the vault's refusal records, that the case's rules refused what the
@@ -458,7 +504,9 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     let ctx = Context {
         vault: cli.vault,
+        server_pin: cli.server_pin,
         identity: cli.identity,
+        loaded: std::cell::OnceCell::new(),
         json: cli.json,
         receipt: cli.receipt,
         acted_as: std::cell::RefCell::new(None),
@@ -662,6 +710,24 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
                 )
             })
         }
+        Command::Serve {
+            listen,
+            config,
+            registrars,
+            tls_cert,
+            tls_key,
+            plain_http,
+        } => serve::serve(
+            ctx,
+            serve::ServeArgs {
+                listen,
+                config,
+                registrars,
+                tls_cert,
+                tls_key,
+                plain_http,
+            },
+        ),
         Command::Doctor { repair } => {
             let vault = ctx.open_vault()?;
             let report = vault.doctor(repair)?;

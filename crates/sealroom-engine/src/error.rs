@@ -45,6 +45,9 @@ impl ErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Hint {
+    /// The case's log grew between the look an act was prepared on and its commit (on
+    /// a vault across the network): the act is prepared again on the new state.
+    Conflict,
     /// Check the whole vault for damage or tampering (`doctor`).
     CheckVault,
     /// Join the case first, with the charter fingerprint its registrar gives out.

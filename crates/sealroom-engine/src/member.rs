@@ -25,6 +25,9 @@ use crate::log::replay::Snapshot;
 const CASES_DIR: &str = "cases";
 /// Where receipts live inside the state folder.
 pub const RECEIPTS_DIR: &str = "receipts";
+
+/// The folder of the member state holding the key pin of each vault service.
+pub const SERVERS_DIR: &str = "servers";
 /// Write the replay snapshot again once this many statements were verified since.
 pub(crate) const SNAPSHOT_EVERY: u64 = 64;
 
@@ -127,6 +130,42 @@ impl MemberState {
             )));
         }
         Ok(Some(pin))
+    }
+
+    /// The key pin this member holds for the vault service at `url` (see
+    /// [`crate::store::remote::tls`]), if any.
+    pub fn server_pin(&self, url: &str) -> Result<Option<String>> {
+        let path = self.server_file(url);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => crate::store::remote::tls::parse_pin(&text).map(Some).map_err(|_| {
+                Error::integrity(format!(
+                    "your key pin for {url} ({}) is damaged; remove it and join from the invitation again",
+                    path.display()
+                ))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error(format!("reading {}", path.display()), e)),
+        }
+    }
+
+    /// Keep the key pin of the vault service at `url`. A different pin already kept
+    /// is not replaced: a server whose key changed must be vouched for again (remove
+    /// the old pin file by hand, after checking the new pin with the operator).
+    pub fn save_server_pin(&self, url: &str, pin: &str) -> Result<()> {
+        match self.server_pin(url)? {
+            Some(old) if old == pin => Ok(()),
+            Some(old) => Err(Error::integrity(format!(
+                "the vault service at {url} is pinned to key {old}, not {pin}; if the operator changed its key, check the new pin with them and remove {}",
+                self.server_file(url).display()
+            ))),
+            None => self.replace(&self.server_file(url), pin.as_bytes()),
+        }
+    }
+
+    fn server_file(&self, url: &str) -> PathBuf {
+        self.dir
+            .join(SERVERS_DIR)
+            .join(format!("{}.pin", hex(url.as_bytes())))
     }
 
     /// Record a pin (atomically: a crash leaves the old pin or the new one).

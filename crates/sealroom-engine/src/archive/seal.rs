@@ -339,7 +339,7 @@ impl Vault {
                     case: reference.to_owned(),
                     archive: out.display().to_string(),
                     manifest_sha256: report.manifest_sha256,
-                    retain_until,
+                    retain_until: retain_until.clone(),
                     retained,
                     escrowed,
                     destroyed,

@@ -9,3 +9,4 @@ pub mod conformance;
 pub mod folder;
 pub mod fsutil;
 pub mod records;
+pub mod remote;

@@ -421,8 +421,21 @@ pub(crate) fn append_statement(
         act,
     };
     let signed = SignedStatement::sign(&statement, actor)?;
+    append_signed(tx, signer, ctx, &signed)?;
+    Ok((seq, signed))
+}
+
+/// Append a statement already signed (by a member across the network, checked here as
+/// every statement is: replayed under the case's rules first) and the checkpoint
+/// after it.
+pub(crate) fn append_signed(
+    tx: &dyn RecordsTx,
+    signer: &LogSigner,
+    ctx: &mut CaseContext,
+    signed: &SignedStatement,
+) -> Result<()> {
     let leaf = merkle::leaf_hash(&signed.entry());
-    ctx.replay.push_leaf(&signed, leaf).map_err(|e| {
+    ctx.replay.push_leaf(signed, leaf).map_err(|e| {
         Error::refused(format!(
             "the case's rules do not allow this act now ({}); nothing was done",
             e.message()
@@ -433,8 +446,7 @@ pub(crate) fn append_statement(
     if ctx.members.len() != ctx.replay.members.len() {
         ctx.members = members_of(&ctx.replay);
     }
-    write_entry(tx, signer, ctx, &signed, leaf)?;
-    Ok((seq, signed))
+    write_entry(tx, signer, ctx, signed, leaf)
 }
 
 /// Record the charter statement of a case being opened (its context made with
@@ -481,14 +493,18 @@ fn write_entry(
             reason.message()
         ))
     })?;
+    // On a vault across the network the service signs the checkpoint at commit (the
+    // client checks it against the log verifier on its next look).
+    let Some(key) = &signer.key else {
+        return Ok(());
+    };
     let checkpoint = Checkpoint::new(
         receipt::origin(&signer.vault_id, &ctx.reference),
         ctx.tree.size(),
         ctx.tree.root(),
     )
     .map_err(|e| Error::usage(format!("the case reference cannot name a log: {e}")))?;
-    let note = signer
-        .key
+    let note = key
         .sign(&checkpoint)
         .map_err(|e| Error::io(format!("signing the checkpoint failed: {e}")))?;
     tx.insert_checkpoint(

@@ -37,6 +37,10 @@ pub struct InvitationBody {
     pub case: String,
     /// Where the vault is, as the registrar names it (a folder, or later a server).
     pub vault: String,
+    /// The pin of the vault service's TLS key (`sha256//…`), when `vault` is a
+    /// server's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_pin: Option<String>,
     /// The vault's identifier.
     pub vault_id: String,
     /// The vault's log key (signed-note verifier), which every checkpoint must verify
@@ -145,6 +149,10 @@ impl Vault {
             format: FORMAT.to_owned(),
             case: reference.to_owned(),
             vault: location.to_owned(),
+            tls_pin: match &self.remote {
+                Some(conn) if conn.location().url == location => conn.pin().map(str::to_owned),
+                _ => None,
+            },
             vault_id: facts.vault_id.clone(),
             log_verifier: facts.log_verifier.to_verifier_string(),
             charter_fingerprint: hex(&ctx.leaves[0]),

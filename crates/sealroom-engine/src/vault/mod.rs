@@ -19,6 +19,7 @@ mod membership;
 mod record;
 pub(crate) mod records;
 mod refusals;
+mod serving;
 
 use std::path::{Path, PathBuf};
 
@@ -60,6 +61,8 @@ pub struct Vault {
     pub(crate) member: Option<MemberState>,
     /// [`Vault::facts`], once read.
     facts: std::sync::OnceLock<VaultFacts>,
+    /// The vault service, when the vault is across the network.
+    remote: Option<std::sync::Arc<crate::store::remote::Connection>>,
 }
 
 /// Who can read a document now: in JSON, one object per member and role
@@ -272,7 +275,34 @@ impl Vault {
             blobs: stores.blobs,
             member: None,
             facts: std::sync::OnceLock::new(),
+            remote: None,
         }
+    }
+
+    /// The vault served at `location` (its TLS key pinned to `pin`), acting as
+    /// `identity`: every request is signed by it, and everything the engine decides
+    /// is decided here, on the client, from the verified log.
+    pub fn connect(
+        location: crate::store::remote::Location,
+        pin: Option<&str>,
+        identity: std::sync::Arc<Identity>,
+    ) -> Result<Vault> {
+        use crate::store::remote::{Connection, RemoteBlobs, RemoteRecords};
+        let url = location.url.clone();
+        let conn = std::sync::Arc::new(Connection::new(location, pin, identity)?);
+        Ok(Vault {
+            root: PathBuf::from(url),
+            records: Box::new(RemoteRecords::new(conn.clone())),
+            blobs: std::sync::Arc::new(RemoteBlobs::new(conn.clone())),
+            member: None,
+            facts: std::sync::OnceLock::new(),
+            remote: Some(conn),
+        })
+    }
+
+    /// Whether the vault is across the network.
+    pub fn is_remote(&self) -> bool {
+        self.remote.is_some()
     }
 
     /// Open the vault at `root`.
@@ -289,7 +319,7 @@ impl Vault {
         Ok(Vault::on(root, folder::open(root)?))
     }
 
-    /// The vault's folder.
+    /// The vault's folder (for a vault across the network, its address).
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -316,6 +346,12 @@ impl Vault {
     /// loaded, the act fails: nothing happens unlogged.
     pub(crate) fn log_signer(&self) -> Result<LogSigner> {
         let vault_id = self.vault_id()?;
+        if self.remote.is_some() {
+            return Ok(LogSigner {
+                key: None,
+                vault_id,
+            });
+        }
         let pkcs8 = folder::read_log_key(&self.root)?;
         let key = LogKey::from_pkcs8(&receipt::key_name(&vault_id), &pkcs8)
             .map_err(|_| Error::integrity("the vault's log key is damaged; nothing was done"))?;
@@ -324,7 +360,10 @@ impl Vault {
                 "the vault's log key does not match the key recorded at init; nothing was done",
             ));
         }
-        Ok(LogSigner { key, vault_id })
+        Ok(LogSigner {
+            key: Some(key),
+            vault_id,
+        })
     }
 
     /// Begin a write transaction that takes case `reference`'s lock at once: an act
@@ -431,7 +470,9 @@ pub(crate) fn signed_statements(db: &dyn Records, case: CaseKey) -> Result<Vec<S
 
 /// The vault's log key with what names it, loaded for one append.
 pub(crate) struct LogSigner {
-    pub(crate) key: LogKey,
+    /// `None` on a vault across the network: the service signs the checkpoints (and
+    /// refusal records) at commit.
+    pub(crate) key: Option<LogKey>,
     pub(crate) vault_id: String,
 }
 

@@ -47,29 +47,54 @@ impl Vault {
     pub(crate) fn record<T>(
         &self,
         reference: &str,
-        act: impl FnOnce(&mut Recording<'_>) -> Result<T>,
+        act: impl FnMut(&mut Recording<'_>) -> Result<T>,
     ) -> Result<T> {
         self.record_from(reference, None, act)
     }
 
     /// [`Vault::record`], resuming the case's replay from `prior` (a look taken before
     /// the lock, so that the work under the lock is only the statements since).
+    ///
+    /// On a vault across the network the lock is optimistic: when another member's
+    /// act landed between this act's look and its commit, the service refuses the
+    /// commit as a conflict and the act runs again, from its checks, on the new
+    /// state (a few times at most).
     pub(crate) fn record_from<T>(
         &self,
         reference: &str,
-        prior: Option<CaseContext>,
-        act: impl FnOnce(&mut Recording<'_>) -> Result<T>,
+        mut prior: Option<CaseContext>,
+        mut act: impl FnMut(&mut Recording<'_>) -> Result<T>,
     ) -> Result<T> {
         let signer = self.log_signer()?;
-        let tx = self.write_tx(reference)?;
-        let mut ctx = self.load_from(&*tx, reference, Joined::Required, prior)?;
-        let out = act(&mut Recording {
-            tx: &*tx,
-            ctx: &mut ctx,
-            signer: &signer,
-        })?;
-        tx.commit()?;
-        self.remember(&ctx);
-        Ok(out)
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let tx = self.write_tx(reference)?;
+            let mut ctx = self.load_from(&*tx, reference, Joined::Required, prior.take())?;
+            let out = act(&mut Recording {
+                tx: &*tx,
+                ctx: &mut ctx,
+                signer: &signer,
+            })?;
+            match tx.commit() {
+                Ok(()) => {
+                    self.remember(&ctx);
+                    return Ok(out);
+                }
+                Err(e)
+                    if matches!(e.hint(), Some(crate::error::Hint::Conflict))
+                        && attempt < MAX_ATTEMPTS =>
+                {
+                    // Back off a little, differently for each attempt, then look again.
+                    std::thread::sleep(std::time::Duration::from_millis(
+                        10 * attempt + u64::from(std::process::id() % 17),
+                    ));
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
+
+/// How many times an act is prepared before a conflict is reported.
+const MAX_ATTEMPTS: u64 = 12;

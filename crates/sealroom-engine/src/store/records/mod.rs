@@ -47,7 +47,7 @@ use crate::error::Result;
 pub type CaseKey = i64;
 
 /// A case as stored (a cache of its charter and of its log's state).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CaseRow {
     /// The case reference.
     pub reference: String,
@@ -66,7 +66,7 @@ pub struct CaseRow {
 }
 
 /// A member as stored (a cache of the charter and the add-member statements).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MemberRow {
     /// `registrar`, `mediator`, `party`, `archivist` or `custodian`.
     pub role: String,
@@ -85,7 +85,7 @@ pub struct MemberRow {
 }
 
 /// One statement of a case's log: the signed bytes and columns copied from them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatementRow {
     /// Position in the case's log, from 0.
     pub seq: u64,
@@ -104,7 +104,7 @@ pub struct StatementRow {
 }
 
 /// A signed checkpoint of a case's log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CheckpointRow {
     /// The log size it commits to.
     pub size: u64,
@@ -115,7 +115,7 @@ pub struct CheckpointRow {
 }
 
 /// A document as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DocumentRow {
     /// The document's number in its case.
     pub num: u64,
@@ -146,7 +146,7 @@ pub struct DocumentRow {
 }
 
 /// A new body of a document (after a rekey).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BodyRow {
     /// How it is encoded.
     pub encoding: String,
@@ -161,7 +161,7 @@ pub struct BodyRow {
 }
 
 /// A document key wrapped for one reader (a fingerprint, or `escrow`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WrapRow {
     /// The document.
     pub num: u64,
@@ -174,7 +174,7 @@ pub struct WrapRow {
 }
 
 /// A consent in force.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConsentRow {
     /// The document.
     pub num: u64,
@@ -185,7 +185,7 @@ pub struct ConsentRow {
 }
 
 /// An escrow share wrapped for its custodian.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ShareRow {
     /// The custodian's fingerprint (hex).
     pub custodian: String,
@@ -194,7 +194,7 @@ pub struct ShareRow {
 }
 
 /// A refused attempt, as the vault signed it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RefusalRow {
     /// Position among the case's refusals.
     pub seq: u64,
@@ -205,7 +205,7 @@ pub struct RefusalRow {
 }
 
 /// A document's body, where it is used (what `doctor` and backups walk).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BodyUse {
     /// The case reference.
     pub reference: String,

@@ -1,0 +1,473 @@
+//! The vault service's side of a vault across the network: who may read what, and the
+//! check of each commit a client sends. The service holds the records, blobs and log
+//! key but never a member's key; it trusts nothing a client says that a signature does
+//! not back.
+//!
+//! A commit is accepted only when, inside the case's write transaction:
+//! - the requester is a member of the case (or, opening it, a registrar the service's
+//!   configuration names, whose signed charter begins the log);
+//! - every new statement is the requester's, names the log head it was made on (the
+//!   service's current one: otherwise the commit is a conflict and the client acts
+//!   again), and replays under the case's rules like every statement before it;
+//! - every other write is what those statements make: a document row the deposit
+//!   binds, a wrap whose hash the log names for that reader, a consent the log holds,
+//!   a member the log added; removals only by acts that remove;
+//! - the service, not the client, makes and signs the checkpoint after each statement.
+
+use super::authority::{append_signed, record_first, Joined};
+use super::{CaseContext, Vault};
+use crate::crypto::digest::{hex, sha256};
+use crate::error::{Error, Hint, Result};
+use crate::identity::Card;
+use crate::log::statement::{Act, SignedStatement};
+use crate::store::records::{CaseKey, Records, RecordsTx, StatementRow};
+use crate::store::remote::wire::{CaseView, Commit, Committed, ReadCall, VaultFacts, WriteOp};
+
+impl Vault {
+    /// The vault's public facts.
+    pub fn service_facts(&self) -> Result<VaultFacts> {
+        Ok(VaultFacts {
+            vault_id: self.vault_id()?,
+            log_verifier: self.log_verifier()?.to_verifier_string(),
+        })
+    }
+
+    /// Whether `who` may use the service at all: a registrar it is configured with, or
+    /// a member of some case.
+    pub fn service_knows(&self, who: &Card, registrar: bool) -> Result<bool> {
+        if registrar {
+            return Ok(true);
+        }
+        let db = self.read_tx()?;
+        let me = who.fingerprint().to_hex();
+        for reference in db.case_references()? {
+            if let Some((key, _)) = db.case(&reference)? {
+                if is_member(&*db, key, &me)? {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Answer one read for `who` (JSON), from one snapshot. A case is served only to
+    /// its members; to anyone else it does not exist.
+    pub fn service_read(&self, who: &Card, call: &ReadCall) -> Result<Vec<u8>> {
+        use crate::store::remote::wire::encode;
+        let db = self.read_tx()?;
+        let me = who.fingerprint().to_hex();
+        let member = |case: CaseKey| -> Result<()> {
+            if is_member(&*db, case, &me)? {
+                Ok(())
+            } else {
+                Err(Error::not_found("no such case among the requester's cases"))
+            }
+        };
+        Ok(match call {
+            ReadCall::CaseReferences => {
+                let mut mine = Vec::new();
+                for reference in db.case_references()? {
+                    if let Some((key, _)) = db.case(&reference)? {
+                        if is_member(&*db, key, &me)? {
+                            mine.push(reference);
+                        }
+                    }
+                }
+                encode(&mine)
+            }
+            ReadCall::Case { reference } => {
+                let found = db.case(reference)?;
+                let found = match found {
+                    Some((key, row)) if is_member(&*db, key, &me)? => Some((key, row)),
+                    _ => None,
+                };
+                encode(&found)
+            }
+            ReadCall::CaseView { case } => {
+                member(*case)?;
+                encode(&CaseView {
+                    log_size: db.leaf_hashes(*case)?.len() as u64,
+                    latest_checkpoint: db.latest_checkpoint(*case)?,
+                    members: db.members(*case)?,
+                    documents: db.documents(*case)?,
+                    consents: db.consents(*case)?,
+                    refusals: db.refusals(*case)?,
+                })
+            }
+            ReadCall::Statements { case, from, upto } => {
+                member(*case)?;
+                let mut rows: Vec<StatementRow> = Vec::new();
+                db.statements(*case, *from, &mut |row| {
+                    if row.seq < *upto {
+                        rows.push(row);
+                    }
+                    Ok(())
+                })?;
+                encode(&rows)
+            }
+            ReadCall::LeafHashes { case, upto } => {
+                member(*case)?;
+                let mut all = db.leaf_hashes(*case)?;
+                all.retain(|(seq, _)| seq < upto);
+                encode(&all)
+            }
+            ReadCall::Checkpoint { case, size } => {
+                member(*case)?;
+                encode(&db.checkpoint(*case, *size)?)
+            }
+            ReadCall::Checkpoints { case, upto } => {
+                member(*case)?;
+                let mut all = db.checkpoints(*case)?;
+                all.retain(|c| c.size <= *upto);
+                encode(&all)
+            }
+            ReadCall::Wrap { case, num, reader } => {
+                member(*case)?;
+                encode(&db.wrap(*case, *num, reader)?)
+            }
+            ReadCall::ReaderWraps { case, reader } => {
+                member(*case)?;
+                encode(&db.reader_wraps(*case, reader)?)
+            }
+            ReadCall::DocumentWraps { case, num } => {
+                member(*case)?;
+                encode(&db.document_wraps(*case, *num)?)
+            }
+            ReadCall::Wraps { case } => {
+                member(*case)?;
+                encode(&db.wraps(*case)?)
+            }
+            ReadCall::EscrowShares { case } => {
+                member(*case)?;
+                encode(&db.escrow_shares(*case)?)
+            }
+        })
+    }
+
+    /// Whether `who` may download blob `sha256`: it is the current body of a
+    /// document in a case `who` is a member of.
+    pub fn service_may_fetch(&self, who: &Card, sha256: &str) -> Result<bool> {
+        let db = self.read_tx()?;
+        let me = who.fingerprint().to_hex();
+        for reference in db.case_references()? {
+            let Some((key, _)) = db.case(&reference)? else {
+                continue;
+            };
+            if !is_member(&*db, key, &me)? {
+                continue;
+            }
+            if db.documents(key)?.iter().any(|d| d.blob == sha256) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Check and apply one commit from `who` (`registrar`: named in the service's
+    /// configuration, so allowed to open cases). See the module's rules.
+    pub fn service_commit(&self, who: &Card, registrar: bool, commit: Commit) -> Result<Committed> {
+        let me = who.fingerprint().to_hex();
+        let signer = self.log_signer()?;
+        let Commit { reference, ops } = commit;
+        let mut ops = ops.into_iter().peekable();
+
+        // A refused attempt: the service numbers and signs the record itself.
+        if let Some(WriteOp::InsertRefusal(row)) = ops.peek() {
+            let refusal: super::Refusal = serde_json::from_str(&row.record)
+                .map_err(|_| Error::usage("the refusal record is malformed"))?;
+            if ops.len() != 1 || refusal.actor != me || refusal.case != reference {
+                return Err(Error::refused(
+                    "a refusal record must be the requester's own, alone, for the case named",
+                ));
+            }
+            let db = self.read_tx()?;
+            let Some((key, _)) = db.case(&reference)? else {
+                return Err(Error::not_found("no such case among the requester's cases"));
+            };
+            if !is_member(&*db, key, &me)? {
+                return Err(Error::not_found("no such case among the requester's cases"));
+            }
+            drop(db);
+            self.record_refusal(&super::Attempt {
+                case: &reference,
+                actor: &refusal.actor,
+                actor_name: &refusal.actor_name,
+                act: &refusal.act,
+                num: refusal.num,
+                reason: &refusal.reason,
+            })?;
+            return Ok(Committed::default());
+        }
+
+        let tx = self.write_tx(&reference)?;
+        let mut opening = false;
+        let mut ctx: CaseContext = if let Some(WriteOp::InsertCase(row)) = ops.peek() {
+            if !registrar {
+                return Err(Error::refused(
+                    "only the institution's registrars (named in the service's configuration) may open cases on this vault",
+                ));
+            }
+            if row.reference != reference || tx.case(&reference)?.is_some() {
+                return Err(Error::refused(format!(
+                    "case {reference} already exists on this vault"
+                )));
+            }
+            let row = row.clone();
+            ops.next();
+            let Some(WriteOp::InsertStatement(first)) = ops.next() else {
+                return Err(Error::refused("a case must open with its charter"));
+            };
+            let signed = signed_of(&first);
+            check_actor(&signed, &me)?;
+            let key = tx.insert_case(&row)?;
+            let mut ctx = CaseContext::opening(key, &reference, &signed)?;
+            record_first(&*tx, &signer, &mut ctx, &signed)?;
+            opening = true;
+            ctx
+        } else {
+            let Some((key, _)) = tx.case(&reference)? else {
+                return Err(Error::not_found("no such case among the requester's cases"));
+            };
+            if !is_member(&*tx, key, &me)? {
+                return Err(Error::not_found("no such case among the requester's cases"));
+            }
+            self.load(&*tx, &reference, Joined::IfPinned)?
+        };
+        let first_new = if opening { 0 } else { ctx.replay.len };
+
+        // The statements first, each replayed under the rules; then the rest, each
+        // checked against what the statements made.
+        let (statements, rest): (Vec<WriteOp>, Vec<WriteOp>) =
+            ops.partition(|op| matches!(op, WriteOp::InsertStatement(_)));
+        let mut acts = Vec::new();
+        for op in statements {
+            let WriteOp::InsertStatement(row) = op else {
+                continue;
+            };
+            let signed = signed_of(&row);
+            check_actor(&signed, &me)?;
+            let statement = signed.statement()?;
+            if statement.head.is_none() {
+                return Err(Error::refused(
+                    "a statement sent to the vault service must name the log head it was made on (statement format 2)",
+                ));
+            }
+            if statement.seq != ctx.replay.len {
+                return Err(conflict(&reference));
+            }
+            if statement.head != Some(hex(&ctx.tree.root())) {
+                return Err(conflict(&reference));
+            }
+            acts.push(statement.act.clone());
+            append_signed(&*tx, &signer, &mut ctx, &signed)?;
+        }
+        if acts.is_empty() && !opening {
+            return Err(Error::refused(
+                "a commit must record at least one statement of the requester's",
+            ));
+        }
+        let new = first_new..ctx.replay.len;
+        for op in &rest {
+            check_write(op, &ctx, &new, opening, &acts)?;
+            apply(&*tx, ctx.id, op)?;
+        }
+        let mut checkpoints = Vec::new();
+        for size in new.start + 1..=new.end {
+            if let Some(c) = tx.checkpoint(ctx.id, size)? {
+                checkpoints.push(c);
+            }
+        }
+        tx.commit()?;
+        Ok(Committed { checkpoints })
+    }
+}
+
+fn conflict(reference: &str) -> Error {
+    Error::io(format!(
+        "case {reference} moved on while the act was being prepared; it was not recorded"
+    ))
+    .with_hint(Hint::Conflict)
+}
+
+fn signed_of(row: &StatementRow) -> SignedStatement {
+    SignedStatement {
+        body: row.body.clone(),
+        signature: row.signature.clone(),
+    }
+}
+
+fn check_actor(signed: &SignedStatement, me: &str) -> Result<()> {
+    if signed.statement()?.actor != me {
+        return Err(Error::refused(
+            "a statement must be signed by the member who sends it",
+        ));
+    }
+    Ok(())
+}
+
+fn is_member(db: &dyn Records, case: CaseKey, fingerprint: &str) -> Result<bool> {
+    Ok(db
+        .members(case)?
+        .iter()
+        .any(|m| m.fingerprint == fingerprint))
+}
+
+/// Whether one non-statement write is what the commit's statements make.
+fn check_write(
+    op: &WriteOp,
+    ctx: &CaseContext,
+    new: &std::ops::Range<u64>,
+    opening: bool,
+    acts: &[Act],
+) -> Result<()> {
+    let replay = &ctx.replay;
+    let any = |f: &dyn Fn(&Act) -> bool| acts.iter().any(f);
+    let removes_readers = |a: &Act| {
+        matches!(
+            a,
+            Act::Revoke(_)
+                | Act::Rekey(_)
+                | Act::Seal(_)
+                | Act::Destroy(_)
+                | Act::RemoveMember { .. }
+                | Act::ReplaceMember { .. }
+        )
+    };
+    let doc = |num: u64| {
+        replay
+            .docs
+            .get(&num)
+            .ok_or_else(|| refuse(&format!("document {num} is not in the log")))
+    };
+    let ok = match op {
+        WriteOp::InsertCase(_) | WriteOp::InsertStatement(_) | WriteOp::InsertRefusal(_) => false,
+        WriteOp::SetCaseState { state } => *state == replay.state.as_str(),
+        WriteOp::InsertMember(row) => {
+            (opening || new.contains(&row.added_seq))
+                && replay
+                    .members
+                    .iter()
+                    .any(|(_, card)| card.fingerprint().to_hex() == row.fingerprint)
+        }
+        WriteOp::DeleteMember { fingerprint, .. } => {
+            any(&|a| matches!(a, Act::RemoveMember { .. } | Act::ReplaceMember { .. }))
+                && !fingerprint.is_empty()
+        }
+        WriteOp::InsertDocument(row) => {
+            let d = doc(row.num)?;
+            new.contains(&d.deposit_seq)
+                && row.blob == d.body.blob_sha256
+                && row.blob_size == d.body.blob_size
+                && hex(&sha256(&row.meta)) == d.body.meta_sha256
+                && row.depositor == d.depositor
+        }
+        WriteOp::ReplaceBody { num, body } => {
+            let d = doc(*num)?;
+            new.contains(&d.body_seq)
+                && body.blob == d.body.blob_sha256
+                && body.blob_size == d.body.blob_size
+                && hex(&sha256(&body.meta)) == d.body.meta_sha256
+        }
+        WriteOp::RetireBody { .. } => any(&|a| matches!(a, Act::Seal(_) | Act::Destroy(_))),
+        WriteOp::InsertWrap(row) => {
+            let d = doc(row.num)?;
+            d.wraps.get(&row.reader) == Some(&hex(&sha256(&row.wrap)))
+                && (new.contains(&row.grant_seq) || any(&removes_readers))
+        }
+        WriteOp::DeleteWrap { .. } | WriteOp::DeleteDocumentWraps { .. } => any(&removes_readers),
+        WriteOp::InsertConsent(row) => {
+            new.contains(&row.seq)
+                && replay.consents.get(&(row.num, row.to_label.clone())) == Some(&row.seq)
+        }
+        WriteOp::DeleteConsent { num, to_label } => {
+            !replay.consents.contains_key(&(*num, to_label.clone()))
+        }
+        WriteOp::DeleteConsents => any(&|a| removes_readers(a) || matches!(a, Act::Close {})),
+        WriteOp::InsertEscrowShare(row) => {
+            opening
+                && replay.members.iter().any(|(role, card)| {
+                    *role == crate::case::policy::Role::Custodian
+                        && card.fingerprint().to_hex() == row.custodian
+                })
+        }
+        WriteOp::DeleteEscrowShares => any(&|a| matches!(a, Act::Seal(_) | Act::Destroy(_))),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(refuse(&format!(
+            "a write ({}) is not what the commit's statements make",
+            op_name(op)
+        )))
+    }
+}
+
+fn refuse(why: &str) -> Error {
+    Error::refused(format!("the vault service refused the commit: {why}"))
+}
+
+fn op_name(op: &WriteOp) -> String {
+    serde_json::to_value(op)
+        .ok()
+        .and_then(|v| v.get("op").and_then(|o| o.as_str()).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn apply(tx: &dyn RecordsTx, case: CaseKey, op: &WriteOp) -> Result<()> {
+    match op {
+        WriteOp::SetCaseState { state } => tx.set_case_state(case, state),
+        WriteOp::InsertMember(row) => tx.insert_member(case, row),
+        WriteOp::DeleteMember {
+            role,
+            label,
+            fingerprint,
+        } => tx.delete_member(case, role, label, fingerprint),
+        WriteOp::InsertDocument(row) => tx.insert_document(case, row),
+        WriteOp::ReplaceBody { num, body } => tx.replace_body(case, *num, body),
+        WriteOp::RetireBody { num, body_state } => tx.retire_body(case, *num, body_state),
+        WriteOp::InsertWrap(row) => tx.insert_wrap(case, row),
+        WriteOp::DeleteWrap { num, reader } => tx.delete_wrap(case, *num, reader),
+        WriteOp::DeleteDocumentWraps { num } => tx.delete_document_wraps(case, *num),
+        WriteOp::InsertConsent(row) => tx.insert_consent(case, row),
+        WriteOp::DeleteConsent { num, to_label } => tx.delete_consent(case, *num, to_label),
+        WriteOp::DeleteConsents => tx.delete_consents(case),
+        WriteOp::InsertEscrowShare(row) => tx.insert_escrow_share(case, row),
+        WriteOp::DeleteEscrowShares => tx.delete_escrow_shares(case),
+        WriteOp::InsertCase(_) | WriteOp::InsertStatement(_) | WriteOp::InsertRefusal(_) => Err(
+            Error::io("a case, statement or refusal write reached the wrong place"),
+        ),
+    }
+}
+
+impl Vault {
+    /// Store a blob a member uploads, hashing it as it lands (its name is its hash; a
+    /// blob no statement names is unreferenced, and `doctor --repair` removes it).
+    pub fn service_store_blob(
+        &self,
+        source: &mut dyn std::io::Read,
+    ) -> Result<crate::store::blobs::StoredBlob> {
+        self.blobs.put(&mut |w| {
+            std::io::copy(source, w).map(|_| ()).map_err(|e| {
+                Error::io(format!(
+                    "the upload did not arrive whole ({e}); nothing was stored"
+                ))
+            })
+        })
+    }
+
+    /// Open a blob for `who`, if [`Vault::service_may_fetch`] allows it.
+    pub fn service_open_blob(
+        &self,
+        who: &Card,
+        sha256: &str,
+    ) -> Result<Box<dyn crate::store::blobs::BlobRead>> {
+        if crate::crypto::digest::parse_hex32(sha256).is_none()
+            || !self.service_may_fetch(who, sha256)?
+        {
+            return Err(Error::not_found(
+                "no such document body among the requester's cases",
+            ));
+        }
+        self.blobs.get(sha256)
+    }
+}

@@ -1,0 +1,353 @@
+//! The service's requests: the vault's public facts, records reads, commits, and blob
+//! uploads and downloads, each signed by a member and answered by the engine on a
+//! blocking thread (the engine is synchronous; the network side is not).
+
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use http_body_util::BodyExt;
+use sealroom_engine::store::remote::signing::{self, Received, Signer};
+use sealroom_engine::store::remote::wire::{self, path, Commit, Problem, ReadCall, CARD_HEADER};
+use sealroom_engine::{Fingerprint, Vault};
+
+use crate::auth::{Gate, Turned};
+use crate::config::Limits;
+
+/// What every request shares.
+pub struct App {
+    /// The vault folder.
+    pub vault_dir: std::path::PathBuf,
+    /// Open vaults, reused across requests.
+    pool: Mutex<Vec<Vault>>,
+    /// The institution's registrars.
+    pub registrars: Vec<Fingerprint>,
+    /// Signatures, nonces, rates.
+    pub gate: Gate,
+    /// Limits.
+    pub limits: Limits,
+}
+
+impl App {
+    /// The service for the vault in `vault_dir`.
+    pub fn new(vault_dir: std::path::PathBuf, registrars: Vec<Fingerprint>, limits: Limits) -> App {
+        App {
+            vault_dir,
+            pool: Mutex::new(Vec::new()),
+            registrars,
+            gate: Gate::new(limits.requests_per_minute),
+            limits,
+        }
+    }
+
+    /// Run `f` on an open vault on a blocking thread.
+    pub async fn with_vault<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Vault) -> sealroom_engine::Result<T> + Send + 'static,
+    ) -> Result<T, Problem> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let taken = app.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let vault = match taken {
+                Some(v) => v,
+                None => Vault::open(&app.vault_dir).map_err(|e| Problem::of(&e))?,
+            };
+            let out = f(&vault).map_err(|e| Problem::of(&e));
+            let mut pool = app.pool.lock().unwrap_or_else(|e| e.into_inner());
+            if pool.len() < 16 {
+                pool.push(vault);
+            }
+            out
+        })
+        .await
+        .unwrap_or_else(|_| Err(problem("io", "the service failed while answering")))
+    }
+
+    fn is_registrar(&self, signer: &Signer) -> bool {
+        self.registrars.contains(&signer.card.fingerprint())
+    }
+}
+
+fn problem(kind: &str, message: &str) -> Problem {
+    Problem {
+        kind: kind.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+fn respond(p: Problem) -> Response {
+    let status = StatusCode::from_u16(p.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [("content-type", "application/json")],
+        wire::encode(&p),
+    )
+        .into_response()
+}
+
+fn json(bytes: Vec<u8>) -> Response {
+    (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        bytes,
+    )
+        .into_response()
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The one entry point: dispatch on method and path.
+pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_owned();
+    let method = parts.method.as_str().to_owned();
+    let result = match (method.as_str(), path.as_str()) {
+        ("GET", path::VAULT) => app
+            .with_vault(|v| v.service_facts())
+            .await
+            .map(|f| json(wire::encode(&f))),
+        ("POST", path::READ) | ("POST", path::COMMIT) => {
+            records(&app, &method, &path, &parts.headers, body).await
+        }
+        ("PUT", path::BLOBS) => put_blob(&app, &method, &path, &parts.headers, body).await,
+        ("GET", p) if p.starts_with("/v1/blobs/") => {
+            get_blob(&app, &method, &path, &parts.headers).await
+        }
+        _ => Err(problem(
+            "not-found",
+            "the vault service has no such endpoint",
+        )),
+    };
+    result.unwrap_or_else(respond)
+}
+
+fn admit(
+    app: &App,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    with_digest: bool,
+) -> Result<Signer, Problem> {
+    let received = Received {
+        method,
+        path,
+        content_digest: header(headers, signing::CONTENT_DIGEST),
+        card: header(headers, CARD_HEADER),
+        signature_input: header(headers, signing::SIGNATURE_INPUT),
+        signature: header(headers, signing::SIGNATURE),
+    };
+    app.gate.admit(&received, with_digest).map_err(|t| match t {
+        Turned::Unauthorized(why) => problem(
+            "unauthorized",
+            &format!("the request was not accepted: {why}"),
+        ),
+        Turned::TooMany => problem(
+            "too-many",
+            "too many requests from this identity; wait a minute and try again",
+        ),
+    })
+}
+
+/// A records read or a commit: a signed JSON body within the size limit, its digest
+/// checked.
+async fn records(
+    app: &Arc<App>,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let signer = admit(app, method, path, headers, true)?;
+    let limit = app.limits.max_request_bytes;
+    let collected = tokio::time::timeout(
+        Duration::from_secs(app.limits.idle_timeout_secs.max(1) * 4),
+        http_body_util::Limited::new(body, limit).collect(),
+    )
+    .await
+    .map_err(|_| problem("usage", "the request's body came too slowly"))?
+    .map_err(|_| {
+        problem(
+            "too-large",
+            &format!("the request is larger than the service accepts ({limit} bytes)"),
+        )
+    })?
+    .to_bytes();
+    let digest = ring::digest::digest(&ring::digest::SHA256, &collected);
+    let mut sha = [0u8; 32];
+    sha.copy_from_slice(digest.as_ref());
+    if header(headers, signing::CONTENT_DIGEST) != Some(signing::content_digest(&sha).as_str()) {
+        return Err(problem(
+            "unauthorized",
+            "the request's body does not match its signed digest",
+        ));
+    }
+    let registrar = app.is_registrar(&signer);
+    let card = signer.card;
+    if path == path::READ {
+        let call: ReadCall = serde_json::from_slice(&collected)
+            .map_err(|e| problem("usage", &format!("the read is malformed: {e}")))?;
+        app.with_vault(move |v| v.service_read(&card, &call))
+            .await
+            .map(json)
+    } else {
+        let commit: Commit = serde_json::from_slice(&collected)
+            .map_err(|e| problem("usage", &format!("the commit is malformed: {e}")))?;
+        app.with_vault(move |v| v.service_commit(&card, registrar, commit))
+            .await
+            .map(|c| json(wire::encode(&c)))
+    }
+}
+
+/// A new blob, streamed to the store as it arrives: nothing is visible until the whole
+/// body has landed and been hashed; a body that stops midway leaves nothing.
+async fn put_blob(
+    app: &Arc<App>,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let signer = admit(app, method, path, headers, false)?;
+    let registrar = app.is_registrar(&signer);
+    let card = signer.card.clone();
+    if !app
+        .with_vault(move |v| v.service_knows(&card, registrar))
+        .await?
+    {
+        return Err(problem(
+            "refused",
+            "only members of a case on this vault may upload",
+        ));
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(4);
+    let stored = app.with_vault(move |v| {
+        v.service_store_blob(&mut ChannelRead {
+            rx,
+            chunk: Bytes::new(),
+        })
+    });
+    let feed = async {
+        let max = app.limits.max_blob_bytes;
+        let idle = Duration::from_secs(app.limits.idle_timeout_secs.max(1));
+        let mut stream = body.into_data_stream();
+        let mut total: u64 = 0;
+        loop {
+            let next = match tokio::time::timeout(idle, stream.next()).await {
+                Ok(Some(Ok(bytes))) => {
+                    total += bytes.len() as u64;
+                    if total > max {
+                        Err(format!(
+                            "the document is larger than the service accepts ({max} bytes)"
+                        ))
+                    } else {
+                        Ok(bytes)
+                    }
+                }
+                Ok(Some(Err(e))) => Err(format!("the upload broke off: {e}")),
+                Err(_) => Err("the upload stalled".to_owned()),
+                Ok(None) => break,
+            };
+            let stop = next.is_err();
+            if tx.send(next).await.is_err() || stop {
+                break;
+            }
+        }
+        drop(tx);
+    };
+    let (stored, ()) = tokio::join!(stored, feed);
+    let stored = stored?;
+    Ok(json(wire::encode(&wire::BlobPut {
+        sha256: stored.sha256,
+        size: stored.size,
+    })))
+}
+
+/// The blocking side of an upload.
+struct ChannelRead {
+    rx: tokio::sync::mpsc::Receiver<Result<Bytes, String>>,
+    chunk: Bytes,
+}
+
+impl Read for ChannelRead {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(Ok(bytes)) => self.chunk = bytes,
+                Some(Err(why)) => return Err(std::io::Error::other(why)),
+                None => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.chunk.len());
+        out[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
+    }
+}
+
+/// A blob, streamed from the store.
+async fn get_blob(
+    app: &Arc<App>,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<Response, Problem> {
+    let signer = admit(app, method, path, headers, false)?;
+    let sha = path.trim_start_matches("/v1/blobs/").to_owned();
+    let card = signer.card;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<u64, Problem>>();
+    let app2 = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let opened = Vault::open(&app2.vault_dir).and_then(|v| v.service_open_blob(&card, &sha));
+        let mut blob = match opened {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = ready_tx.send(Err(Problem::of(&e)));
+                return;
+            }
+        };
+        let size = blob.size().unwrap_or(0);
+        if ready_tx.send(Ok(size)).is_err() {
+            return;
+        }
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            match blob.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if tx
+                        .blocking_send(Ok(Bytes::copy_from_slice(&buf[..n])))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    let size = ready_rx
+        .await
+        .unwrap_or_else(|_| Err(problem("io", "the service failed while opening the blob")))?;
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    Ok((
+        StatusCode::OK,
+        [
+            ("content-type", "application/octet-stream".to_owned()),
+            ("content-length", size.to_string()),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}

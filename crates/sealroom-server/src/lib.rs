@@ -1,0 +1,146 @@
+//! The sealroom vault service (`sealroom serve`): one vault's records and blobs over
+//! HTTPS for members who reach it across the network. It is trusted for availability
+//! only: members encrypt, sign and verify on their own machines; the service checks
+//! each act's signatures and the case's rules in one transaction, appends, signs the
+//! checkpoint, and serves a case's data only to that case's members.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod tls;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde::Serialize;
+
+pub use config::{Config, Limits};
+
+/// What the service says when it has started (the `--json` status line).
+#[derive(Clone, Debug, Serialize)]
+pub struct Started {
+    /// The address it listens on.
+    pub listen: SocketAddr,
+    /// The address members use (`https://…`, or `http://` to loopback).
+    pub url: String,
+    /// The pin of its TLS key (`sha256//…`), which members must hold.
+    pub pin: Option<String>,
+    /// The vault folder.
+    pub vault: std::path::PathBuf,
+    /// The vault's identifier.
+    pub vault_id: String,
+    /// The vault's log verifier (what members pin).
+    pub log_verifier: String,
+    /// How many registrars may open cases.
+    pub registrars: usize,
+}
+
+/// Serve until interrupted (SIGINT or SIGTERM). `on_start` is told the address and pin
+/// once the socket is listening.
+pub fn run(config: Config, on_start: impl FnOnce(&Started)) -> Result<(), String> {
+    let vault = sealroom_engine::Vault::open(&config.vault).map_err(|e| e.message().to_owned())?;
+    let facts = vault.service_facts().map_err(|e| e.message().to_owned())?;
+    drop(vault);
+    let tls = match (&config.tls, config.plain_http) {
+        (_, true) => None,
+        (Some((cert, key)), false) => Some(tls::load(cert, key)?),
+        (None, false) => Some(tls::self_signed(&config.vault)?),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the service failed: {e}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&config.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        if config.plain_http && !local.ip().is_loopback() {
+            return Err(
+                "plain HTTP is served only on a loopback address (127.0.0.1 or ::1); give a certificate or let the service make one".to_owned(),
+            );
+        }
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        on_start(&Started {
+            listen: local,
+            url: format!("{scheme}://{local}"),
+            pin: tls.as_ref().map(|t| t.pin.clone()),
+            vault: config.vault.clone(),
+            vault_id: facts.vault_id.clone(),
+            log_verifier: facts.log_verifier.clone(),
+            registrars: config.registrars.len(),
+        });
+        let app = Arc::new(app::App::new(
+            config.vault.clone(),
+            config.registrars.clone(),
+            config.limits.clone(),
+        ));
+        let router = axum::Router::new().fallback(app::handle).with_state(app);
+        let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
+        let slots = Arc::new(tokio::sync::Semaphore::new(config.limits.max_connections.max(1)));
+        let idle = Duration::from_secs(config.limits.idle_timeout_secs.max(1));
+        let stop = shutdown();
+        tokio::pin!(stop);
+        loop {
+            let (stream, _) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(_) => continue,
+                },
+                () = &mut stop => return Ok(()),
+            };
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                // Full: close at once rather than queue without bound.
+                drop(stream);
+                continue;
+            };
+            let router = router.clone();
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _slot = slot;
+                let _ = stream.set_nodelay(true);
+                let service = hyper_util::service::TowerToHyperService::new(router);
+                let mut http = hyper::server::conn::http1::Builder::new();
+                http.timer(TokioTimer::new()).header_read_timeout(idle);
+                match acceptor {
+                    Some(acceptor) => {
+                        let Ok(Ok(tls)) = tokio::time::timeout(idle, acceptor.accept(stream)).await else {
+                            return;
+                        };
+                        let _ = http.serve_connection(TokioIo::new(tls), service).await;
+                    }
+                    None => {
+                        let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                    }
+                }
+            });
+        }
+    })
+}
+
+async fn shutdown() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
