@@ -17,6 +17,7 @@ use std::process::Output;
 use std::time::Duration;
 
 pub mod crash;
+pub mod server;
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_sealroom");
@@ -171,39 +172,39 @@ impl Fixture {
     /// Build the whole fixture.
     pub fn new() -> Self {
         let fx = Self::without_case();
-        let out = fx.ok_as(
-            "registrar",
-            &[
-                "case",
-                "open",
-                CASE,
-                "--title",
-                "Harbour Works v. City of Lindau",
-                "--mediator",
-                &fx.card("mediator"),
-                "--party",
-                &format!("claimant={}", fx.card("claimant")),
-                "--party",
-                &format!("claimant={}", fx.card("cocounsel")),
-                "--party",
-                &format!("respondent={}", fx.card("respondent")),
-                "--archivist",
-                &fx.card("archivist"),
-                "--custodian",
-                &fx.card("custodian1"),
-                "--custodian",
-                &fx.card("custodian2"),
-                "--custodian",
-                &fx.card("custodian3"),
-                "--threshold",
-                "2",
-            ],
-        );
+        let out = fx.ok_as("registrar", &fx.case_open_args());
         assert!(
             out.contains(CASE),
             "case open did not name the case:\n{out}"
         );
         fx
+    }
+
+    /// The arguments of the `case open` that makes [`CASE`] (the registrar runs it).
+    pub fn case_open_args(&self) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "case",
+            "open",
+            CASE,
+            "--title",
+            "Harbour Works v. City of Lindau",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let mut flag = |f: &str, v: String| {
+            args.push(f.to_owned());
+            args.push(v);
+        };
+        flag("--mediator", self.card("mediator"));
+        flag("--party", format!("claimant={}", self.card("claimant")));
+        flag("--party", format!("claimant={}", self.card("cocounsel")));
+        flag("--party", format!("respondent={}", self.card("respondent")));
+        flag("--archivist", self.card("archivist"));
+        for c in ["custodian1", "custodian2", "custodian3"] {
+            flag("--custodian", self.card(c));
+        }
+        flag("--threshold", "2".to_owned());
+        args
     }
 
     /// The vault and the people, but no case yet.

@@ -11,6 +11,13 @@
 //!    (wraps, shares, archived metadata) together: the case is sealed or it is not;
 //! 4. blob files no row needs any more are deleted (a crash leaves orphans, which
 //!    `doctor` removes).
+//!
+//! Across the network (a vault service) the service signs the seal's checkpoint when
+//! the seal commits, so step 2 follows step 3: the archive is written from what was
+//! gathered under the lock, with the checkpoint the service then serves (and the
+//! archive's own verification checks that checkpoint against the log and the vault's
+//! log key). If writing fails after the commit, the case is sealed without its
+//! archive, and the command says so.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -74,7 +81,7 @@ impl Vault {
         }
         // The whole seal holds the case's lock: nothing can be deposited, read or
         // revoked between the checks below and the seal statement.
-        let (sealed, leaving) = self.record(reference, |rec| {
+        let sealed = self.record(reference, |rec| {
             let roles = rec.ctx.member_roles(archivist)?;
             policy::check_may_seal(&roles, rec.ctx.state)?;
             // The log must be sound before it is sealed for decades.
@@ -184,6 +191,11 @@ impl Vault {
                     "the case's log changed under the seal's lock; nothing was sealed",
                 ));
             }
+            // The log as the archive holds it: every entry so far, then the seal.
+            let mut entries: Vec<Vec<u8>> = signed_statements(rec.tx, rec.ctx.id)?
+                .iter()
+                .map(SignedStatement::entry)
+                .collect();
             let (seq, seal_statement) = rec.append_signed(
                 archivist,
                 Act::Seal(Seal {
@@ -191,104 +203,35 @@ impl Vault {
                     contents_sha256,
                 }),
             )?;
-            let sealed_at = seal_statement.statement()?.at;
-            let entries: Vec<Vec<u8>> = signed_statements(rec.tx, rec.ctx.id)?
-                .iter()
-                .map(SignedStatement::entry)
-                .collect();
-            let checkpoint = rec
-                .tx
-                .checkpoint(rec.ctx.id, seq + 1)?
-                .map(|c| c.note)
-                .ok_or_else(|| {
-                    Error::integrity("the seal's checkpoint was not recorded; nothing was sealed")
-                })?;
-
-            // Write, sync, verify, then move into place.
-            let dir = match out.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-                _ => std::path::PathBuf::from("."),
-            };
-            let temp = tempfile::Builder::new()
-                .prefix(".sealroom-seal-")
-                .tempfile_in(&dir)
-                .map_err(|e| io_error(format!("creating the archive in {}", dir.display()), e))?;
-            // Locked while written: a later run removes it only if this one was killed
-            // (it holds escrow shares and wraps).
-            crate::store::fsutil::lock_partial(temp.as_file())
-                .map_err(|e| io_error(format!("locking {}", temp.path().display()), e))?;
-            let mtime = humantime::parse_rfc3339(&sealed_at)
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
-            let mut writer = ArchiveWriter::new(
-                std::io::BufWriter::with_capacity(
-                    256 * 1024,
-                    temp.reopen()
-                        .map_err(|e| io_error("opening the archive", e))?,
-                ),
-                mtime,
-            );
-            for (path, bytes) in &small {
-                writer.add_bytes(path, bytes)?;
-            }
-            writer.add_bytes(format::LOG_ENTRIES, &format::encode_entries(&entries))?;
-            writer.add_bytes(format::LOG_CHECKPOINT, checkpoint.as_bytes())?;
-            writer.add_bytes(format::LOG_VERIFIER, format!("{verifier}\n").as_bytes())?;
-            for (path, blob, size) in &bodies {
-                let file = blobs.get(blob)?;
-                let entry = writer.add(
-                    path,
-                    *size,
-                    std::io::BufReader::with_capacity(256 * 1024, file),
-                )?;
-                if &entry.sha256 != blob {
-                    return Err(Error::integrity(format!(
-                        "the blob of {path} does not match its hash; nothing was sealed"
-                    ))
-                    .with_hint(crate::error::Hint::CheckVault));
-                }
-            }
-            let members: Vec<MemberEntry> = writer.members.values().cloned().collect();
-            let manifest = Manifest {
-                format: format::FORMAT.to_owned(),
-                case: reference.to_owned(),
-                vault: vault_id,
-                sealed_at: sealed_at.clone(),
+            entries.push(seal_statement.entry());
+            let plan = ArchivePlan {
+                reference: reference.to_owned(),
+                vault_id,
+                verifier,
                 retain_until: retain_until.clone(),
-                seal_entry: seq,
-                archivist: MemberRecord::new(&Role::Archivist, &archivist.card()),
-                members,
+                sealed_at: seal_statement.statement()?.at,
+                seq,
+                small,
+                bodies,
+                entries,
             };
-            let manifest_bytes = manifest.to_bytes()?;
-            writer.add_bytes(format::MANIFEST, &manifest_bytes)?;
-            writer.add_bytes(
-                format::MANIFEST_SIG,
-                Manifest::sign(&manifest_bytes, archivist).as_bytes(),
-            )?;
-            let buffered = writer.finish()?;
-            let file = buffered
-                .into_inner()
-                .map_err(|e| io_error("writing the archive", e.into_error()))?;
-            file.sync_all()
-                .map_err(|e| io_error("flushing the archive to disk", e))?;
-            drop(file);
-            let report = verify_archive(
-                std::fs::File::open(temp.path())
-                    .map_err(|e| io_error("re-reading the archive", e))?,
-                None,
-            )
-            .map_err(|e| {
-                Error::integrity(format!(
-                    "the archive failed its own verification, so nothing was sealed: {}",
-                    e.message()
-                ))
-            })?;
-            temp.persist_noclobber(out)
-                .map_err(|e| io_error(format!("writing {}", out.display()), e.error))?;
-            crate::store::fsutil::sync_parent(out)
-                .map_err(|e| io_error("flushing the archive's folder", e))?;
+            // On a folder the archive is written and verified before the seal commits.
+            // Across the network the service signs the seal's checkpoint only at
+            // commit, so the archive is written just after it (see the module notes).
+            let report = if self.is_remote() {
+                None
+            } else {
+                let checkpoint = rec
+                    .tx
+                    .checkpoint(rec.ctx.id, seq + 1)?
+                    .map(|c| c.note)
+                    .ok_or_else(|| {
+                        Error::integrity(
+                            "the seal's checkpoint was not recorded; nothing was sealed",
+                        )
+                    })?;
+                Some(write_archive(&plan, &checkpoint, &*blobs, archivist, out)?)
+            };
 
             // Shred live access, in the same transaction as the seal statement.
             let archivist_wraps = roles_fingerprints(rec.ctx, &Role::Archivist);
@@ -334,25 +277,167 @@ impl Vault {
                 .filter(|row| !retained_at_seal(replayed.docs[&row.num].facts.category))
                 .map(|row| row.blob.clone())
                 .collect();
-            Ok((
-                Sealed {
-                    case: reference.to_owned(),
-                    archive: out.display().to_string(),
-                    manifest_sha256: report.manifest_sha256,
-                    retain_until: retain_until.clone(),
-                    retained,
-                    escrowed,
-                    destroyed,
-                    statement: seq,
-                },
-                leaving,
-            ))
+            Ok((plan, report, (retained, escrowed, destroyed), leaving))
         })?;
+        let (plan, report, (retained, escrowed, destroyed), leaving) = sealed;
+        let report = match report {
+            Some(r) => r,
+            None => {
+                let case = crate::vault::CaseId::find(self.now(), reference)?;
+                let checkpoint = self
+                    .now()
+                    .checkpoint(case.id, plan.seq + 1)?
+                    .map(|c| c.note)
+                    .ok_or_else(|| {
+                        Error::integrity("the service recorded no checkpoint for the seal")
+                    })?;
+                write_archive(&plan, &checkpoint, &*self.blobs, archivist, out).map_err(|e| {
+                    e.reword(|m| {
+                        format!(
+                            "case {reference} is sealed, but its archive could not be written: {m}"
+                        )
+                    })
+                })?
+            }
+        };
+        let sealed = Sealed {
+            case: reference.to_owned(),
+            archive: out.display().to_string(),
+            manifest_sha256: report.manifest_sha256,
+            retain_until: plan.retain_until,
+            retained,
+            escrowed,
+            destroyed,
+            statement: plan.seq,
+        };
         for blob in &leaving {
             let _ = self.blobs.remove(blob);
         }
         Ok(sealed)
     }
+}
+
+/// Everything an archive holds but its checkpoint, gathered under the case's lock.
+struct ArchivePlan {
+    reference: String,
+    vault_id: String,
+    verifier: String,
+    retain_until: String,
+    sealed_at: String,
+    seq: u64,
+    /// Small members (index, shares, metadata, wraps, readme).
+    small: Vec<(String, Vec<u8>)>,
+    /// Bodies: path, blob, size.
+    bodies: Vec<(String, String, u64)>,
+    /// The log's entries, the seal's last.
+    entries: Vec<Vec<u8>>,
+}
+
+/// Write the archive of `plan` with the seal's `checkpoint` to a temp file beside
+/// `out`, sync and verify it, then move it into place.
+fn write_archive(
+    plan: &ArchivePlan,
+    checkpoint: &str,
+    blobs: &dyn crate::store::blobs::BlobStore,
+    archivist: &Identity,
+    out: &Path,
+) -> Result<super::verify::ArchiveReport> {
+    let ArchivePlan {
+        reference,
+        vault_id,
+        verifier,
+        retain_until,
+        sealed_at,
+        seq,
+        small,
+        bodies,
+        entries,
+    } = plan;
+    // Write, sync, verify, then move into place.
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".sealroom-seal-")
+        .tempfile_in(&dir)
+        .map_err(|e| io_error(format!("creating the archive in {}", dir.display()), e))?;
+    // Locked while written: a later run removes it only if this one was killed
+    // (it holds escrow shares and wraps).
+    crate::store::fsutil::lock_partial(temp.as_file())
+        .map_err(|e| io_error(format!("locking {}", temp.path().display()), e))?;
+    let mtime = humantime::parse_rfc3339(sealed_at)
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut writer = ArchiveWriter::new(
+        std::io::BufWriter::with_capacity(
+            256 * 1024,
+            temp.reopen()
+                .map_err(|e| io_error("opening the archive", e))?,
+        ),
+        mtime,
+    );
+    for (path, bytes) in small {
+        writer.add_bytes(path, bytes)?;
+    }
+    writer.add_bytes(format::LOG_ENTRIES, &format::encode_entries(entries))?;
+    writer.add_bytes(format::LOG_CHECKPOINT, checkpoint.as_bytes())?;
+    writer.add_bytes(format::LOG_VERIFIER, format!("{verifier}\n").as_bytes())?;
+    for (path, blob, size) in bodies {
+        let file = blobs.get(blob)?;
+        let entry = writer.add(
+            path,
+            *size,
+            std::io::BufReader::with_capacity(256 * 1024, file),
+        )?;
+        if &entry.sha256 != blob {
+            return Err(Error::integrity(format!(
+                "the blob of {path} does not match its hash; nothing was sealed"
+            ))
+            .with_hint(crate::error::Hint::CheckVault));
+        }
+    }
+    let members: Vec<MemberEntry> = writer.members.values().cloned().collect();
+    let manifest = Manifest {
+        format: format::FORMAT.to_owned(),
+        case: reference.to_owned(),
+        vault: vault_id.clone(),
+        sealed_at: sealed_at.clone(),
+        retain_until: retain_until.clone(),
+        seal_entry: *seq,
+        archivist: MemberRecord::new(&Role::Archivist, &archivist.card()),
+        members,
+    };
+    let manifest_bytes = manifest.to_bytes()?;
+    writer.add_bytes(format::MANIFEST, &manifest_bytes)?;
+    writer.add_bytes(
+        format::MANIFEST_SIG,
+        Manifest::sign(&manifest_bytes, archivist).as_bytes(),
+    )?;
+    let buffered = writer.finish()?;
+    let file = buffered
+        .into_inner()
+        .map_err(|e| io_error("writing the archive", e.into_error()))?;
+    file.sync_all()
+        .map_err(|e| io_error("flushing the archive to disk", e))?;
+    drop(file);
+    let report = verify_archive(
+        std::fs::File::open(temp.path()).map_err(|e| io_error("re-reading the archive", e))?,
+        None,
+    )
+    .map_err(|e| {
+        Error::integrity(format!(
+            "the archive failed its own verification, so nothing was sealed: {}",
+            e.message()
+        ))
+    })?;
+    temp.persist_noclobber(out)
+        .map_err(|e| io_error(format!("writing {}", out.display()), e.error))?;
+    crate::store::fsutil::sync_parent(out)
+        .map_err(|e| io_error("flushing the archive's folder", e))?;
+    Ok(report)
 }
 
 fn roles_fingerprints(ctx: &crate::vault::CaseContext, role: &Role) -> Vec<String> {
