@@ -601,3 +601,191 @@ fn forged_replayed_stale_and_non_member_requests_are_refused() {
     assert!(err.contains("registrars"), "{err}");
     assert_same_bytes("the member still reads", &net.read("claimant", num), BRIEF);
 }
+
+#[test]
+fn sixteen_clients_deposit_twenty_five_documents_each_at_once() {
+    const CLIENTS: usize = 16;
+    const EACH: usize = 25;
+    let net = Net::new(&[]);
+    let people = ["claimant", "cocounsel", "respondent", "mediator"];
+    // Four machines for each of four members: sixteen member states, each joined.
+    let mut clients = Vec::new();
+    for k in 0..CLIENTS / people.len() {
+        for who in people {
+            let state = format!("{}-{k}", machine(who));
+            let invitation = net.fx.arg(format!("{who}.invite"));
+            expect_ok(
+                "join",
+                &net.fx.run_on(
+                    &state,
+                    None,
+                    Some(who),
+                    &[
+                        "case",
+                        "join",
+                        &invitation,
+                        "--registrar",
+                        &net.fx.card("registrar"),
+                    ],
+                ),
+            );
+            clients.push((who, state));
+        }
+    }
+    let numbers = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for (c, (who, state)) in clients.iter().enumerate() {
+            let (net, numbers) = (&net, &numbers);
+            scope.spawn(move || {
+                for i in 0..EACH {
+                    let file = net.fx.write(
+                        &format!("in/{c}/{i}.txt"),
+                        format!("client {c} document {i}\n").as_bytes(),
+                    );
+                    let out = net.fx.run_on(
+                        state,
+                        Some(Path::new(&net.url)),
+                        Some(who),
+                        &[
+                            "deposit",
+                            CASE,
+                            &file,
+                            "--title",
+                            &format!("c{c}-d{i}"),
+                            "--category",
+                            if *who == "mediator" {
+                                "procedural"
+                            } else {
+                                "brief"
+                            },
+                        ],
+                    );
+                    let text = expect_ok(&format!("client {c} deposit {i}"), &out);
+                    numbers.lock().unwrap().push(first_line_num(&text));
+                }
+            });
+        }
+    });
+    let mut numbers = numbers.into_inner().unwrap();
+    numbers.sort_unstable();
+    let want: Vec<u64> = (1..=(CLIENTS * EACH) as u64).collect();
+    assert_eq!(numbers, want, "every deposit got its own number, none lost");
+
+    // Every document is there, readable by the mediators, and the log verifies.
+    let listing = parse_json(&net.ok("mediator", &["--json", "list", CASE]));
+    let titles: std::collections::BTreeSet<String> = listing["readable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(titles.len(), CLIENTS * EACH);
+    for c in 0..CLIENTS {
+        for i in 0..EACH {
+            assert!(
+                titles.contains(&format!("c{c}-d{i}")),
+                "c{c}-d{i} is missing"
+            );
+        }
+    }
+    net.ok("respondent", &["log", CASE, "--verify"]);
+    net.fx
+        .sandbox
+        .ok(&["doctor", "--vault", &path_arg(&net.fx.vault)]);
+}
+
+#[test]
+fn a_service_killed_mid_upload_loses_nothing_acknowledged_and_the_retry_succeeds() {
+    let mut net = Net::new(&[]);
+    let first = net.deposit("claimant", "first.txt", BRIEF, &[]);
+    let big = pseudo_random(160 << 20, 17);
+    let big_path = net.fx.write("in/big.bin", &big);
+    let deposit_big = |net: &Net| {
+        let mut cmd = net.fx.sandbox.std_cmd();
+        cmd.env("XDG_STATE_HOME", net.fx.sandbox.join(machine("claimant")))
+            .args([
+                "--vault",
+                &net.url,
+                "-i",
+                &net.fx.id("claimant"),
+                "deposit",
+                CASE,
+                &big_path,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        cmd.spawn().expect("start the deposit")
+    };
+
+    // The service dies (SIGKILL) while the body streams in.
+    let child = deposit_big(&net);
+    let blobs = net.fx.vault.join("blobs");
+    let streaming = common::server::wait_for(std::time::Duration::from_secs(60), || {
+        std::fs::read_dir(&blobs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                e.file_name().to_string_lossy().starts_with(".tmp-")
+                    && e.metadata().map(|m| m.len() > 8 << 20).unwrap_or(false)
+            })
+    });
+    assert!(
+        streaming,
+        "the upload never reached the service's blob store"
+    );
+    let (port, pin) = (net.server.port(), net.server.pin.clone());
+    net.server.kill();
+    let out = child.wait_with_output().unwrap();
+    let err = expect_failure("the deposit whose service died", &out, 6);
+    assert!(err.contains("vault service"), "{err}");
+
+    // Restarted on the same address with the same key: nothing of the interrupted
+    // deposit is visible, the acknowledged one is intact.
+    net.server = Server::start_on(
+        &net.fx.vault,
+        &[net.fx.card("registrar")],
+        &[],
+        &format!("127.0.0.1:{port}"),
+    );
+    assert_eq!(
+        net.server.pin, pin,
+        "the service's key changed across a restart"
+    );
+    let listing = parse_json(&net.ok("claimant", &["--json", "list", CASE]));
+    assert_eq!(
+        listing["readable"].as_array().unwrap().len(),
+        1,
+        "{listing}"
+    );
+    assert_same_bytes(
+        "the acknowledged document",
+        &net.read("claimant", first),
+        BRIEF,
+    );
+    net.ok("claimant", &["log", CASE, "--verify"]);
+    let doctor = net
+        .fx
+        .sandbox
+        .ok(&["doctor", "--vault", &path_arg(&net.fx.vault)]);
+    assert!(
+        doctor.contains("leftover"),
+        "the interrupted upload left no trace for doctor: {doctor}"
+    );
+
+    // The retry succeeds and reads back whole.
+    let out = deposit_big(&net).wait_with_output().unwrap();
+    let num = first_line_num(&expect_ok("the retried deposit", &out));
+    assert_eq!(num, first + 1);
+    let back = net.fx.arg("big.back");
+    net.ok("claimant", &["read", CASE, &num.to_string(), "-o", &back]);
+    assert_eq!(sha256_hex(&std::fs::read(&back).unwrap()), sha256_hex(&big));
+    net.fx
+        .sandbox
+        .ok(&["doctor", "--repair", "--vault", &path_arg(&net.fx.vault)]);
+    let doctor = net
+        .fx
+        .sandbox
+        .ok(&["doctor", "--vault", &path_arg(&net.fx.vault)]);
+    assert!(!doctor.contains("leftover"), "{doctor}");
+}

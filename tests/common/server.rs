@@ -93,7 +93,7 @@ impl Server {
     }
 
     /// Kill it at once (SIGKILL), as a crash would.
-    pub fn kill(mut self) {
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

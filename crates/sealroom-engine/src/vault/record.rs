@@ -85,10 +85,13 @@ impl Vault {
                     if matches!(e.hint(), Some(crate::error::Hint::Conflict))
                         && attempt < MAX_ATTEMPTS =>
                 {
-                    // Back off a little, differently for each attempt, then look again.
-                    std::thread::sleep(std::time::Duration::from_millis(
-                        10 * attempt + u64::from(std::process::id() % 17),
-                    ));
+                    // Back off a random while that grows with each attempt, so that
+                    // writers who collided do not collide again in step.
+                    let mut r = [0u8; 2];
+                    let _ = getrandom::fill(&mut r);
+                    let ceiling = (10u64 << attempt.min(7)).min(1000);
+                    let jitter = u64::from(u16::from_le_bytes(r)) % ceiling;
+                    std::thread::sleep(std::time::Duration::from_millis(5 + jitter));
                 }
                 Err(e) => return Err(e),
             }
@@ -97,4 +100,4 @@ impl Vault {
 }
 
 /// How many times an act is prepared before a conflict is reported.
-const MAX_ATTEMPTS: u64 = 12;
+const MAX_ATTEMPTS: u64 = 40;

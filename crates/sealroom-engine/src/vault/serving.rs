@@ -207,11 +207,6 @@ impl Vault {
                     "only the institution's registrars (named in the service's configuration) may open cases on this vault",
                 ));
             }
-            if row.reference != reference || tx.case(&reference)?.is_some() {
-                return Err(Error::refused(format!(
-                    "case {reference} already exists on this vault"
-                )));
-            }
             let row = row.clone();
             ops.next();
             let Some(WriteOp::InsertStatement(first)) = ops.next() else {
@@ -219,6 +214,21 @@ impl Vault {
             };
             let signed = signed_of(&first);
             check_actor(&signed, &me)?;
+            if let Some((key, _)) = tx.case(&reference)? {
+                // The same charter again (a retry whose answer was lost): done.
+                let leaf = crate::log::merkle::leaf_hash(&signed.entry());
+                let recorded = tx.leaf_hashes(key)?.first().map(|(_, h)| h.clone());
+                if row.reference == reference && recorded.as_deref() == Some(&leaf[..]) {
+                    return Ok(Committed {
+                        checkpoints: tx.checkpoint(key, 1)?.into_iter().collect(),
+                    });
+                }
+            }
+            if row.reference != reference || tx.case(&reference)?.is_some() {
+                return Err(Error::refused(format!(
+                    "case {reference} already exists on this vault"
+                )));
+            }
             let key = tx.insert_case(&row)?;
             let mut ctx = CaseContext::opening(key, &reference, &signed)?;
             record_first(&*tx, &signer, &mut ctx, &signed)?;
@@ -239,6 +249,11 @@ impl Vault {
         // checked against what the statements made.
         let (statements, rest): (Vec<WriteOp>, Vec<WriteOp>) =
             ops.partition(|op| matches!(op, WriteOp::InsertStatement(_)));
+        if !opening {
+            if let Some(done) = already_recorded(&*tx, &ctx, &statements)? {
+                return Ok(done);
+            }
+        }
         let mut acts = Vec::new();
         for op in statements {
             let WriteOp::InsertStatement(row) = op else {
@@ -280,6 +295,37 @@ impl Vault {
         tx.commit()?;
         Ok(Committed { checkpoints })
     }
+}
+
+/// A commit whose statements are all in the log already, at their positions (a retry
+/// whose answer was lost: a statement is identified by its hash), is answered as
+/// done, with the checkpoints after each. `None` when it is not one.
+fn already_recorded(
+    tx: &dyn RecordsTx,
+    ctx: &CaseContext,
+    statements: &[WriteOp],
+) -> Result<Option<Committed>> {
+    let mut sizes = Vec::new();
+    for op in statements {
+        let WriteOp::InsertStatement(row) = op else {
+            continue;
+        };
+        let signed = signed_of(row);
+        let seq = signed.statement()?.seq;
+        let leaf = crate::log::merkle::leaf_hash(&signed.entry());
+        if ctx.leaves.get(seq as usize) != Some(&leaf) {
+            return Ok(None);
+        }
+        sizes.push(seq + 1);
+    }
+    if sizes.is_empty() {
+        return Ok(None);
+    }
+    let mut checkpoints = Vec::new();
+    for size in sizes {
+        checkpoints.extend(tx.checkpoint(ctx.id, size)?);
+    }
+    Ok(Some(Committed { checkpoints }))
 }
 
 fn conflict(reference: &str) -> Error {
@@ -469,5 +515,189 @@ impl Vault {
             ));
         }
         self.blobs.get(sha256)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::policy::{Category, Policy};
+    use crate::log::statement::{Statement, VERSION};
+    use crate::store::records::WrapRow;
+    use crate::vault::{CaseSpec, DepositSpec};
+    use crate::{ErrorKind, Identity};
+
+    struct Served {
+        _dir: tempfile::TempDir,
+        vault: Vault,
+        claimant: Identity,
+        mediator: Identity,
+        outsider: Identity,
+    }
+
+    /// A served vault (no member state: the service's view) with case C-1 and one
+    /// document of the claimant's.
+    fn served() -> Served {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = Vault::init(&dir.path().join("v")).unwrap();
+        let [registrar, mediator, claimant, respondent, archivist, outsider] =
+            ["R", "M", "C", "D", "A", "O"].map(|n| Identity::generate(n).unwrap());
+        let mut spec = CaseSpec::new("C-1", archivist.card());
+        spec.policy = Policy::Consent;
+        spec.threshold = 1;
+        spec.mediators = vec![mediator.card()];
+        spec.parties = vec![
+            ("claimant".into(), claimant.card()),
+            ("respondent".into(), respondent.card()),
+        ];
+        vault.open_case(&registrar, spec).unwrap();
+        let mut d = DepositSpec::new("d.txt");
+        d.category = Category::Brief;
+        vault.deposit(&claimant, "C-1", d, &b"brief"[..]).unwrap();
+        Served {
+            _dir: dir,
+            vault,
+            claimant,
+            mediator,
+            outsider,
+        }
+    }
+
+    /// `actor`'s signed statement of `act` on the log as the service holds it now.
+    fn statement(s: &Served, actor: &Identity, act: Act, head: bool) -> StatementRow {
+        let db = s.vault.read_tx().unwrap();
+        let ctx = s.vault.load(&*db, "C-1", Joined::IfPinned).unwrap();
+        let statement = Statement {
+            v: if head { VERSION } else { 1 },
+            case: "C-1".into(),
+            seq: ctx.replay.len,
+            at: crate::log::statement::now(),
+            actor: actor.fingerprint().to_hex(),
+            head: head.then(|| hex(&ctx.tree.root())),
+            act,
+        };
+        let signed = SignedStatement::sign(&statement, actor).unwrap();
+        StatementRow {
+            seq: statement.seq,
+            act: statement.act.name().to_owned(),
+            actor: statement.actor.clone(),
+            at: statement.at.clone(),
+            body: signed.body,
+            signature: signed.signature,
+            leaf_hash: Vec::new(),
+        }
+    }
+
+    fn commit(ops: Vec<WriteOp>) -> Commit {
+        Commit {
+            reference: "C-1".into(),
+            ops,
+        }
+    }
+
+    fn log_len(s: &Served) -> usize {
+        let db = s.vault.read_tx().unwrap();
+        let (key, _) = db.case("C-1").unwrap().unwrap();
+        db.leaf_hashes(key).unwrap().len()
+    }
+
+    #[test]
+    fn a_commit_is_applied_once_and_its_retry_is_answered_as_done() {
+        let s = served();
+        let before = log_len(&s);
+        let read = statement(&s, &s.mediator, Act::Read { num: 1 }, true);
+        let c = commit(vec![WriteOp::InsertStatement(read)]);
+        let first = s
+            .vault
+            .service_commit(&s.mediator.card(), false, c.clone())
+            .unwrap();
+        assert_eq!(first.checkpoints.len(), 1);
+        assert_eq!(log_len(&s), before + 1);
+        let again = s
+            .vault
+            .service_commit(&s.mediator.card(), false, c)
+            .unwrap();
+        assert_eq!(log_len(&s), before + 1, "a retry appended again");
+        assert_eq!(again.checkpoints, first.checkpoints);
+    }
+
+    #[test]
+    fn a_statement_made_on_an_older_log_is_a_conflict() {
+        let s = served();
+        let stale = statement(&s, &s.mediator, Act::Read { num: 1 }, true);
+        let other = statement(&s, &s.claimant, Act::Read { num: 1 }, true);
+        s.vault
+            .service_commit(
+                &s.claimant.card(),
+                false,
+                commit(vec![WriteOp::InsertStatement(other)]),
+            )
+            .unwrap();
+        let before = log_len(&s);
+        let e = s
+            .vault
+            .service_commit(
+                &s.mediator.card(),
+                false,
+                commit(vec![WriteOp::InsertStatement(stale)]),
+            )
+            .unwrap_err();
+        assert!(matches!(e.hint(), Some(Hint::Conflict)), "{e:?}");
+        assert_eq!(log_len(&s), before);
+    }
+
+    #[test]
+    fn the_service_refuses_what_no_signature_backs() {
+        let s = served();
+        let before = log_len(&s);
+        let refuse = |who: &Identity, ops: Vec<WriteOp>| {
+            s.vault
+                .service_commit(&who.card(), false, commit(ops))
+                .unwrap_err()
+        };
+        // Another member's statement, sent by the mediator.
+        let theirs = statement(&s, &s.claimant, Act::Read { num: 1 }, true);
+        let e = refuse(&s.mediator, vec![WriteOp::InsertStatement(theirs)]);
+        assert_eq!(e.kind(), ErrorKind::Refused, "{e:?}");
+        // A statement that names no log head (format 1).
+        let headless = statement(&s, &s.mediator, Act::Read { num: 1 }, false);
+        let e = refuse(&s.mediator, vec![WriteOp::InsertStatement(headless)]);
+        assert!(e.message().contains("log head"), "{e:?}");
+        // A wrap the log does not name, slipped in beside a read.
+        let read = statement(&s, &s.mediator, Act::Read { num: 1 }, true);
+        let wrap = WrapRow {
+            num: 1,
+            reader: s.mediator.fingerprint().to_hex(),
+            wrap: b"not the wrap the log names".to_vec(),
+            grant_seq: read.seq,
+        };
+        let e = refuse(
+            &s.mediator,
+            vec![WriteOp::InsertStatement(read), WriteOp::InsertWrap(wrap)],
+        );
+        assert!(e.message().contains("insert_wrap"), "{e:?}");
+        // No statement at all; a non-member; a commit opening a case by a non-registrar.
+        let e = refuse(
+            &s.mediator,
+            vec![WriteOp::SetCaseState {
+                state: "closed".into(),
+            }],
+        );
+        assert_eq!(e.kind(), ErrorKind::Refused, "{e:?}");
+        let outsiders = statement(&s, &s.outsider, Act::Read { num: 1 }, true);
+        let e = refuse(&s.outsider, vec![WriteOp::InsertStatement(outsiders)]);
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e:?}");
+        assert_eq!(log_len(&s), before, "a refused commit changed the log");
+        // A non-member sees no case and no case data.
+        let answer = s
+            .vault
+            .service_read(&s.outsider.card(), &ReadCall::CaseReferences)
+            .unwrap();
+        assert_eq!(answer, b"[]");
+        let e = s
+            .vault
+            .service_read(&s.outsider.card(), &ReadCall::CaseView { case: 1 })
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
     }
 }

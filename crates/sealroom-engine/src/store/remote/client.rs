@@ -185,11 +185,24 @@ impl Connection {
 
     fn post<T: DeserializeOwned>(&self, path: &str, body: Vec<u8>, what: &str) -> Result<T> {
         let digest = crate::crypto::digest::sha256(&body);
-        let response = self.answer(
-            self.request("POST", path, Some(&digest))
+        // A request that never got an answer is sent again (freshly signed): reads
+        // change nothing, and the service answers a commit it already recorded as
+        // done (a statement is identified by its hash).
+        let mut tries = 0;
+        let sent = loop {
+            tries += 1;
+            let sent = self
+                .request("POST", path, Some(&digest))
                 .set("content-type", "application/json")
-                .send_bytes(&body),
-        )?;
+                .send_bytes(&body);
+            match sent {
+                Err(ureq::Error::Transport(_)) if tries < 3 => {
+                    std::thread::sleep(Duration::from_millis(200 * tries));
+                }
+                other => break other,
+            }
+        };
+        let response = self.answer(sent)?;
         let mut bytes = Vec::new();
         response
             .into_reader()
@@ -227,7 +240,7 @@ impl Connection {
         &self,
         fill: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
     ) -> Result<(BlobPut, [u8; 32], u64)> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(4);
         let request = self
             .request("PUT", path::BLOBS, None)
             .set("content-type", "application/octet-stream");
@@ -242,6 +255,7 @@ impl Connection {
         });
         let mut writer = ChannelWriter {
             tx: Some(tx),
+            ended: false,
             buf: Vec::with_capacity(CHUNK),
             hash: ring::digest::Context::new(&ring::digest::SHA256),
             size: 0,
@@ -251,15 +265,20 @@ impl Connection {
                 .finish()
                 .map_err(|_| Error::io("the upload to the vault service stopped"))
         });
+        if filled.is_err() {
+            // Break the upload off: a body cut short must not be stored as if whole.
+            writer.abort();
+        }
         let (hash, size) = (writer.hash.clone().finish(), writer.size);
+        let upload_ended = writer.ended;
         drop(writer);
         let sent = upload
             .join()
             .map_err(|_| Error::io("the upload to the vault service failed"))?
             .map_err(|e| *e);
-        // A refusal by the server explains a stopped producer; otherwise the
-        // producer's own failure is the one to report (the upload only saw its end).
-        if matches!(sent, Err(ureq::Error::Status(..))) {
+        // The service's refusal, or the connection's failure, explains a stopped
+        // producer; otherwise the producer's own failure is the one to report.
+        if upload_ended && sent.is_err() {
             self.answer(sent)?;
             return Err(Error::io("the vault service refused the upload"));
         }
@@ -293,9 +312,14 @@ impl Connection {
 
 const CHUNK: usize = 256 * 1024;
 
+/// A piece of an upload, or the producer's failure (which breaks the upload off).
+type Chunk = std::result::Result<Vec<u8>, ()>;
+
 /// The producer's side of a streamed upload.
 struct ChannelWriter {
-    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    tx: Option<std::sync::mpsc::SyncSender<Chunk>>,
+    /// The upload ended before the producer did (the service or the network failed).
+    ended: bool,
     buf: Vec<u8>,
     hash: ring::digest::Context,
     size: u64,
@@ -307,12 +331,25 @@ impl ChannelWriter {
             return Ok(());
         }
         let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
-        self.tx
+        let sent = self
+            .tx
             .as_ref()
-            .and_then(|tx| tx.send(chunk).ok())
-            .ok_or_else(|| {
-                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the upload stopped")
-            })
+            .is_some_and(|tx| tx.send(Ok(chunk)).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            self.ended = true;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "the upload stopped",
+            ))
+        }
+    }
+
+    fn abort(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(Err(()));
+        }
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
@@ -341,7 +378,7 @@ impl Write for ChannelWriter {
 
 /// The upload's side: chunks as they come, end of stream when the producer is done.
 struct ChannelReader {
-    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    rx: std::sync::mpsc::Receiver<Chunk>,
     chunk: Vec<u8>,
     at: usize,
 }
@@ -350,9 +387,14 @@ impl Read for ChannelReader {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         while self.at == self.chunk.len() {
             match self.rx.recv() {
-                Ok(chunk) => {
+                Ok(Ok(chunk)) => {
                     self.chunk = chunk;
                     self.at = 0;
+                }
+                Ok(Err(())) => {
+                    return Err(std::io::Error::other(
+                        "the document could not be read whole",
+                    ))
                 }
                 Err(_) => return Ok(0),
             }

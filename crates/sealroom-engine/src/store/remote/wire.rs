@@ -254,8 +254,14 @@ pub const CONFLICT: &str = "conflict";
 impl Problem {
     /// The problem an engine error is.
     pub fn of(e: &Error) -> Problem {
+        let conflict = matches!(e.hint(), Some(crate::error::Hint::Conflict));
         Problem {
-            kind: kind_name(e.kind()).to_owned(),
+            kind: if conflict {
+                CONFLICT
+            } else {
+                kind_name(e.kind())
+            }
+            .to_owned(),
             message: e.message().to_owned(),
         }
     }
@@ -289,7 +295,12 @@ impl Problem {
             _ => ErrorKind::Io,
         };
         // The sentence is the engine's own (the server runs the same checks).
-        Error::new(kind, self.message)
+        let error = Error::new(kind, self.message);
+        if self.kind == CONFLICT {
+            error.with_hint(crate::error::Hint::Conflict)
+        } else {
+            error
+        }
     }
 }
 
