@@ -789,3 +789,74 @@ fn a_service_killed_mid_upload_loses_nothing_acknowledged_and_the_retry_succeeds
         .ok(&["doctor", "--vault", &path_arg(&net.fx.vault)]);
     assert!(!doctor.contains("leftover"), "{doctor}");
 }
+
+#[test]
+fn a_service_that_forks_the_log_is_caught_at_the_next_act_of_either_member() {
+    let mut net = Net::new(&[]);
+    net.deposit("claimant", "brief.txt", BRIEF, &[]);
+    // The service forks: it keeps two branches of the vault (a copy of its folder),
+    // serving one to the claimant and the other to the respondent, under one key.
+    let (port, pin) = (net.server.port(), net.server.pin.clone().unwrap());
+    net.server.kill();
+    let fork = net.fx.sandbox.join("fork");
+    common::crash::copy_tree(&net.fx.vault, &fork);
+    let registrars = [net.fx.card("registrar")];
+    net.server = Server::start_on(
+        &net.fx.vault,
+        &registrars,
+        &[],
+        &format!("127.0.0.1:{port}"),
+    );
+    let other = Server::start(&fork, &registrars, &[]);
+    assert_eq!(other.pin.as_deref(), Some(pin.as_str()));
+    let on = |server: &Server, who: &str, args: &[&str]| {
+        let mut all = vec!["--server-pin", &pin];
+        all.extend_from_slice(args);
+        net.fx
+            .run_on(&machine(who), Some(Path::new(&server.url)), Some(who), &all)
+    };
+    let a = net.fx.write("a.txt", b"branch A");
+    let b = net.fx.write("b.txt", b"branch B");
+    expect_ok(
+        "deposit on branch A",
+        &on(&net.server, "claimant", &["deposit", CASE, &a]),
+    );
+    expect_ok(
+        "deposit on branch B",
+        &on(&other, "respondent", &["deposit", CASE, &b]),
+    );
+    // Alone, each sees a sound log.
+    expect_ok(
+        "log on A",
+        &on(&net.server, "claimant", &["log", CASE, "--verify"]),
+    );
+    expect_ok(
+        "log on B",
+        &on(&other, "respondent", &["log", CASE, "--verify"]),
+    );
+
+    // The next act of either member that meets the other branch fails, exit 3.
+    let err = expect_failure(
+        "the respondent on branch A",
+        &on(&net.server, "respondent", &["list", CASE]),
+        3,
+    );
+    assert!(err.contains("fork") || err.contains("rewr"), "{err}");
+    let err = expect_failure(
+        "the claimant on branch B",
+        &on(&other, "claimant", &["list", CASE]),
+        3,
+    );
+    assert!(err.contains("fork") || err.contains("rewr"), "{err}");
+
+    // And their checkpoints, compared by e-mail, prove it.
+    let shown = net.fx.arg("a.checkpoint");
+    let out = on(&net.server, "claimant", &["checkpoint", "show", CASE]);
+    std::fs::write(&shown, expect_ok("checkpoint show", &out)).unwrap();
+    let err = expect_failure(
+        "the respondent checks the claimant's checkpoint",
+        &on(&other, "respondent", &["checkpoint", "check", CASE, &shown]),
+        3,
+    );
+    assert!(err.contains("forked"), "{err}");
+}
