@@ -1627,7 +1627,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__demo)
-            opts="-i -v -h --dir --vault --server-pin --identity --json --receipt --verbose --help"
+            opts="-i -v -h --dir --remote --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -531,6 +531,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -l vault -d 'The
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -l server-pin -d 'The key pin of the vault service (sha256//…, as `sealroom serve` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -l remote -d 'Serve the vault on 127.0.0.1 (HTTPS, a self-signed key pinned) and have every person reach it across the network, as members abroad do'
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand demo" -s h -l help -d 'Print help'

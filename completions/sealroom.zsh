@@ -1072,6 +1072,7 @@ _arguments "${_arguments_options[@]}" : \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--remote[Serve the vault on 127.0.0.1 (HTTPS, a self-signed key pinned) and have every person reach it across the network, as members abroad do]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \

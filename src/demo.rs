@@ -63,7 +63,89 @@ fn spec(category: Category, title: &str, file_name: &str) -> DepositSpec {
 }
 
 /// Run the demo in `dir` (a fresh temporary folder when `None`), narrating to `out`.
-pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
+/// Where the demo's people reach the vault: its folder, or (with `--remote`) a vault
+/// service on 127.0.0.1 that each person connects to as themselves.
+struct Room {
+    folder: PathBuf,
+    state: PathBuf,
+    /// The folder's one vault, shared by everyone (on one machine).
+    local: Option<Vault>,
+    /// The service, and each person's connection to it (by fingerprint).
+    service: Option<sealroom_server::Running>,
+    connections: std::collections::HashMap<String, Vault>,
+}
+
+impl Room {
+    fn new(folder: &Path, state: PathBuf, remote: bool, registrar: &Identity) -> Result<Room> {
+        let service = if remote {
+            let config = sealroom_server::Config {
+                listen: "127.0.0.1:0".to_owned(),
+                vault: folder.to_owned(),
+                registrars: vec![registrar.fingerprint()],
+                tls: None,
+                plain_http: false,
+                limits: sealroom_server::Limits::default(),
+            };
+            Some(sealroom_server::spawn(config).map_err(|why| {
+                Error::io(format!("the demo's vault service did not start: {why}"))
+            })?)
+        } else {
+            None
+        };
+        let local = match service {
+            Some(_) => None,
+            None => Some(Vault::open(folder)?.with_member_state(MemberState::new(&state))),
+        };
+        Ok(Room {
+            folder: folder.to_owned(),
+            state,
+            local,
+            service,
+            connections: std::collections::HashMap::new(),
+        })
+    }
+
+    /// The vault as `who` reaches it from the demo's machine.
+    fn by(&mut self, who: &Identity) -> Result<&mut Vault> {
+        if self.local.is_some() {
+            return self
+                .local
+                .as_mut()
+                .ok_or_else(|| Error::io("the demo's vault was lost"));
+        }
+        let key = who.fingerprint().to_hex();
+        if !self.connections.contains_key(&key) {
+            let v = self.machine(who, self.state.clone())?;
+            self.connections.insert(key.clone(), v);
+        }
+        self.connections
+            .get_mut(&key)
+            .ok_or_else(|| Error::io("a demo connection was lost"))
+    }
+
+    /// The vault as `who` reaches it from another machine, whose member state is `state`.
+    fn machine(&self, who: &Identity, state: PathBuf) -> Result<Vault> {
+        let vault = match &self.service {
+            None => Vault::open(&self.folder)?,
+            Some(s) => {
+                let location = crate::store::remote::Location::parse(&s.started.url)?;
+                // The demo's people hold the key the service was started with; an
+                // identity is reloaded for each connection (connections own theirs).
+                let copy = Identity::from_file_bytes(&who.to_file_bytes(None)?, || {
+                    Err(Error::usage("the demo's identities have no passphrase"))
+                })?;
+                Vault::connect(
+                    location,
+                    s.started.pin.as_deref(),
+                    std::sync::Arc::new(copy),
+                )?
+            }
+        };
+        Ok(vault.with_member_state(MemberState::new(state)))
+    }
+}
+
+pub fn run(dir: Option<&Path>, remote: bool, out: &mut dyn Write) -> Result<Report> {
     if let Some(d) = dir {
         let used = d
             .read_dir()
@@ -133,8 +215,15 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     Vault::init(&vault_dir)?;
     // Each person's copy of sealroom keeps its own state (pins, receipts) on their
     // machine; in this demo the people share one machine, whose state is here.
-    let mut vault = Vault::open(&vault_dir)?.with_member_state(MemberState::new(dir.join("state")));
-    let summary = vault.open_case(
+    let mut room = Room::new(&vault_dir, dir.join("state"), remote, &registrar)?;
+    if let Some(service) = &room.service {
+        n.say(&format!(
+            "   The institution serves the vault at {} (its key pin {}); every person reaches it\n   across the network and does all cryptography on their own side.",
+            service.started.url,
+            service.started.pin.as_deref().unwrap_or("none")
+        ))?;
+    }
+    let summary = room.by(&registrar)?.open_case(
         &registrar,
         CaseSpec::new(REFERENCE, archivist.card())
             .title("Claimant Ltd v. the Republic (demo)")
@@ -159,8 +248,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         summary.charter_fingerprint
     ))?;
     // The respondent's counsel works from another machine, with a state of his own.
-    let abroad =
-        Vault::open(&vault_dir)?.with_member_state(MemberState::new(dir.join("state-abroad")));
+    let abroad = room.machine(&respondent, dir.join("state-abroad"))?;
     n.check(
         "on his own machine the respondent cannot act before joining the case",
         expect_refusal(
@@ -187,7 +275,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
 
     n.say("\n3. The claimant deposits a caucus statement for the mediator's eyes only.")?;
     let caucus = b"Caucus: we would accept 4.2m if the respondent withdraws the counterclaim.";
-    let d1 = vault.deposit(
+    let d1 = room.by(&claimant)?.deposit(
         &claimant,
         REFERENCE,
         spec(Category::Caucus, "Settlement range", "caucus.txt"),
@@ -202,7 +290,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
         },
     )?;
     let mut got = Vec::new();
-    let res = vault.read(&mediator, REFERENCE, 1, &mut got);
+    let res = room.by(&mediator)?.read(&mediator, REFERENCE, 1, &mut got);
     n.check(
         "the mediator reads #1, signature and hash checked",
         match res {
@@ -214,7 +302,8 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     n.check(
         "the respondent cannot read #1",
         expect_refusal(
-            vault.read(&respondent, REFERENCE, 1, &mut Vec::new()),
+            room.by(&respondent)?
+                .read(&respondent, REFERENCE, 1, &mut Vec::new()),
             ErrorKind::Refused,
         ),
     )?;
@@ -224,9 +313,13 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     brief_spec.share_with_all = true;
     let brief =
         "# Statement of position\n\nThe contract was terminated without cause.\n".repeat(200);
-    let d2 = vault.deposit(&claimant, REFERENCE, brief_spec, brief.as_bytes())?;
+    let d2 = room
+        .by(&claimant)?
+        .deposit(&claimant, REFERENCE, brief_spec, brief.as_bytes())?;
     let mut got = Vec::new();
-    let res = vault.read(&respondent, REFERENCE, d2.num, &mut got);
+    let res = room
+        .by(&respondent)?
+        .read(&respondent, REFERENCE, d2.num, &mut got);
     n.check(
         "the respondent reads the shared brief #2",
         match res {
@@ -239,14 +332,16 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     )?;
     let mut evidence = vec![0u8; 256 * 1024];
     getrandom::fill(&mut evidence).map_err(|_| Error::io("the system random generator failed"))?;
-    let d3 = vault.deposit(
+    let d3 = room.by(&respondent)?.deposit(
         &respondent,
         REFERENCE,
         spec(Category::Evidence, "Site photographs", "photos.bin"),
         &evidence[..],
     )?;
     let mut got = Vec::new();
-    let res = vault.read(&mediator, REFERENCE, d3.num, &mut got);
+    let res = room
+        .by(&mediator)?
+        .read(&mediator, REFERENCE, d3.num, &mut got);
     n.check(
         "the mediator reads the respondent's binary evidence #3 byte for byte",
         match res {
@@ -258,7 +353,8 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     n.check(
         "the claimant cannot read the respondent's evidence",
         expect_refusal(
-            vault.read(&claimant, REFERENCE, d3.num, &mut Vec::new()),
+            room.by(&claimant)?
+                .read(&claimant, REFERENCE, d3.num, &mut Vec::new()),
             ErrorKind::Refused,
         ),
     )?;
@@ -267,14 +363,21 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     n.check(
         "the mediator cannot pass the caucus #1 to the respondent without consent",
         expect_refusal(
-            vault.disclose(&mediator, REFERENCE, 1, "respondent"),
+            room.by(&mediator)?
+                .disclose(&mediator, REFERENCE, 1, "respondent"),
             ErrorKind::Refused,
         ),
     )?;
-    let consent = vault.consent(&claimant, REFERENCE, 1, "respondent")?;
-    let disclosed = vault.disclose(&mediator, REFERENCE, 1, "respondent")?;
+    let consent = room
+        .by(&claimant)?
+        .consent(&claimant, REFERENCE, 1, "respondent")?;
+    let disclosed = room
+        .by(&mediator)?
+        .disclose(&mediator, REFERENCE, 1, "respondent")?;
     let mut got = Vec::new();
-    let res = vault.read(&respondent, REFERENCE, 1, &mut got);
+    let res = room
+        .by(&respondent)?
+        .read(&respondent, REFERENCE, 1, &mut got);
     n.check(
         "after the claimant's signed consent the mediator discloses #1 and the respondent reads it",
         match res {
@@ -283,11 +386,14 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
             Err(e) => Err(e.message().to_owned()),
         },
     )?;
-    let revoked = vault.revoke(&claimant, REFERENCE, 1, "respondent", true)?;
+    let revoked = room
+        .by(&claimant)?
+        .revoke(&claimant, REFERENCE, 1, "respondent", true)?;
     n.check(
         "the claimant revokes it with a new key: the respondent is refused again",
         expect_refusal(
-            vault.read(&respondent, REFERENCE, 1, &mut Vec::new()),
+            room.by(&respondent)?
+                .read(&respondent, REFERENCE, 1, &mut Vec::new()),
             ErrorKind::Refused,
         )
         .and_then(|r| {
@@ -300,14 +406,14 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     )?;
     n.check(
         "the mediator still reads the re-keyed #1",
-        vault
+        room.by(&mediator)?
             .read(&mediator, REFERENCE, 1, &mut Vec::new())
             .map(|_| String::new())
             .map_err(|e| e.message().to_owned()),
     )?;
     let court = age::x25519::Identity::generate();
     let mut exported = Vec::new();
-    vault.export(
+    room.by(&claimant)?.export(
         &claimant,
         REFERENCE,
         d2.num,
@@ -336,7 +442,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     )?;
 
     n.say("\n6. The mediator keeps a note; mediators may not file briefs.")?;
-    let d4 = vault.deposit(
+    let d4 = room.by(&mediator)?.deposit(
         &mediator,
         REFERENCE,
         spec(
@@ -349,14 +455,15 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     n.check(
         "the archivist cannot read the mediator's note",
         expect_refusal(
-            vault.read(&archivist, REFERENCE, d4.num, &mut Vec::new()),
+            room.by(&archivist)?
+                .read(&archivist, REFERENCE, d4.num, &mut Vec::new()),
             ErrorKind::Refused,
         ),
     )?;
     n.check(
         "a mediator's brief is refused",
         expect_refusal(
-            vault.deposit(
+            room.by(&mediator)?.deposit(
                 &mediator,
                 REFERENCE,
                 spec(Category::Brief, "x", "x.txt"),
@@ -367,16 +474,20 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     )?;
 
     n.say("\n7. The registrar issues a procedural order, which everyone can read.")?;
-    let d5 = vault.deposit(
+    let d5 = room.by(&registrar)?.deposit(
         &registrar,
         REFERENCE,
         spec(Category::Procedural, "Procedural order no. 1", "po1.txt"),
         &b"The mediation session is fixed for 3 December."[..],
     )?;
     let everyone = [&mediator, &claimant, &respondent, &archivist];
-    let all_read = everyone
-        .iter()
-        .all(|who| vault.read(who, REFERENCE, d5.num, &mut Vec::new()).is_ok());
+    let mut all_read = true;
+    for who in everyone {
+        all_read &= room
+            .by(who)?
+            .read(who, REFERENCE, d5.num, &mut Vec::new())
+            .is_ok();
+    }
     n.check(
         "parties, mediator and archivist all read #5",
         if all_read {
@@ -387,7 +498,7 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     )?;
 
     n.say("\n8. What each side sees.")?;
-    let listing = vault.list(&respondent, REFERENCE)?;
+    let listing = room.by(&respondent)?.list(&respondent, REFERENCE)?;
     n.check(
         "the respondent lists 3 readable documents and is told of 2 others",
         if listing.readable.len() == 3 && listing.unreadable == 2 {
@@ -408,33 +519,39 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
 
     n.say("\n9. Membership changes: co-counsel joins late, loses a laptop, and leaves.")?;
     let ben = Identity::generate("Ben Adeyemi (for Claimant Ltd)")?;
-    vault.add_member(
+    room.by(&registrar)?.add_member(
         &registrar,
         REFERENCE,
         crate::policy::Role::Party("claimant".into()),
         &ben.card(),
     )?;
-    let granted = vault.grant(&claimant, REFERENCE, None, &ben.card());
+    let granted = room
+        .by(&claimant)?
+        .grant(&claimant, REFERENCE, None, &ben.card());
     let mut got = Vec::new();
     n.check(
         "co-counsel added later is granted the claimant's earlier documents by the claimant",
         granted
             .and_then(|g| {
-                vault.read(&ben, REFERENCE, 1, &mut got)?;
+                room.by(&ben)?.read(&ben, REFERENCE, 1, &mut got)?;
                 Ok(g)
             })
             .map(|g| format!("{} grant(s), one signed statement each", g.granted.len()))
             .map_err(|e| e.message().to_owned()),
     )?;
     let ben2 = Identity::generate("Ben Adeyemi (new laptop)")?;
-    let replaced = vault
+    let replaced = room
+        .by(&registrar)?
         .replace_member(&registrar, REFERENCE, &ben.card(), &ben2.card())
-        .and_then(|_| vault.grant(&claimant, REFERENCE, None, &ben2.card()))
-        .and_then(|_| vault.rekey(&claimant, REFERENCE, None));
+        .and_then(|_| {
+            room.by(&claimant)?
+                .grant(&claimant, REFERENCE, None, &ben2.card())
+        })
+        .and_then(|_| room.by(&claimant)?.rekey(&claimant, REFERENCE, None));
     n.check(
         "his identity is replaced; the claimant grants the new one and re-keys away from the old",
         match replaced {
-            Ok(r) => match vault.read(&ben, REFERENCE, 1, &mut Vec::new()) {
+            Ok(r) => match room.by(&ben)?.read(&ben, REFERENCE, 1, &mut Vec::new()) {
                 Err(e) if e.kind() == ErrorKind::Refused => Ok(format!(
                     "{} document(s) re-keyed; the old identity is refused",
                     r.rekeyed.len()
@@ -444,7 +561,8 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
             Err(e) => Err(e.message().to_owned()),
         },
     )?;
-    let removed = vault
+    let removed = room
+        .by(&registrar)?
         .remove_member(
             &registrar,
             REFERENCE,
@@ -453,14 +571,14 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
             false,
         )
         .and_then(|change| {
-            vault.rekey(&mediator, REFERENCE, None)?;
+            room.by(&mediator)?.rekey(&mediator, REFERENCE, None)?;
             Ok(change)
         });
     n.check(
         "he leaves the case: removed by the registrar, his documents re-keyed by the mediator",
         match removed {
             Ok(change) => expect_refusal(
-                vault.read(&ben2, REFERENCE, 1, &mut Vec::new()),
+                room.by(&ben2)?.read(&ben2, REFERENCE, 1, &mut Vec::new()),
                 ErrorKind::Refused,
             )
             .map(|_| format!("he could read {} document(s)", change.could_read.len())),
@@ -469,11 +587,11 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     )?;
 
     n.say("\n10. The mediator closes the case: reading goes on, deposits stop.")?;
-    vault.close_case(&mediator, REFERENCE)?;
+    room.by(&mediator)?.close_case(&mediator, REFERENCE)?;
     n.check(
         "a deposit after closing is refused",
         expect_refusal(
-            vault.deposit(
+            room.by(&claimant)?.deposit(
                 &claimant,
                 REFERENCE,
                 spec(Category::Brief, "Late brief", "late.txt"),
@@ -484,14 +602,14 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     )?;
     n.check(
         "the claimant still reads the procedural order",
-        vault
+        room.by(&claimant)?
             .read(&claimant, REFERENCE, d5.num, &mut Vec::new())
             .map(|_| String::new())
             .map_err(|e| e.message().to_owned()),
     )?;
 
     n.say("\n11. Every act is a signed statement in the case log, a leaf of its Merkle tree.")?;
-    let checked = vault.verify_log(REFERENCE);
+    let checked = room.by(&registrar)?.verify_log(REFERENCE);
     n.check(
         "the whole log verifies: signatures, every act's authority, every wrap, the Merkle root",
         checked
@@ -505,10 +623,10 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
             })
             .map_err(|e| e.message().to_owned()),
     )?;
-    let receipt = vault.receipt(REFERENCE, d1.statement)?;
+    let receipt = room.by(&claimant)?.receipt(REFERENCE, d1.statement)?;
     n.check(
         "the claimant's receipt for #1 proves it is in today's log, unrewritten",
-        vault
+        room.by(&claimant)?
             .check_receipt(&receipt)
             .map(|r| format!("entry {} of {}, {}", r.index, r.current_size, r.act))
             .map_err(|e| e.message().to_owned()),
@@ -516,7 +634,9 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
 
     n.say("\n12. The archivist seals the case; two of three custodians open the archive.")?;
     let archive = dir.join(format!("{REFERENCE}.sealed"));
-    let sealed = vault.seal(&archivist, REFERENCE, "2036-12-31", &archive)?;
+    let sealed = room
+        .by(&archivist)?
+        .seal(&archivist, REFERENCE, "2036-12-31", &archive)?;
     let verified = std::fs::File::open(&archive)
         .map_err(|e| io_error("reading the archive", e))
         .and_then(|f| crate::archive::verify::verify_archive(std::io::BufReader::new(f), None));
@@ -534,13 +654,14 @@ pub fn run(dir: Option<&Path>, out: &mut dyn Write) -> Result<Report> {
     n.check(
         "the mediator can no longer read the caucus #1 from the vault",
         expect_refusal(
-            vault.read(&mediator, REFERENCE, 1, &mut Vec::new()),
+            room.by(&mediator)?
+                .read(&mediator, REFERENCE, 1, &mut Vec::new()),
             ErrorKind::Refused,
         ),
     )?;
     n.check(
         "the claimant still reads the retained procedural order",
-        vault
+        room.by(&claimant)?
             .read(&claimant, REFERENCE, d5.num, &mut Vec::new())
             .map(|_| format!("retained: {:?}", sealed.retained))
             .map_err(|e| e.message().to_owned()),

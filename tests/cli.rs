@@ -1809,6 +1809,21 @@ fn demo_runs_every_step_and_removes_its_temp_folder() {
 }
 
 #[test]
+fn demo_remote_runs_every_step_against_a_vault_service_on_loopback() {
+    let sb = Sandbox::new();
+    let out = sb.ok(&["demo", "--remote"]);
+    assert_demo_passed(&out);
+    assert!(
+        out.contains("serves the vault at https://127.0.0.1:"),
+        "the demo did not say where it served the vault:\n{out}"
+    );
+    assert!(
+        names_in(&sb.tmpdir()).is_empty(),
+        "demo --remote left files in TMPDIR"
+    );
+}
+
+#[test]
 fn demo_dir_keeps_a_vault_and_identities_that_work_afterwards() {
     let sb = Sandbox::new();
     let d = sb.join("kept demo");

@@ -488,11 +488,17 @@ See docs/deploy.md."
     Man,
 
     /// Run a whole small case end to end in a fresh vault, narrating each step.
-    #[command(after_help = "Example:\n  sealroom demo --dir /tmp/sealroom-demo")]
+    #[command(
+        after_help = "Examples:\n  sealroom demo --dir /tmp/sealroom-demo\n  sealroom demo --remote"
+    )]
     Demo {
         /// Folder for the demo's vault and identities (default: a temporary folder).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Serve the vault on 127.0.0.1 (HTTPS, a self-signed key pinned) and have every
+        /// person reach it across the network, as members abroad do.
+        #[arg(long)]
+        remote: bool,
     },
 }
 

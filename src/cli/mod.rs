@@ -760,10 +760,10 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
                 Err(crate::vault::unhealthy(&report))
             }
         }
-        Command::Demo { dir } => {
+        Command::Demo { dir, remote } => {
             let report = if ctx.json {
                 let mut narration = Vec::new();
-                let report = crate::demo::run(dir.as_deref(), &mut narration)?;
+                let report = crate::demo::run(dir.as_deref(), remote, &mut narration)?;
                 let lines: Vec<String> = String::from_utf8_lossy(&narration)
                     .lines()
                     .map(str::to_owned)
@@ -774,7 +774,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
                 )?;
                 report
             } else {
-                crate::demo::run(dir.as_deref(), &mut std::io::stdout())?
+                crate::demo::run(dir.as_deref(), remote, &mut std::io::stdout())?
             };
             if report.failures > 0 {
                 return Err(Error::integrity(format!(

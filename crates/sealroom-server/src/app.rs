@@ -2,6 +2,7 @@
 //! uploads and downloads, each signed by a member and answered by the engine on a
 //! blocking thread (the engine is synchronous; the network side is not).
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,6 +32,38 @@ pub struct App {
     pub gate: Gate,
     /// Limits.
     pub limits: Limits,
+    /// Writer leases.
+    leases: Leases,
+    /// Each case as the service last verified it.
+    cases: Arc<sealroom_engine::vault::ServiceCache>,
+}
+
+/// The writer lease of each case: one holder at a time, the others queued in turn.
+#[derive(Default)]
+struct Leases {
+    cases: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// By lease id: its holder's fingerprint and the case's lock.
+    held: Mutex<HashMap<String, (Fingerprint, tokio::sync::OwnedMutexGuard<()>)>>,
+}
+
+impl Leases {
+    fn case(&self, reference: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.cases
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(reference.to_owned())
+            .or_default()
+            .clone()
+    }
+
+    /// Take back lease `id` if `who` holds it (dropping it frees the case).
+    fn take(&self, id: &str, who: &Fingerprint) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        match held.get(id) {
+            Some((holder, _)) if holder == who => held.remove(id).map(|(_, g)| g),
+            _ => None,
+        }
+    }
 }
 
 impl App {
@@ -42,6 +75,8 @@ impl App {
             registrars,
             gate: Gate::new(limits.requests_per_minute),
             limits,
+            leases: Leases::default(),
+            cases: Arc::default(),
         }
     }
 
@@ -113,9 +148,10 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             .with_vault(|v| v.service_facts())
             .await
             .map(|f| json(wire::encode(&f))),
-        ("POST", path::READ) | ("POST", path::COMMIT) => {
-            records(&app, &method, &path, &parts.headers, body).await
-        }
+        ("POST", path::READ)
+        | ("POST", path::COMMIT)
+        | ("POST", path::LOCK)
+        | ("POST", path::UNLOCK) => records(&app, &method, &path, &parts.headers, body).await,
         ("PUT", path::BLOBS) => put_blob(&app, &method, &path, &parts.headers, body).await,
         ("GET", p) if p.starts_with("/v1/blobs/") => {
             get_blob(&app, &method, &path, &parts.headers).await
@@ -190,18 +226,76 @@ async fn records(
     }
     let registrar = app.is_registrar(&signer);
     let card = signer.card;
-    if path == path::READ {
-        let call: ReadCall = serde_json::from_slice(&collected)
-            .map_err(|e| problem("usage", &format!("the read is malformed: {e}")))?;
-        app.with_vault(move |v| v.service_read(&card, &call))
-            .await
-            .map(json)
-    } else {
-        let commit: Commit = serde_json::from_slice(&collected)
-            .map_err(|e| problem("usage", &format!("the commit is malformed: {e}")))?;
-        app.with_vault(move |v| v.service_commit(&card, registrar, commit))
-            .await
-            .map(|c| json(wire::encode(&c)))
+    let who = card.fingerprint();
+    match path {
+        path::READ => {
+            let call: ReadCall = serde_json::from_slice(&collected)
+                .map_err(|e| problem("usage", &format!("the read is malformed: {e}")))?;
+            app.with_vault(move |v| v.service_read(&card, &call))
+                .await
+                .map(json)
+        }
+        path::LOCK => {
+            let asked: wire::LockRequest = serde_json::from_slice(&collected)
+                .map_err(|e| problem("usage", &format!("the lock is malformed: {e}")))?;
+            if !app
+                .with_vault(move |v| v.service_knows(&card, registrar))
+                .await?
+            {
+                return Err(problem(
+                    "not-found",
+                    "no such case among the requester's cases",
+                ));
+            }
+            let lock = app.leases.case(&asked.reference);
+            let guard =
+                tokio::time::timeout(Duration::from_secs(2 * wire::LEASE_SECS), lock.lock_owned())
+                    .await
+                    .map_err(|_| problem("io", "the case is busy; try again in a minute"))?;
+            let mut id = [0u8; 16];
+            ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut id)
+                .map_err(|_| problem("io", "the service's random number generator failed"))?;
+            let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+            app.leases
+                .held
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id.clone(), (who, guard));
+            // A holder that never commits or gives it back (a client that died) loses it.
+            let (expiring, expired) = (app.clone(), id.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(wire::LEASE_SECS)).await;
+                expiring
+                    .leases
+                    .held
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&expired);
+            });
+            Ok(json(wire::encode(&wire::Lease { lease: id })))
+        }
+        path::UNLOCK => {
+            let lease: wire::Lease = serde_json::from_slice(&collected)
+                .map_err(|e| problem("usage", &format!("the unlock is malformed: {e}")))?;
+            drop(app.leases.take(&lease.lease, &who));
+            Ok(json(b"{}".to_vec()))
+        }
+        _ => {
+            let commit: Commit = serde_json::from_slice(&collected)
+                .map_err(|e| problem("usage", &format!("the commit is malformed: {e}")))?;
+            // The lease is held until the commit is decided, then freed either way.
+            let lease = commit
+                .lease
+                .as_deref()
+                .and_then(|id| app.leases.take(id, &who));
+            let cases = app.cases.clone();
+            let done = app
+                .with_vault(move |v| v.service_commit(&card, registrar, commit, &cases))
+                .await
+                .map(|c| json(wire::encode(&c)));
+            drop(lease);
+            done
+        }
     }
 }
 

@@ -40,6 +40,63 @@ pub struct Started {
 /// Serve until interrupted (SIGINT or SIGTERM). `on_start` is told the address and pin
 /// once the socket is listening.
 pub fn run(config: Config, on_start: impl FnOnce(&Started)) -> Result<(), String> {
+    run_until(config, on_start, shutdown())
+}
+
+/// A service running on its own thread (for the demo and embedders), stopped when
+/// dropped.
+pub struct Running {
+    /// What it said when it started.
+    pub started: Started,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), String>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Start the service on a thread of its own; returns once it listens.
+pub fn spawn(config: Config) -> Result<Running, String> {
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        run_until(
+            config,
+            |s| {
+                let _ = ready_tx.send(s.clone());
+            },
+            async {
+                let _ = stop_rx.await;
+            },
+        )
+    });
+    match ready_rx.recv() {
+        Ok(started) => Ok(Running {
+            started,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }),
+        Err(_) => Err(thread
+            .join()
+            .unwrap_or_else(|_| Err("the service failed to start".to_owned()))
+            .err()
+            .unwrap_or_else(|| "the service stopped at once".to_owned())),
+    }
+}
+
+fn run_until(
+    config: Config,
+    on_start: impl FnOnce(&Started),
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), String> {
     let vault = sealroom_engine::Vault::open(&config.vault).map_err(|e| e.message().to_owned())?;
     let facts = vault.service_facts().map_err(|e| e.message().to_owned())?;
     drop(vault);
@@ -83,7 +140,6 @@ pub fn run(config: Config, on_start: impl FnOnce(&Started)) -> Result<(), String
         let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
         let slots = Arc::new(tokio::sync::Semaphore::new(config.limits.max_connections.max(1)));
         let idle = Duration::from_secs(config.limits.idle_timeout_secs.max(1));
-        let stop = shutdown();
         tokio::pin!(stop);
         loop {
             let (stream, _) = tokio::select! {

@@ -110,10 +110,23 @@ pub(crate) fn load_case_from(
         None => known,
     };
     // Only now the database: its view is at least as new as the pin just read.
-    let (case_id, row) = conn.case(reference)?.ok_or_else(|| {
-        Error::not_found(format!("there is no case `{reference}` in this vault"))
-            .with_hint(crate::error::Hint::ListCases)
-    })?;
+    let (case_id, row) = match conn.case(reference)? {
+        Some(found) => found,
+        // A vault service shows a case only to its current members: to someone who
+        // joined it and was removed since, it is gone. (A folder shows every case, so
+        // there this means the case was deleted under the member.)
+        None if pin.is_some() => {
+            return Err(Error::refused(format!(
+                "the vault does not show you case {reference} any more: you are no longer a member of it (or the vault withholds it; compare checkpoints with another member)"
+            )))
+        }
+        None => {
+            return Err(
+                Error::not_found(format!("there is no case `{reference}` in this vault"))
+                    .with_hint(crate::error::Hint::ListCases),
+            )
+        }
+    };
     if pin.is_none() && joined == Joined::Required && member.is_some() {
         return Err(not_joined(reference));
     }

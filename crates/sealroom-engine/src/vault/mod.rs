@@ -47,6 +47,7 @@ pub use log::{LogLine, LogReport, ReceiptReport};
 pub use membership::{Granted, MemberChange, Rekeyed};
 pub use records::DocumentView;
 pub use refusals::{Attempt, Refusal};
+pub use serving::ServiceCache;
 
 /// The folder inside the default data folder where receipts were kept before they
 /// moved to the member state folder; `init` still leaves such a folder alone.

@@ -23,6 +23,26 @@ use crate::log::statement::{Act, SignedStatement};
 use crate::store::records::{CaseKey, Records, RecordsTx, StatementRow};
 use crate::store::remote::wire::{CaseView, Commit, Committed, ReadCall, VaultFacts, WriteOp};
 
+/// The service's memory of each case as it last verified it, so that a commit replays
+/// only the statements since (the log is still checked to extend it). Shared by all
+/// of the service's open vaults.
+#[derive(Default)]
+pub struct ServiceCache {
+    cases: std::sync::Mutex<std::collections::HashMap<String, CaseContext>>,
+}
+
+impl ServiceCache {
+    fn take(&self, reference: &str) -> Option<CaseContext> {
+        self.cases.lock().ok()?.remove(reference)
+    }
+
+    fn keep(&self, ctx: CaseContext) {
+        if let Ok(mut cases) = self.cases.lock() {
+            cases.insert(ctx.reference.clone(), ctx);
+        }
+    }
+}
+
 impl Vault {
     /// The vault's public facts.
     pub fn service_facts(&self) -> Result<VaultFacts> {
@@ -165,10 +185,16 @@ impl Vault {
 
     /// Check and apply one commit from `who` (`registrar`: named in the service's
     /// configuration, so allowed to open cases). See the module's rules.
-    pub fn service_commit(&self, who: &Card, registrar: bool, commit: Commit) -> Result<Committed> {
+    pub fn service_commit(
+        &self,
+        who: &Card,
+        registrar: bool,
+        commit: Commit,
+        cache: &ServiceCache,
+    ) -> Result<Committed> {
         let me = who.fingerprint().to_hex();
         let signer = self.log_signer()?;
-        let Commit { reference, ops } = commit;
+        let Commit { reference, ops, .. } = commit;
         let mut ops = ops.into_iter().peekable();
 
         // A refused attempt: the service numbers and signs the record itself.
@@ -241,7 +267,7 @@ impl Vault {
             if !is_member(&*tx, key, &me)? {
                 return Err(Error::not_found("no such case among the requester's cases"));
             }
-            self.load(&*tx, &reference, Joined::IfPinned)?
+            self.load_from(&*tx, &reference, Joined::IfPinned, cache.take(&reference))?
         };
         let first_new = if opening { 0 } else { ctx.replay.len };
 
@@ -293,6 +319,7 @@ impl Vault {
             }
         }
         tx.commit()?;
+        cache.keep(ctx);
         Ok(Committed { checkpoints })
     }
 }
@@ -591,6 +618,7 @@ mod tests {
     fn commit(ops: Vec<WriteOp>) -> Commit {
         Commit {
             reference: "C-1".into(),
+            lease: None,
             ops,
         }
     }
@@ -609,13 +637,18 @@ mod tests {
         let c = commit(vec![WriteOp::InsertStatement(read)]);
         let first = s
             .vault
-            .service_commit(&s.mediator.card(), false, c.clone())
+            .service_commit(
+                &s.mediator.card(),
+                false,
+                c.clone(),
+                &ServiceCache::default(),
+            )
             .unwrap();
         assert_eq!(first.checkpoints.len(), 1);
         assert_eq!(log_len(&s), before + 1);
         let again = s
             .vault
-            .service_commit(&s.mediator.card(), false, c)
+            .service_commit(&s.mediator.card(), false, c, &ServiceCache::default())
             .unwrap();
         assert_eq!(log_len(&s), before + 1, "a retry appended again");
         assert_eq!(again.checkpoints, first.checkpoints);
@@ -631,6 +664,7 @@ mod tests {
                 &s.claimant.card(),
                 false,
                 commit(vec![WriteOp::InsertStatement(other)]),
+                &ServiceCache::default(),
             )
             .unwrap();
         let before = log_len(&s);
@@ -640,6 +674,7 @@ mod tests {
                 &s.mediator.card(),
                 false,
                 commit(vec![WriteOp::InsertStatement(stale)]),
+                &ServiceCache::default(),
             )
             .unwrap_err();
         assert!(matches!(e.hint(), Some(Hint::Conflict)), "{e:?}");
@@ -652,7 +687,7 @@ mod tests {
         let before = log_len(&s);
         let refuse = |who: &Identity, ops: Vec<WriteOp>| {
             s.vault
-                .service_commit(&who.card(), false, commit(ops))
+                .service_commit(&who.card(), false, commit(ops), &ServiceCache::default())
                 .unwrap_err()
         };
         // Another member's statement, sent by the mediator.

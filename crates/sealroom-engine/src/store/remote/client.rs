@@ -229,6 +229,29 @@ impl Connection {
         self.post(path::READ, wire::encode(call), "a records read")
     }
 
+    /// Wait for the writer lease of case `reference`.
+    pub fn lock(&self, reference: &str) -> Result<String> {
+        let lease: wire::Lease = self.post(
+            path::LOCK,
+            wire::encode(&wire::LockRequest {
+                reference: reference.to_owned(),
+            }),
+            "a lock",
+        )?;
+        Ok(lease.lease)
+    }
+
+    /// Give a lease back unused (best effort: it expires anyway).
+    pub fn unlock(&self, lease: &str) {
+        let _: Result<serde_json::Value> = self.post(
+            path::UNLOCK,
+            wire::encode(&wire::Lease {
+                lease: lease.to_owned(),
+            }),
+            "an unlock",
+        );
+    }
+
     /// The writes of one act.
     pub fn commit(&self, commit: &Commit) -> Result<Committed> {
         self.post(path::COMMIT, wire::encode(commit), "a commit")

@@ -52,7 +52,17 @@ impl RecordStore for RemoteRecords {
     }
 
     fn write(&self, reference: &str) -> Result<Box<dyn RecordsTx + '_>> {
+        // Wait for the case's writer lease first, as a folder's writer waits for its
+        // lock: the act is then prepared on a state nobody else is about to change.
+        // (Someone the service does not know gets none, and goes on to be told
+        // why by the act itself.)
+        let lease = match self.conn.lock(reference) {
+            Ok(lease) => Some(lease),
+            Err(e) if e.kind() == crate::error::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
         Ok(Box::new(RemoteTx {
+            lease,
             view: RemoteView::new(self.conn.clone(), true),
             reference: reference.to_owned(),
             ops: Mutex::new(Vec::new()),
@@ -281,6 +291,8 @@ impl Records for RemoteView {
 /// An act's transaction: reads from the state when it began, writes kept for the
 /// commit.
 struct RemoteTx {
+    /// The writer lease (given back if the act is dropped without a commit).
+    lease: Option<String>,
     view: RemoteView,
     reference: String,
     ops: Mutex<Vec<WriteOp>>,
@@ -309,6 +321,14 @@ impl RemoteTx {
             .map_err(|_| Error::io("an act's writes were lost"))?
             .push(op);
         Ok(())
+    }
+}
+
+impl Drop for RemoteTx {
+    fn drop(&mut self) {
+        if let Some(lease) = self.lease.take() {
+            self.view.conn.unlock(&lease);
+        }
     }
 }
 
@@ -492,16 +512,21 @@ impl RecordsTx for RemoteTx {
         self.push(case, WriteOp::InsertRefusal(row.clone()))
     }
 
-    fn commit(self: Box<Self>) -> Result<()> {
-        let ops = self
-            .ops
-            .into_inner()
-            .map_err(|_| Error::io("an act's writes were lost"))?;
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        let ops = std::mem::take(
+            &mut *self
+                .ops
+                .lock()
+                .map_err(|_| Error::io("an act's writes were lost"))?,
+        );
         if ops.is_empty() {
             return Ok(());
         }
+        // The commit gives the lease back, whatever its outcome.
+        let lease = self.lease.take();
         self.view.conn.commit(&Commit {
-            reference: self.reference,
+            reference: self.reference.clone(),
+            lease,
             ops,
         })?;
         Ok(())

@@ -18,6 +18,10 @@ pub mod path {
     pub const READ: &str = "/v1/read";
     /// `POST` [`super::Commit`]: the writes of one act.
     pub const COMMIT: &str = "/v1/commit";
+    /// `POST` [`super::LockRequest`]: wait for a case's writer lease.
+    pub const LOCK: &str = "/v1/lock";
+    /// `POST` [`super::Lease`]: give a lease back unused.
+    pub const UNLOCK: &str = "/v1/unlock";
     /// `PUT` (streamed body): a new blob; `GET /v1/blobs/SHA256`: one blob.
     pub const BLOBS: &str = "/v1/blobs";
 }
@@ -211,11 +215,34 @@ pub enum WriteOp {
     InsertRefusal(RefusalRow),
 }
 
+/// A request for the writer lease of a case: writers of one case queue for it in
+/// turn, so that an act prepared under it is not overtaken (the commit's own checks
+/// stay the guarantee; the lease only makes turns fair).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LockRequest {
+    /// The case (it may not exist yet: a case being opened).
+    pub reference: String,
+}
+
+/// A writer lease: held until the commit that names it, its return, or its expiry.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Lease {
+    /// Its identifier.
+    pub lease: String,
+}
+
+/// How long a lease lasts if its holder neither commits nor returns it (a client that
+/// died), in seconds.
+pub const LEASE_SECS: u64 = 30;
+
 /// The writes of one act on one case, in order.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Commit {
     /// The case.
     pub reference: String,
+    /// The writer lease the act was prepared under, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<String>,
     /// The writes.
     pub ops: Vec<WriteOp>,
 }
