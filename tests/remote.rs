@@ -599,6 +599,29 @@ fn forged_replayed_stale_and_non_member_requests_are_refused() {
     let open: Vec<&str> = open.iter().map(String::as_str).collect();
     let err = net.fails("claimant", &open, 1);
     assert!(err.contains("registrars"), "{err}");
+    // The registrar may; with no custodians the archivist holds the escrow share.
+    let (m, c, r, a) = (
+        net.fx.card("mediator"),
+        format!("claimant={}", net.fx.card("claimant")),
+        format!("respondent={}", net.fx.card("respondent")),
+        net.fx.card("archivist"),
+    );
+    net.ok(
+        "registrar",
+        &[
+            "case",
+            "open",
+            "C-2",
+            "--mediator",
+            &m,
+            "--party",
+            &c,
+            "--party",
+            &r,
+            "--archivist",
+            &a,
+        ],
+    );
     assert_same_bytes("the member still reads", &net.read("claimant", num), BRIEF);
 }
 
@@ -859,4 +882,72 @@ fn a_service_that_forks_the_log_is_caught_at_the_next_act_of_either_member() {
         3,
     );
     assert!(err.contains("forked"), "{err}");
+}
+
+#[test]
+fn a_configured_service_enforces_its_limits() {
+    let config = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(
+        config.path(),
+        "[limits]\nmax_request_bytes = 65536\nmax_blob_bytes = 65536\nrequests_per_minute = 200\nidle_timeout_secs = 1\n",
+    )
+    .unwrap();
+    let net = Net::new(&["--plain-http", "--config", &path_arg(config.path())]);
+    let port = net.server.port();
+
+    // A document over the size limit: one sentence, exit 2, nothing recorded.
+    let big = pseudo_random(200_000, 3);
+    let path = net.fx.write("in/big.bin", &big);
+    let err = net.fails("claimant", &["deposit", CASE, &path], 2);
+    assert!(err.contains("larger than this service accepts"), "{err}");
+    let listing = parse_json(&net.ok("claimant", &["--json", "list", CASE]));
+    assert_eq!(
+        listing["readable"].as_array().unwrap().len(),
+        0,
+        "{listing}"
+    );
+
+    // A records request over the limit.
+    let olaf = identity(&net.fx, "outsider");
+    let padded = format!(r#"{{"call":"case","reference":"{}"}}"#, "x".repeat(70_000));
+    let headers = signed(
+        &olaf,
+        "POST",
+        "/v1/read",
+        Some(padded.as_bytes()),
+        now(),
+        "10000000000000000000000000000001",
+    );
+    assert_eq!(
+        raw(port, "POST", "/v1/read", &headers, padded.as_bytes()).0,
+        413
+    );
+
+    // Over the identity's rate: refused with 429 (others are not affected).
+    let list = br#"{"call":"case_references"}"#;
+    let mut statuses = Vec::new();
+    for i in 0..260u32 {
+        let nonce = format!("2{i:031x}");
+        let headers = signed(&olaf, "POST", "/v1/read", Some(list), now(), &nonce);
+        statuses.push(raw(port, "POST", "/v1/read", &headers, list).0);
+    }
+    assert_eq!(statuses[0], 200);
+    assert!(
+        statuses.contains(&429),
+        "no request was refused for its rate: {statuses:?}"
+    );
+    net.ok("claimant", &["list", CASE]);
+
+    // A client that connects and says nothing is disconnected.
+    use std::io::Read;
+    let mut idle = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    idle.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let start = std::time::Instant::now();
+    let mut buf = Vec::new();
+    let _ = idle.read_to_end(&mut buf);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(15),
+        "an idle connection was kept open"
+    );
 }

@@ -332,11 +332,13 @@ async fn put_blob(
         let idle = Duration::from_secs(app.limits.idle_timeout_secs.max(1));
         let mut stream = body.into_data_stream();
         let mut total: u64 = 0;
+        let mut too_large = None;
         loop {
             let next = match tokio::time::timeout(idle, stream.next()).await {
                 Ok(Some(Ok(bytes))) => {
                     total += bytes.len() as u64;
                     if total > max {
+                        too_large = Some(max);
                         Err(format!(
                             "the document is larger than the service accepts ({max} bytes)"
                         ))
@@ -354,14 +356,38 @@ async fn put_blob(
             }
         }
         drop(tx);
+        if too_large.is_some() {
+            // Read on (and discard) a little more of a body that is too large, so the
+            // client, still sending, gets the refusal rather than a broken connection;
+            // beyond that the connection is closed.
+            let mut drained: u64 = 0;
+            while let Ok(Some(Ok(bytes))) = tokio::time::timeout(idle, stream.next()).await {
+                drained += bytes.len() as u64;
+                if drained > DRAIN_LIMIT {
+                    break;
+                }
+            }
+        }
+        too_large
     };
-    let (stored, ()) = tokio::join!(stored, feed);
+    let (stored, too_large) = tokio::join!(stored, feed);
+    if let Some(max) = too_large {
+        return Err(problem(
+            "too-large",
+            &format!(
+                "the document is larger than this service accepts ({max} bytes of ciphertext)"
+            ),
+        ));
+    }
     let stored = stored?;
     Ok(json(wire::encode(&wire::BlobPut {
         sha256: stored.sha256,
         size: stored.size,
     })))
 }
+
+/// How much of a too-large upload is read on before it is refused.
+const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// The blocking side of an upload.
 struct ChannelRead {

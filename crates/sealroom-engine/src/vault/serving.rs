@@ -456,12 +456,14 @@ fn check_write(
             !replay.consents.contains_key(&(*num, to_label.clone()))
         }
         WriteOp::DeleteConsents => any(&|a| removes_readers(a) || matches!(a, Act::Close {})),
+        // The signed charter names each holder's share by its hash.
         WriteOp::InsertEscrowShare(row) => {
             opening
-                && replay.members.iter().any(|(role, card)| {
-                    *role == crate::case::policy::Role::Custodian
-                        && card.fingerprint().to_hex() == row.custodian
-                })
+                && replay
+                    .charter
+                    .escrow_shares
+                    .iter()
+                    .any(|d| d.holder == row.custodian && d.sha256 == hex(&sha256(&row.share)))
         }
         WriteOp::DeleteEscrowShares => any(&|a| matches!(a, Act::Seal(_) | Act::Destroy(_))),
     };
