@@ -565,6 +565,8 @@ fn forged_replayed_stale_and_non_member_requests_are_refused() {
         "00000000000000000000000000000009",
     );
     assert_eq!(raw(port, "GET", &path, &headers, b"").0, 404);
+    // A reader of the document is handed its body only against a read of theirs on
+    // the record: a request without one is refused as if the body did not exist.
     let headers = signed(
         &ana,
         "GET",
@@ -572,6 +574,16 @@ fn forged_replayed_stale_and_non_member_requests_are_refused() {
         None,
         now(),
         "0000000000000000000000000000000a",
+    );
+    assert_eq!(raw(port, "GET", &path, &headers, b"").0, 404);
+    net.read("claimant", num);
+    let headers = signed(
+        &ana,
+        "GET",
+        &path,
+        None,
+        now(),
+        "0000000000000000000000000000000c",
     );
     assert_eq!(raw(port, "GET", &path, &headers, b"").0, 200);
     let headers = signed(

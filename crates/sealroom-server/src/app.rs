@@ -227,19 +227,21 @@ async fn records(
     let registrar = app.is_registrar(&signer);
     let card = signer.card;
     let who = card.fingerprint();
+    let cases = app.cases.clone();
     match path {
         path::READ => {
             let call: ReadCall = serde_json::from_slice(&collected)
                 .map_err(|e| problem("usage", &format!("the read is malformed: {e}")))?;
-            app.with_vault(move |v| v.service_read(&card, &call))
+            app.with_vault(move |v| v.service_read(&card, &call, &cases))
                 .await
                 .map(json)
         }
         path::LOCK => {
             let asked: wire::LockRequest = serde_json::from_slice(&collected)
                 .map_err(|e| problem("usage", &format!("the lock is malformed: {e}")))?;
+            let reference = asked.reference.clone();
             if !app
-                .with_vault(move |v| v.service_knows(&card, registrar))
+                .with_vault(move |v| v.service_may_lock(&card, registrar, &reference, &cases))
                 .await?
             {
                 return Err(problem(
@@ -288,7 +290,6 @@ async fn records(
                 .lease
                 .as_deref()
                 .and_then(|id| app.leases.take(id, &who));
-            let cases = app.cases.clone();
             let done = app
                 .with_vault(move |v| v.service_commit(&card, registrar, commit, &cases))
                 .await
@@ -311,8 +312,9 @@ async fn put_blob(
     let signer = admit(app, method, path, headers, false)?;
     let registrar = app.is_registrar(&signer);
     let card = signer.card.clone();
+    let cases = app.cases.clone();
     if !app
-        .with_vault(move |v| v.service_knows(&card, registrar))
+        .with_vault(move |v| v.service_knows(&card, registrar, &cases))
         .await?
     {
         return Err(problem(
@@ -424,7 +426,8 @@ async fn get_blob(
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<u64, Problem>>();
     let app2 = app.clone();
     tokio::task::spawn_blocking(move || {
-        let opened = Vault::open(&app2.vault_dir).and_then(|v| v.service_open_blob(&card, &sha));
+        let opened = Vault::open(&app2.vault_dir)
+            .and_then(|v| v.service_open_blob(&card, &sha, &app2.cases));
         let mut blob = match opened {
             Ok(b) => b,
             Err(e) => {

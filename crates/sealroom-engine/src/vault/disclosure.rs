@@ -312,6 +312,9 @@ impl Vault {
         from: &str,
         rekey: bool,
     ) -> Result<Revoked> {
+        if rekey {
+            self.record_reads_first(actor, reference, &[num])?;
+        }
         let mut made: Option<String> = None;
         let recorded = self.record(reference, |r| {
         let Subject {
@@ -510,10 +513,10 @@ impl Vault {
                     recipient: recipient.to_string(),
                 },
             )?;
-            // Opened under the lock, so a seal or rekey committing next cannot take it away.
-            let blob = self.blobs.get(&doc.blob_sha256)?;
+            let blob = self.blob_under_lock(&doc)?;
             Ok((doc, seq, blob))
         })?;
+        let blob = self.blob_after_record(&doc, blob)?;
         let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient.as_age()))
             .map_err(|_| Error::usage("that recipient cannot be encrypted to"))?;
         let mut age_out = encryptor

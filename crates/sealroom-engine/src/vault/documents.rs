@@ -600,16 +600,72 @@ impl Vault {
             let doc = self.open_document(r.tx, actor, r.ctx, num)?;
             // Fail closed: the read is on the record before a byte is released.
             let statement = r.append(actor, Act::Read { num })?;
-            // Opened under the lock: a seal or rekey that commits next may delete the
-            // file, and the open handle keeps its bytes readable for this read.
-            let blob = self.blobs.get(&doc.blob_sha256)?;
+            let blob = self.blob_under_lock(&doc)?;
             Ok((doc, statement, blob))
         })?;
+        let blob = self.blob_after_record(&doc, blob)?;
         self.stream_plaintext(&doc, blob, output)?;
         Ok(ReadOutcome {
             document: doc.view,
             statement,
         })
+    }
+}
+
+impl Vault {
+    /// The body of an opened document, taken under the case's lock when the vault is a
+    /// folder: a seal or rekey that commits next may delete the file, and the open
+    /// handle keeps its bytes readable. A vault service hands a body out only against
+    /// the requester's signed statement already in its log, so across the network it
+    /// is taken after the commit ([`Vault::blob_after_record`]).
+    pub(crate) fn blob_under_lock(&self, doc: &OpenDocument) -> Result<Option<Box<dyn BlobRead>>> {
+        if self.is_remote() {
+            Ok(None)
+        } else {
+            self.blobs.get(&doc.blob_sha256).map(Some)
+        }
+    }
+
+    /// Across the network, record `actor`'s reads of `nums` before an act that opens
+    /// their bodies without being a read (a re-keying decrypts each body to encrypt
+    /// it again): the service hands a body out only against a statement already in
+    /// its log. Each read is checked as `read` checks it. A no-op on a folder.
+    pub(crate) fn record_reads_first(
+        &self,
+        actor: &Identity,
+        reference: &str,
+        nums: &[u64],
+    ) -> Result<()> {
+        if !self.is_remote() || nums.is_empty() {
+            return Ok(());
+        }
+        self.record(reference, |r| {
+            for &num in nums {
+                self.open_document(r.tx, actor, r.ctx, num)?;
+                r.append(actor, Act::Read { num })?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The body [`Vault::blob_under_lock`] did not take yet. (If a re-keying committed
+    /// in between, the service no longer has it, and the act says so.)
+    pub(crate) fn blob_after_record(
+        &self,
+        doc: &OpenDocument,
+        taken: Option<Box<dyn BlobRead>>,
+    ) -> Result<Box<dyn BlobRead>> {
+        match taken {
+            Some(blob) => Ok(blob),
+            None => self.blobs.get(&doc.blob_sha256).map_err(|e| {
+                e.reword(|m| {
+                    format!(
+                        "#{} is on the record, but its body could not be fetched from the vault service: {m}",
+                        doc.row.num
+                    )
+                })
+            }),
+        }
     }
 }
 

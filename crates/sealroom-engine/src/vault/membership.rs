@@ -345,11 +345,23 @@ impl Vault {
         reference: &str,
         nums: Option<&[u64]>,
     ) -> Result<Rekeyed> {
+        // Across the network the reads go on the record first (see
+        // `record_reads_first`), so the documents are chosen once, up front.
+        let chosen;
+        let nums = if self.is_remote() {
+            let db = self.read_tx()?;
+            let ctx = self.load(&*db, reference, Joined::Required)?;
+            drop(db);
+            chosen = rekey_todo(&ctx, actor, nums);
+            self.record_reads_first(actor, reference, &chosen)?;
+            Some(chosen.as_slice())
+        } else {
+            nums
+        };
         let mut written: Vec<String> = Vec::new();
         let recorded = self.record(reference, |r| {
             r.ctx.member_roles(actor)?;
             policy::check_live(r.ctx.state)?;
-            let mine = actor.fingerprint().to_hex();
             let former = |d: &crate::log::replay::ReplayDoc, ctx: &CaseContext| -> Vec<String> {
                 d.readers
                     .iter()
@@ -357,21 +369,7 @@ impl Vault {
                     .cloned()
                     .collect()
             };
-            let todo: Vec<u64> = match nums {
-                Some(n) => n.to_vec(),
-                None => r
-                    .ctx
-                    .replay
-                    .docs
-                    .iter()
-                    .filter(|(_, d)| {
-                        d.live_in(r.ctx.state)
-                            && d.readers.contains(&mine)
-                            && !former(d, r.ctx).is_empty()
-                    })
-                    .map(|(n, _)| *n)
-                    .collect(),
-            };
+            let todo = rekey_todo(r.ctx, actor, nums);
             let mut old_blobs = Vec::new();
             let mut rekeyed = Vec::new();
             let mut dropped_all = std::collections::BTreeSet::new();
@@ -445,5 +443,25 @@ impl Vault {
         }
         let done = self.rekey(actor, reference, Some(&can))?;
         Ok((done.rekeyed.into_iter().map(|(n, _)| n).collect(), cannot))
+    }
+}
+
+/// The documents a re-keying by `actor` covers: those named, or else every live one
+/// `actor` reads that a former member could still open.
+fn rekey_todo(ctx: &CaseContext, actor: &Identity, nums: Option<&[u64]>) -> Vec<u64> {
+    let mine = actor.fingerprint().to_hex();
+    match nums {
+        Some(n) => n.to_vec(),
+        None => ctx
+            .replay
+            .docs
+            .iter()
+            .filter(|(_, d)| {
+                d.live_in(ctx.state)
+                    && d.readers.contains(&mine)
+                    && d.readers.iter().any(|f| ctx.card_of(f).is_none())
+            })
+            .map(|(n, _)| *n)
+            .collect(),
     }
 }

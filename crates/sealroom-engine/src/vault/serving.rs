@@ -22,21 +22,28 @@ use crate::identity::Card;
 use crate::log::statement::{Act, SignedStatement};
 use crate::store::records::{CaseKey, Records, RecordsTx, StatementRow};
 use crate::store::remote::wire::{CaseView, Commit, Committed, ReadCall, VaultFacts, WriteOp};
+use std::sync::Arc;
 
 /// The service's memory of each case as it last verified it, so that a commit replays
-/// only the statements since (the log is still checked to extend it). Shared by all
-/// of the service's open vaults.
+/// only the statements since (the log is still checked to extend it), and so that
+/// deciding what to serve (who is a member, who recorded a read) costs no replay.
+/// Shared by all of the service's open vaults.
 #[derive(Default)]
 pub struct ServiceCache {
-    cases: std::sync::Mutex<std::collections::HashMap<String, CaseContext>>,
+    cases: std::sync::Mutex<std::collections::HashMap<String, Arc<CaseContext>>>,
 }
 
 impl ServiceCache {
-    fn take(&self, reference: &str) -> Option<CaseContext> {
-        self.cases.lock().ok()?.remove(reference)
+    fn get(&self, reference: &str) -> Option<Arc<CaseContext>> {
+        self.cases.lock().ok()?.get(reference).cloned()
     }
 
-    fn keep(&self, ctx: CaseContext) {
+    fn take(&self, reference: &str) -> Option<CaseContext> {
+        let shared = self.cases.lock().ok()?.remove(reference)?;
+        Some(Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone()))
+    }
+
+    fn keep(&self, ctx: Arc<CaseContext>) {
         if let Ok(mut cases) = self.cases.lock() {
             cases.insert(ctx.reference.clone(), ctx);
         }
@@ -53,52 +60,62 @@ impl Vault {
     }
 
     /// Whether `who` may use the service at all: a registrar it is configured with, or
-    /// a member of some case.
-    pub fn service_knows(&self, who: &Card, registrar: bool) -> Result<bool> {
+    /// a member of some case (as the case's replayed log says).
+    pub fn service_knows(&self, who: &Card, registrar: bool, cache: &ServiceCache) -> Result<bool> {
         if registrar {
             return Ok(true);
         }
         let db = self.read_tx()?;
-        let me = who.fingerprint().to_hex();
-        for reference in db.case_references()? {
-            if let Some((key, _)) = db.case(&reference)? {
-                if is_member(&*db, key, &me)? {
-                    return Ok(true);
-                }
-            }
-        }
-        Ok(false)
+        Ok(!self
+            .cases_of(&*db, &who.fingerprint().to_hex(), cache)?
+            .is_empty())
+    }
+
+    /// Whether `who` may queue to write to case `reference`: a member of it (as its
+    /// replayed log says), or, for a case not yet on the vault, a registrar.
+    pub fn service_may_lock(
+        &self,
+        who: &Card,
+        registrar: bool,
+        reference: &str,
+        cache: &ServiceCache,
+    ) -> Result<bool> {
+        let db = self.read_tx()?;
+        Ok(match self.served_case(&*db, reference, cache)? {
+            Some(ctx) => member_of(&ctx, &who.fingerprint().to_hex()),
+            None => registrar,
+        })
     }
 
     /// Answer one read for `who` (JSON), from one snapshot. A case is served only to
-    /// its members; to anyone else it does not exist.
-    pub fn service_read(&self, who: &Card, call: &ReadCall) -> Result<Vec<u8>> {
+    /// those its replayed log makes members; to anyone else it does not exist.
+    pub fn service_read(
+        &self,
+        who: &Card,
+        call: &ReadCall,
+        cache: &ServiceCache,
+    ) -> Result<Vec<u8>> {
         use crate::store::remote::wire::encode;
         let db = self.read_tx()?;
         let me = who.fingerprint().to_hex();
         let member = |case: CaseKey| -> Result<()> {
-            if is_member(&*db, case, &me)? {
-                Ok(())
-            } else {
-                Err(Error::not_found("no such case among the requester's cases"))
+            match self.served_by_key(&*db, case, cache)? {
+                Some(ctx) if member_of(&ctx, &me) => Ok(()),
+                _ => Err(Error::not_found("no such case among the requester's cases")),
             }
         };
         Ok(match call {
             ReadCall::CaseReferences => {
-                let mut mine = Vec::new();
-                for reference in db.case_references()? {
-                    if let Some((key, _)) = db.case(&reference)? {
-                        if is_member(&*db, key, &me)? {
-                            mine.push(reference);
-                        }
-                    }
-                }
+                let mine: Vec<String> = self
+                    .cases_of(&*db, &me, cache)?
+                    .iter()
+                    .map(|ctx| ctx.reference.clone())
+                    .collect();
                 encode(&mine)
             }
             ReadCall::Case { reference } => {
-                let found = db.case(reference)?;
-                let found = match found {
-                    Some((key, row)) if is_member(&*db, key, &me)? => Some((key, row)),
+                let found = match self.served_case(&*db, reference, cache)? {
+                    Some(ctx) if member_of(&ctx, &me) => db.case(reference)?,
                     _ => None,
                 };
                 encode(&found)
@@ -164,23 +181,122 @@ impl Vault {
         })
     }
 
-    /// Whether `who` may download blob `sha256`: it is the current body of a
-    /// document in a case `who` is a member of.
-    pub fn service_may_fetch(&self, who: &Card, sha256: &str) -> Result<bool> {
+    /// Whether `who` may download blob `sha256`. It must be the current body of a
+    /// document in a case the replayed log makes `who` a member of, and the log must
+    /// already hold `who`'s signed reason to take it, made since that body was set: a
+    /// read or an export of that document, or the case's seal (whose archive carries
+    /// the body). So every body that leaves the service is on the record first.
+    pub fn service_may_fetch(
+        &self,
+        who: &Card,
+        sha256: &str,
+        cache: &ServiceCache,
+    ) -> Result<bool> {
         let db = self.read_tx()?;
         let me = who.fingerprint().to_hex();
+        for ctx in self.cases_of(&*db, &me, cache)? {
+            for (num, doc) in &ctx.replay.docs {
+                if doc.body.blob_sha256 == sha256
+                    && recorded_since(&*db, &ctx, doc.body_seq, &me, &|act| match act {
+                        Act::Read { num: n } | Act::Export { num: n, .. } => n == num,
+                        Act::Seal(_) => true,
+                        _ => false,
+                    })?
+                {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Case `reference` as the service's own replay of its log makes it (from the
+    /// cache when the log has not grown since), or `None` if the vault has no such case.
+    fn served_case(
+        &self,
+        db: &dyn Records,
+        reference: &str,
+        cache: &ServiceCache,
+    ) -> Result<Option<Arc<CaseContext>>> {
+        let Some((key, _)) = db.case(reference)? else {
+            return Ok(None);
+        };
+        let size = db.leaf_hashes(key)?.len() as u64;
+        if let Some(known) = cache.get(reference) {
+            if known.id == key && known.replay.len == size {
+                return Ok(Some(known));
+            }
+        }
+        // A cached state newer than this snapshot (a commit landed since it began)
+        // cannot be extended to it: replay afresh.
+        let prior = cache
+            .take(reference)
+            .filter(|p| p.id == key && p.replay.len <= size);
+        // The detail is for the operator (`doctor` names it), not for a requester who
+        // may not be a member.
+        let ctx = self
+            .load_from(db, reference, Joined::IfPinned, prior)
+            .map_err(|_| unservable())?;
+        let ctx = Arc::new(ctx);
+        cache.keep(ctx.clone());
+        Ok(Some(ctx))
+    }
+
+    /// [`Vault::served_case`] by the backend's key for the case.
+    fn served_by_key(
+        &self,
+        db: &dyn Records,
+        key: CaseKey,
+        cache: &ServiceCache,
+    ) -> Result<Option<Arc<CaseContext>>> {
+        let known = cache.cases.lock().ok().and_then(|cases| {
+            cases
+                .values()
+                .find(|c| c.id == key)
+                .map(|c| c.reference.clone())
+        });
+        let reference = match known {
+            Some(r) => Some(r),
+            None => {
+                let mut found = None;
+                for reference in db.case_references()? {
+                    if matches!(db.case(&reference)?, Some((k, _)) if k == key) {
+                        found = Some(reference);
+                        break;
+                    }
+                }
+                found
+            }
+        };
+        match reference {
+            Some(r) => self.served_case(db, &r, cache),
+            None => Ok(None),
+        }
+    }
+
+    /// The cases whose replayed log makes `me` a member. The members table only
+    /// narrows the search: a row grants nothing the log does not.
+    fn cases_of(
+        &self,
+        db: &dyn Records,
+        me: &str,
+        cache: &ServiceCache,
+    ) -> Result<Vec<Arc<CaseContext>>> {
+        let mut mine = Vec::new();
         for reference in db.case_references()? {
             let Some((key, _)) = db.case(&reference)? else {
                 continue;
             };
-            if !is_member(&*db, key, &me)? {
+            if !db.members(key)?.iter().any(|m| m.fingerprint == me) {
                 continue;
             }
-            if db.documents(key)?.iter().any(|d| d.blob == sha256) {
-                return Ok(true);
+            if let Some(ctx) = self.served_case(db, &reference, cache)? {
+                if member_of(&ctx, me) {
+                    mine.push(ctx);
+                }
             }
         }
-        Ok(false)
+        Ok(mine)
     }
 
     /// Check and apply one commit from `who` (`registrar`: named in the service's
@@ -207,11 +323,9 @@ impl Vault {
                 ));
             }
             let db = self.read_tx()?;
-            let Some((key, _)) = db.case(&reference)? else {
-                return Err(Error::not_found("no such case among the requester's cases"));
-            };
-            if !is_member(&*db, key, &me)? {
-                return Err(Error::not_found("no such case among the requester's cases"));
+            match self.served_case(&*db, &reference, cache)? {
+                Some(ctx) if member_of(&ctx, &me) => {}
+                _ => return Err(Error::not_found("no such case among the requester's cases")),
             }
             drop(db);
             self.record_refusal(&super::Attempt {
@@ -261,13 +375,18 @@ impl Vault {
             opening = true;
             ctx
         } else {
-            let Some((key, _)) = tx.case(&reference)? else {
-                return Err(Error::not_found("no such case among the requester's cases"));
-            };
-            if !is_member(&*tx, key, &me)? {
+            if tx.case(&reference)?.is_none() {
                 return Err(Error::not_found("no such case among the requester's cases"));
             }
-            self.load_from(&*tx, &reference, Joined::IfPinned, cache.take(&reference))?
+            let prior = cache.take(&reference);
+            let ctx = self
+                .load_from(&*tx, &reference, Joined::IfPinned, prior)
+                .map_err(|_| unservable())?;
+            if !member_of(&ctx, &me) {
+                cache.keep(Arc::new(ctx));
+                return Err(Error::not_found("no such case among the requester's cases"));
+            }
+            ctx
         };
         let first_new = if opening { 0 } else { ctx.replay.len };
 
@@ -319,7 +438,7 @@ impl Vault {
             }
         }
         tx.commit()?;
-        cache.keep(ctx);
+        cache.keep(Arc::new(ctx));
         Ok(Committed { checkpoints })
     }
 }
@@ -355,6 +474,14 @@ fn already_recorded(
     Ok(Some(Committed { checkpoints }))
 }
 
+/// A case whose records fail the service's own replay. The detail is for the operator
+/// (`doctor` names it), not for a requester who may not be a member.
+fn unservable() -> Error {
+    Error::integrity(
+        "the vault service's records of a case fail its own checks, so it serves none of that case; its operator must run `sealroom doctor` on the vault",
+    )
+}
+
 fn conflict(reference: &str) -> Error {
     Error::io(format!(
         "case {reference} moved on while the act was being prepared; it was not recorded"
@@ -378,11 +505,38 @@ fn check_actor(signed: &SignedStatement, me: &str) -> Result<()> {
     Ok(())
 }
 
-fn is_member(db: &dyn Records, case: CaseKey, fingerprint: &str) -> Result<bool> {
-    Ok(db
-        .members(case)?
-        .iter()
-        .any(|m| m.fingerprint == fingerprint))
+/// Whether the case's replayed log makes `fingerprint` a member.
+fn member_of(ctx: &CaseContext, fingerprint: &str) -> bool {
+    ctx.replay.card_of(fingerprint).is_some()
+}
+
+/// Whether the log holds, after entry `after`, a statement of `actor`'s whose act
+/// `wanted` accepts.
+fn recorded_since(
+    db: &dyn Records,
+    ctx: &CaseContext,
+    after: u64,
+    actor: &str,
+    wanted: &dyn Fn(&Act) -> bool,
+) -> Result<bool> {
+    let held = &ctx.replay.statements;
+    let first = ctx.replay.len - held.len() as u64;
+    if first <= after + 1 {
+        return Ok(held
+            .iter()
+            .skip((after + 1 - first) as usize)
+            .any(|s| s.actor == actor && wanted(&s.act)));
+    }
+    // The replay began from a snapshot after that entry: read the log itself.
+    let mut found = false;
+    db.statements(ctx.id, after + 1, &mut |row| {
+        if row.seq < ctx.replay.len && !found {
+            let s = signed_of(&row).statement()?;
+            found = s.actor == actor && wanted(&s.act);
+        }
+        Ok(())
+    })?;
+    Ok(found)
 }
 
 /// Whether one non-statement write is what the commit's statements make.
@@ -535,9 +689,10 @@ impl Vault {
         &self,
         who: &Card,
         sha256: &str,
+        cache: &ServiceCache,
     ) -> Result<Box<dyn crate::store::blobs::BlobRead>> {
         if crate::crypto::digest::parse_hex32(sha256).is_none()
-            || !self.service_may_fetch(who, sha256)?
+            || !self.service_may_fetch(who, sha256, cache)?
         {
             return Err(Error::not_found(
                 "no such document body among the requester's cases",
@@ -728,13 +883,135 @@ mod tests {
         // A non-member sees no case and no case data.
         let answer = s
             .vault
-            .service_read(&s.outsider.card(), &ReadCall::CaseReferences)
+            .service_read(
+                &s.outsider.card(),
+                &ReadCall::CaseReferences,
+                &ServiceCache::default(),
+            )
             .unwrap();
         assert_eq!(answer, b"[]");
         let e = s
             .vault
-            .service_read(&s.outsider.card(), &ReadCall::CaseView { case: 1 })
+            .service_read(
+                &s.outsider.card(),
+                &ReadCall::CaseView { case: 1 },
+                &ServiceCache::default(),
+            )
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_body_is_served_only_after_its_requester_recorded_a_read_of_it() {
+        let s = served();
+        let cache = ServiceCache::default();
+        let blob = {
+            let db = s.vault.read_tx().unwrap();
+            let (key, _) = db.case("C-1").unwrap().unwrap();
+            db.documents(key).unwrap()[0].blob.clone()
+        };
+        let may = |who: &Identity| {
+            s.vault
+                .service_may_fetch(&who.card(), &blob, &cache)
+                .unwrap()
+        };
+        // Readers of the document all, but none has a read on the record yet (the
+        // depositor's deposit is not a read).
+        assert!(!may(&s.mediator));
+        assert!(!may(&s.claimant));
+        assert!(!may(&s.outsider));
+        let read = statement(&s, &s.mediator, Act::Read { num: 1 }, true);
+        s.vault
+            .service_commit(
+                &s.mediator.card(),
+                false,
+                commit(vec![WriteOp::InsertStatement(read)]),
+                &cache,
+            )
+            .unwrap();
+        assert!(
+            may(&s.mediator),
+            "the mediator's recorded read did not count"
+        );
+        assert!(!may(&s.claimant), "one member's read served another");
+        assert!(!may(&s.outsider));
+        // A read of another document is no reason to serve this one.
+        let mut d = DepositSpec::new("e.txt");
+        d.category = Category::Brief;
+        let mut vault = Vault::open(s.vault.root()).unwrap();
+        vault.deposit(&s.claimant, "C-1", d, &b"other"[..]).unwrap();
+        let other = statement(&s, &s.claimant, Act::Read { num: 2 }, true);
+        s.vault
+            .service_commit(
+                &s.claimant.card(),
+                false,
+                commit(vec![WriteOp::InsertStatement(other)]),
+                &cache,
+            )
+            .unwrap();
+        assert!(!may(&s.claimant), "a read of #2 served the body of #1");
+        assert!(s
+            .vault
+            .service_open_blob(&s.claimant.card(), &blob, &cache)
+            .is_err());
+    }
+
+    #[test]
+    fn a_members_row_the_log_does_not_make_grants_nothing() {
+        let s = served();
+        let cache = ServiceCache::default();
+        // The operator (or anyone with the database) adds a member row by hand.
+        let card = s.outsider.card();
+        let tx = s.vault.write_tx("C-1").unwrap();
+        let (key, _) = tx.case("C-1").unwrap().unwrap();
+        tx.insert_member(
+            key,
+            &crate::store::records::MemberRow {
+                role: "mediator".into(),
+                label: String::new(),
+                fingerprint: card.fingerprint().to_hex(),
+                name: card.name().to_owned(),
+                recipient: card.recipient().to_string(),
+                verifying_key: String::new(),
+                added_seq: 0,
+            },
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        // The service's replay finds the row it does not make and serves nothing of
+        // the case, without naming it to the requester.
+        let granted_nothing = |answer: Result<Vec<u8>>| match answer {
+            Ok(bytes) => assert_eq!(bytes, b"[]"),
+            Err(e) => assert!(!e.message().contains("C-1"), "{e:?}"),
+        };
+        granted_nothing(
+            s.vault
+                .service_read(&card, &ReadCall::CaseReferences, &cache),
+        );
+        granted_nothing(
+            s.vault
+                .service_read(&card, &ReadCall::CaseView { case: key }, &cache),
+        );
+        granted_nothing(s.vault.service_read(
+            &card,
+            &ReadCall::Case {
+                reference: "C-1".into(),
+            },
+            &cache,
+        ));
+        assert!(!s.vault.service_knows(&card, false, &cache).unwrap_or(false));
+        assert!(!s
+            .vault
+            .service_may_lock(&card, false, "C-1", &cache)
+            .unwrap_or(false));
+        // A registrar may queue to open a new case, not to write to one it is not in.
+        assert!(s
+            .vault
+            .service_may_lock(&card, true, "C-2", &cache)
+            .unwrap());
+        assert!(!s
+            .vault
+            .service_may_lock(&card, true, "C-1", &cache)
+            .unwrap_or(false));
     }
 }
