@@ -9,6 +9,7 @@ mod common;
 
 use std::path::Path;
 use std::process::Output;
+use std::sync::atomic::Ordering;
 
 use common::server::{machine, Recorder, Server};
 use common::*;
@@ -961,5 +962,66 @@ fn a_configured_service_enforces_its_limits() {
     assert!(
         start.elapsed() < std::time::Duration::from_secs(15),
         "an idle connection was kept open"
+    );
+}
+
+#[test]
+fn a_seal_whose_archive_fails_after_the_commit_is_finished_by_running_it_again() {
+    let (net, recorder) = Net::recorded();
+    let num = net.deposit("claimant", "brief.txt", BRIEF, &[]);
+    net.ok("mediator", &["case", "close", CASE]);
+    let archive = net.fx.arg("case.sealed");
+    let seal = ["seal", CASE, "--retain-until", "2040-01-01", "-o", &archive];
+
+    // The network fails as the archivist's client fetches the bodies, after the
+    // service recorded the seal: the command says so and how to finish.
+    recorder.cut_downloads.store(true, Ordering::SeqCst);
+    let err = net.fails("archivist", &seal, 6);
+    assert!(
+        err.contains("is sealed, but its archive could not be written")
+            && err.contains("run the same command again"),
+        "{err}"
+    );
+    assert!(!Path::new(&archive).exists(), "a partial archive was left");
+    let shown = parse_json(&net.ok("archivist", &["--json", "case", "show", CASE]));
+    assert_eq!(shown["state"], "sealed", "{shown}");
+
+    // Asked with another retention date, it names the one the seal recorded.
+    let err = net.fails(
+        "archivist",
+        &["seal", CASE, "--retain-until", "2041-01-01", "-o", &archive],
+        2,
+    );
+    assert!(err.contains("--retain-until 2040-01-01"), "{err}");
+
+    // With the network back, the same command writes the archive the seal signed.
+    recorder.cut_downloads.store(false, Ordering::SeqCst);
+    let done = parse_json(&net.ok(
+        "archivist",
+        &[
+            "--json",
+            "seal",
+            CASE,
+            "--retain-until",
+            "2040-01-01",
+            "-o",
+            &archive,
+        ],
+    ));
+    assert_eq!(done["escrowed"], serde_json::json!([num]), "{done}");
+    let verified = net.fx.sandbox.ok(&["archive", "verify", &archive]);
+    assert!(verified.contains(CASE), "{verified}");
+    // And then it is done: a third run refuses as for any sealed case.
+    net.fails(
+        "archivist",
+        &[
+            "seal",
+            CASE,
+            "--retain-until",
+            "2040-01-01",
+            "-o",
+            &net.fx.arg("again.sealed"),
+        ],
+        1,
     );
 }

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -115,6 +116,9 @@ pub struct Recorder {
     pub to_server: Arc<Mutex<Vec<u8>>>,
     /// Bytes the server sent.
     pub to_clients: Arc<Mutex<Vec<u8>>>,
+    /// While set, a request for a body (`GET /v1/blobs/…`) cuts its connection: a
+    /// network that fails part-way through an act.
+    pub cut_downloads: Arc<AtomicBool>,
 }
 
 impl Recorder {
@@ -125,6 +129,8 @@ impl Recorder {
         let to_server = Arc::new(Mutex::new(Vec::new()));
         let to_clients = Arc::new(Mutex::new(Vec::new()));
         let (up, down) = (to_server.clone(), to_clients.clone());
+        let cut_downloads = Arc::new(AtomicBool::new(false));
+        let cut = cut_downloads.clone();
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
@@ -135,25 +141,37 @@ impl Recorder {
                     client.try_clone().unwrap(),
                     server.try_clone().unwrap(),
                     up.clone(),
+                    Some(cut.clone()),
                 );
-                pump(server, client, down.clone());
+                pump(server, client, down.clone(), None);
             }
         });
         Recorder {
             url,
             to_server,
             to_clients,
+            cut_downloads,
         }
     }
 }
 
-fn pump(mut from: TcpStream, mut to: TcpStream, log: Arc<Mutex<Vec<u8>>>) {
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    log: Arc<Mutex<Vec<u8>>>,
+    cut: Option<Arc<AtomicBool>>,
+) {
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             match from.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
+                    let cutting = cut.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
+                    if cutting && buf[..n].windows(14).any(|w| w == b"GET /v1/blobs/") {
+                        let _ = from.shutdown(std::net::Shutdown::Both);
+                        break;
+                    }
                     log.lock().unwrap().extend_from_slice(&buf[..n]);
                     if to.write_all(&buf[..n]).is_err() {
                         break;

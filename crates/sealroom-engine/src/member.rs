@@ -132,6 +132,38 @@ impl MemberState {
         Ok(Some(pin))
     }
 
+    /// This member's record of a seal whose statement may have committed on a vault
+    /// service while its archive is not written yet (see [`crate::archive`]'s seal):
+    /// kept until the archive is. Its contents are ciphertext and public facts only.
+    pub(crate) fn pending_seal(
+        &self,
+        vault_id: &str,
+        reference: &str,
+    ) -> Result<Option<(PathBuf, Vec<u8>)>> {
+        let path = self.case_file(vault_id, reference, "seal");
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some((path, b))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error(format!("reading {}", path.display()), e)),
+        }
+    }
+
+    /// Keep (or replace) the record of a seal in progress, durably.
+    pub(crate) fn save_pending_seal(
+        &self,
+        vault_id: &str,
+        reference: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
+        self.replace(&self.case_file(vault_id, reference, "seal"), bytes)
+    }
+
+    /// Forget the record of a seal in progress (its archive is written, or the seal
+    /// never committed).
+    pub(crate) fn clear_pending_seal(&self, vault_id: &str, reference: &str) {
+        let _ = std::fs::remove_file(self.case_file(vault_id, reference, "seal"));
+    }
+
     /// The key pin this member holds for the vault service at `url` (see
     /// [`crate::store::remote::tls`]), if any.
     pub fn server_pin(&self, url: &str) -> Result<Option<String>> {

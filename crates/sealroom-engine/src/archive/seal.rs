@@ -16,13 +16,15 @@
 //! the seal commits, so step 2 follows step 3: the archive is written from what was
 //! gathered under the lock, with the checkpoint the service then serves (and the
 //! archive's own verification checks that checkpoint against the log and the vault's
-//! log key). If writing fails after the commit, the case is sealed without its
-//! archive, and the command says so.
+//! log key). Everything the archive needs but the bodies and that checkpoint (all of it
+//! ciphertext or public) is kept in the archivist's state folder before the commit, so
+//! if writing fails after it, the same command run again writes the archive (the
+//! service keeps the bodies, and hands them to the archivist against the seal).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::format::{self, ArchiveWriter, DocumentEntry, Manifest, MemberEntry};
 use super::verify::verify_archive;
@@ -57,6 +59,17 @@ pub struct Sealed {
     pub statement: u64,
 }
 
+/// A seal across the network whose archive is not written yet, as the archivist's
+/// state folder keeps it.
+#[derive(Serialize, Deserialize)]
+struct PendingSeal {
+    archivist: String,
+    plan: ArchivePlan,
+    retained: Vec<u64>,
+    escrowed: Vec<u64>,
+    destroyed: Vec<u64>,
+}
+
 impl Vault {
     /// Seal closed case `reference` into a new archive at `out`, retained until
     /// `retain_until` (`YYYY-MM-DD`). Only the case's archivist may.
@@ -78,6 +91,9 @@ impl Vault {
                 "{} already exists; sealroom does not overwrite files (choose another name)",
                 out.display()
             )));
+        }
+        if let Some(done) = self.finish_pending_seal(archivist, reference, &retain_until, out)? {
+            return Ok(done);
         }
         // The whole seal holds the case's lock: nothing can be deposited, read or
         // revoked between the checks below and the seal statement.
@@ -277,28 +293,15 @@ impl Vault {
                 .filter(|row| !retained_at_seal(replayed.docs[&row.num].facts.category))
                 .map(|row| row.blob.clone())
                 .collect();
+            if report.is_none() {
+                self.keep_pending_seal(archivist, &plan, (&retained, &escrowed, &destroyed))?;
+            }
             Ok((plan, report, (retained, escrowed, destroyed), leaving))
         })?;
         let (plan, report, (retained, escrowed, destroyed), leaving) = sealed;
         let report = match report {
             Some(r) => r,
-            None => {
-                let case = crate::vault::CaseId::find(self.now(), reference)?;
-                let checkpoint = self
-                    .now()
-                    .checkpoint(case.id, plan.seq + 1)?
-                    .map(|c| c.note)
-                    .ok_or_else(|| {
-                        Error::integrity("the service recorded no checkpoint for the seal")
-                    })?;
-                write_archive(&plan, &checkpoint, &*self.blobs, archivist, out).map_err(|e| {
-                    e.reword(|m| {
-                        format!(
-                            "case {reference} is sealed, but its archive could not be written: {m}"
-                        )
-                    })
-                })?
-            }
+            None => self.write_pending_archive(archivist, &plan, out)?,
         };
         let sealed = Sealed {
             case: reference.to_owned(),
@@ -317,7 +320,135 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// Across the network: keep what the archive needs in the archivist's state
+    /// folder before the seal commits (replacing any earlier attempt's).
+    fn keep_pending_seal(
+        &self,
+        archivist: &Identity,
+        plan: &ArchivePlan,
+        (retained, escrowed, destroyed): (&[u64], &[u64], &[u64]),
+    ) -> Result<()> {
+        let Some(member) = self.member.as_ref() else {
+            return Ok(());
+        };
+        let pending = PendingSeal {
+            archivist: archivist.fingerprint().to_hex(),
+            plan: plan.clone(),
+            retained: retained.to_vec(),
+            escrowed: escrowed.to_vec(),
+            destroyed: destroyed.to_vec(),
+        };
+        let bytes = serde_json::to_vec(&pending)
+            .map_err(|e| Error::io(format!("recording the seal in progress failed: {e}")))?;
+        member.save_pending_seal(&self.vault_id()?, &plan.reference, &bytes)
+    }
+
+    /// Across the network, after the seal committed: write its archive with the
+    /// checkpoint the service signed, then forget the pending record.
+    fn write_pending_archive(
+        &self,
+        archivist: &Identity,
+        plan: &ArchivePlan,
+        out: &Path,
+    ) -> Result<super::verify::ArchiveReport> {
+        let reference = &plan.reference;
+        let written = (|| {
+            let case = crate::vault::CaseId::find(self.now(), reference)?;
+            let checkpoint = self
+                .now()
+                .checkpoint(case.id, plan.seq + 1)?
+                .map(|c| c.note)
+                .ok_or_else(|| {
+                    Error::integrity("the service recorded no checkpoint for the seal")
+                })?;
+            write_archive(plan, &checkpoint, &*self.blobs, archivist, out)
+        })();
+        match written {
+            Ok(report) => {
+                if let Some(member) = self.member.as_ref() {
+                    member.clear_pending_seal(&self.vault_id()?, reference);
+                }
+                Ok(report)
+            }
+            Err(e) => Err(e.reword(|m| {
+                if self.member.is_some() {
+                    format!(
+                        "case {reference} is sealed, but its archive could not be written: {m}; run the same command again to write it (your state folder keeps what it needs)"
+                    )
+                } else {
+                    format!("case {reference} is sealed, but its archive could not be written: {m}")
+                }
+            })),
+        }
+    }
+
+    /// A seal of `reference` by `archivist` that committed on the vault service but
+    /// whose archive was not written: write it now. A pending record of a seal that
+    /// never committed is dropped (`None`: seal as usual).
+    fn finish_pending_seal(
+        &self,
+        archivist: &Identity,
+        reference: &str,
+        retain_until: &str,
+        out: &Path,
+    ) -> Result<Option<Sealed>> {
+        let (Some(member), true) = (self.member.as_ref(), self.is_remote()) else {
+            return Ok(None);
+        };
+        let vault_id = self.vault_id()?;
+        let Some((path, bytes)) = member.pending_seal(&vault_id, reference)? else {
+            return Ok(None);
+        };
+        let pending: PendingSeal = serde_json::from_slice(&bytes).map_err(|_| {
+            Error::integrity(format!(
+                "your record of an unfinished seal of case {reference} ({}) is damaged",
+                path.display()
+            ))
+        })?;
+        let plan = &pending.plan;
+        let db = self.read_tx()?;
+        let ctx = self.load(&*db, reference, crate::vault::Joined::Required)?;
+        drop(db);
+        let seal_leaf = plan
+            .entries
+            .last()
+            .map(|e| crate::log::merkle::leaf_hash(e));
+        let committed = plan.reference == reference
+            && ctx.state == CaseState::Sealed
+            && seal_leaf.is_some()
+            && ctx.leaves.get(plan.seq as usize) == seal_leaf.as_ref();
+        if !committed {
+            member.clear_pending_seal(&vault_id, reference);
+            return Ok(None);
+        }
+        if pending.archivist != archivist.fingerprint().to_hex() {
+            return Err(Error::refused(format!(
+                "case {reference} was sealed by another archivist's key; only they can write its archive"
+            )));
+        }
+        if plan.retain_until != retain_until {
+            return Err(Error::usage(format!(
+                "case {reference} was sealed to be retained until {}; run the command again with --retain-until {} to write its archive",
+                plan.retain_until, plan.retain_until
+            )));
+        }
+        let report = self.write_pending_archive(archivist, plan, out)?;
+        Ok(Some(Sealed {
+            case: reference.to_owned(),
+            archive: out.display().to_string(),
+            manifest_sha256: report.manifest_sha256,
+            retain_until: plan.retain_until.clone(),
+            retained: pending.retained,
+            escrowed: pending.escrowed,
+            destroyed: pending.destroyed,
+            statement: plan.seq,
+        }))
+    }
+}
+
 /// Everything an archive holds but its checkpoint, gathered under the case's lock.
+#[derive(Clone, Serialize, Deserialize)]
 struct ArchivePlan {
     reference: String,
     vault_id: String,
