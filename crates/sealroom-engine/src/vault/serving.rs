@@ -429,6 +429,7 @@ impl Vault {
         let new = first_new..ctx.replay.len;
         for op in &rest {
             check_write(op, &ctx, &new, opening, &acts)?;
+            self.check_body_present(op)?;
             apply(&*tx, ctx.id, op)?;
         }
         let mut checkpoints = Vec::new();
@@ -669,6 +670,24 @@ fn apply(tx: &dyn RecordsTx, case: CaseKey, op: &WriteOp) -> Result<()> {
 }
 
 impl Vault {
+    /// A row that names a new body commits only if the body is stored whole: an
+    /// acknowledged deposit must never name an upload that was lost.
+    fn check_body_present(&self, op: &WriteOp) -> Result<()> {
+        let (blob, size) = match op {
+            WriteOp::InsertDocument(row) => (&row.blob, row.blob_size),
+            WriteOp::ReplaceBody { body, .. } => (&body.blob, body.blob_size),
+            _ => return Ok(()),
+        };
+        // A missing blob is an integrity finding to a reader; here it is a lost upload.
+        let stored = self.blobs.get(blob).and_then(|b| b.size()).ok();
+        if stored != Some(size) {
+            return Err(refuse(
+                "the body it names is not stored whole on the vault (its upload was lost); nothing was recorded, run the command again",
+            ));
+        }
+        Ok(())
+    }
+
     /// Store a blob a member uploads, hashing it as it lands (its name is its hash; a
     /// blob no statement names is unreferenced, and `doctor --repair` removes it).
     pub fn service_store_blob(
@@ -1013,5 +1032,71 @@ mod tests {
             .vault
             .service_may_lock(&card, true, "C-1", &cache)
             .unwrap_or(false));
+    }
+
+    /// Copy a vault folder (the test's stand-in for a client that prepared an act on
+    /// the same log).
+    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_deposit_whose_body_was_not_stored_is_not_recorded() {
+        let s = served();
+        let cache = ServiceCache::default();
+        let copy = tempfile::tempdir().unwrap();
+        copy_dir(s.vault.root(), copy.path());
+        let mut prepared = Vault::open(copy.path()).unwrap();
+        let mut d = DepositSpec::new("late.txt");
+        d.category = Category::Brief;
+        prepared
+            .deposit(&s.claimant, "C-1", d, &b"a body the service never got"[..])
+            .unwrap();
+        let (statement, document) = {
+            let db = prepared.read_tx().unwrap();
+            let (key, _) = db.case("C-1").unwrap().unwrap();
+            let mut last = None;
+            db.statements(key, 0, &mut |row| {
+                last = Some(row);
+                Ok(())
+            })
+            .unwrap();
+            let docs = db.documents(key).unwrap();
+            (last.unwrap(), docs.last().unwrap().clone())
+        };
+        let deposit = commit(vec![
+            WriteOp::InsertStatement(statement),
+            WriteOp::InsertDocument(document.clone()),
+        ]);
+        let before = log_len(&s);
+        let e = s
+            .vault
+            .service_commit(&s.claimant.card(), false, deposit.clone(), &cache)
+            .unwrap_err();
+        assert!(e.message().contains("not stored whole"), "{e:?}");
+        assert_eq!(
+            log_len(&s),
+            before,
+            "a deposit without its body was recorded"
+        );
+        // With the body in place, the very same commit is recorded.
+        std::fs::copy(
+            copy.path().join("blobs").join(&document.blob),
+            s.vault.root().join("blobs").join(&document.blob),
+        )
+        .unwrap();
+        s.vault
+            .service_commit(&s.claimant.card(), false, deposit, &cache)
+            .unwrap();
+        assert_eq!(log_len(&s), before + 1);
     }
 }
