@@ -2553,12 +2553,20 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__init)
-            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help"
+            opts="-i -v -h --database --blobs --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3169,7 +3177,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__serve)
-            opts="-i -v -h --listen --config --registrar --tls-cert --tls-key --plain-http --vault --server-pin --identity --json --receipt --verbose --help"
+            opts="-i -v -h --listen --config --registrar --tls-cert --tls-key --plain-http --database --blobs --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3192,6 +3200,14 @@ _sealroom() {
                     return 0
                     ;;
                 --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

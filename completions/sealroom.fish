@@ -60,6 +60,8 @@ complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "completions" -d '
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "man" -d 'Print the manual page (roff), generated from this command line\'s own definition'
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "demo" -d 'Run a whole small case end to end in a fresh vault, narrating each step'
 complete -c sealroom -n "__fish_sealroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand init" -l database -d 'A scale-out vault\'s records: an empty PostgreSQL database (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE)' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand init" -l blobs -d 'A scale-out vault\'s bodies: s3://BUCKET[/PREFIX] (the bucket must exist)' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand init" -l vault -d 'The vault: a folder, or a vault service\'s address (https://HOST[:PORT])' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand init" -l server-pin -d 'The key pin of the vault service (sha256//…, as `sealroom serve` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand init" -s i -l identity -d 'Your identity file: who is acting' -r -F
@@ -500,10 +502,12 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen
 complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Make a vault (--vault) from a backup, checking the backup first and the result after'
 complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -l listen -d 'Where to listen (HOST:PORT; port 0 picks a free one) [default: 127.0.0.1:8443]' -r
-complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -l config -d 'A configuration file (TOML: listen, vault, registrars, tls_cert, tls_key, [limits]); flags override it' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -l config -d 'A configuration file (TOML: listen, vault, registrars, tls_cert, tls_key, database, blobs, [limits]); flags override it' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -l registrar -d 'The card of a registrar of the institution, who may open cases (repeatable)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -l tls-cert -d 'The certificate chain (PEM) to serve' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -l tls-key -d 'The key (PEM) of --tls-cert' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -l database -d 'Serve a scale-out vault whose records are in this PostgreSQL database (in place of what the vault folder\'s backends.toml names)' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -l blobs -d '... and whose bodies are in this bucket: s3://BUCKET[/PREFIX]' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -l vault -d 'The vault: a folder, or a vault service\'s address (https://HOST[:PORT])' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -l server-pin -d 'The key pin of the vault service (sha256//…, as `sealroom serve` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -s i -l identity -d 'Your identity file: who is acting' -r -F

@@ -38,6 +38,8 @@ _sealroom() {
         case $line[1] in
             (init)
 _arguments "${_arguments_options[@]}" : \
+'--database=[A scale-out vault'\''s records\: an empty PostgreSQL database (postgres\://USER\[\:PASSWORD\]@HOST\[\:PORT\]/DATABASE)]:URL:_default' \
+'--blobs=[A scale-out vault'\''s bodies\: s3\://BUCKET\[/PREFIX\] (the bucket must exist)]:URL:_default' \
 '--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
 '--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
@@ -1018,10 +1020,12 @@ esac
 (serve)
 _arguments "${_arguments_options[@]}" : \
 '--listen=[Where to listen (HOST\:PORT; port 0 picks a free one) \[default\: 127.0.0.1\:8443\]]:HOST:PORT:_default' \
-'--config=[A configuration file (TOML\: listen, vault, registrars, tls_cert, tls_key, \[limits\]); flags override it]:FILE:_files' \
+'--config=[A configuration file (TOML\: listen, vault, registrars, tls_cert, tls_key, database, blobs, \[limits\]); flags override it]:FILE:_files' \
 '*--registrar=[The card of a registrar of the institution, who may open cases (repeatable)]:CARD:_files' \
 '--tls-cert=[The certificate chain (PEM) to serve]:FILE:_files' \
 '--tls-key=[The key (PEM) of --tls-cert]:FILE:_files' \
+'--database=[Serve a scale-out vault whose records are in this PostgreSQL database (in place of what the vault folder'\''s backends.toml names)]:URL:_default' \
+'--blobs=[... and whose bodies are in this bucket\: s3\://BUCKET\[/PREFIX\]]:URL:_default' \
 '--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
 '--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \

@@ -85,6 +85,7 @@ impl Room {
                 tls: None,
                 plain_http: false,
                 limits: sealroom_server::Limits::default(),
+                backends: None,
             };
             Some(sealroom_server::spawn(config).map_err(|why| {
                 Error::io(format!("the demo's vault service did not start: {why}"))

@@ -58,8 +58,23 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Make a new, empty vault (never touches an existing one).
-    #[command(after_help = "Example:\n  sealroom init --vault /srv/sealroom")]
-    Init,
+    #[command(after_help = "Examples:\n  sealroom init --vault /srv/sealroom\n  \
+AWS_ENDPOINT_URL=https://s3.example.org sealroom init --vault /etc/sealroom/vault \\\n      \
+--database postgres://sealroom@db.example.org/sealroom --blobs s3://sealroom-vault/bodies\n\n\
+With --database and --blobs the vault is a scale-out one, for `sealroom serve` on several\n\
+machines: its records go to an empty PostgreSQL database, its bodies to an existing bucket\n\
+of an S3-compatible object store (endpoint, region and credentials from the usual AWS_*\n\
+variables), and the folder keeps only its log key and backends.toml, which names the two;\n\
+copy that folder to every machine that serves the vault. See docs/deploy.md.")]
+    Init {
+        /// A scale-out vault's records: an empty PostgreSQL database
+        /// (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE).
+        #[arg(long, value_name = "URL", requires = "blobs")]
+        database: Option<String>,
+        /// A scale-out vault's bodies: s3://BUCKET[/PREFIX] (the bucket must exist).
+        #[arg(long, value_name = "URL", requires = "database")]
+        blobs: Option<String>,
+    },
 
     /// Make a new identity file and print its card.
     #[command(
@@ -455,7 +470,7 @@ See docs/deploy.md."
         #[arg(long, value_name = "HOST:PORT")]
         listen: Option<String>,
         /// A configuration file (TOML: listen, vault, registrars, tls_cert, tls_key,
-        /// [limits]); flags override it.
+        /// database, blobs, [limits]); flags override it.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// The card of a registrar of the institution, who may open cases (repeatable).
@@ -471,6 +486,13 @@ See docs/deploy.md."
         /// the same machine).
         #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
         plain_http: bool,
+        /// Serve a scale-out vault whose records are in this PostgreSQL database (in
+        /// place of what the vault folder's backends.toml names).
+        #[arg(long, value_name = "URL", requires = "blobs")]
+        database: Option<String>,
+        /// ... and whose bodies are in this bucket: s3://BUCKET[/PREFIX].
+        #[arg(long, value_name = "URL", requires = "database")]
+        blobs: Option<String>,
     },
 
     /// Print shell completions, generated from this command line's own definition.

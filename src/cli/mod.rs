@@ -524,9 +524,15 @@ pub fn run(cli: Cli) -> Result<()> {
 /// Run one command.
 fn dispatch(ctx: &Context, command: Command) -> Result<()> {
     match command {
-        Command::Init => {
+        Command::Init { database, blobs } => {
             let dir = ctx.vault_dir()?;
-            let vault = Vault::init(&dir)?;
+            let vault = match (database, blobs) {
+                (Some(database), Some(blobs)) => Vault::init_scaleout(
+                    &dir,
+                    &sealroom_engine::store::scaleout::Backends { database, blobs },
+                )?,
+                _ => Vault::init(&dir)?,
+            };
             let public = vault.log_verifier()?.to_verifier_string();
             ctx.emit(
                 &serde_json::json!({ "vault": dir, "vault_id": vault.vault_id()?, "log_key": public }),
@@ -717,6 +723,8 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
             tls_cert,
             tls_key,
             plain_http,
+            database,
+            blobs,
         } => serve::serve(
             ctx,
             serve::ServeArgs {
@@ -726,6 +734,8 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
                 tls_cert,
                 tls_key,
                 plain_http,
+                database,
+                blobs,
             },
         ),
         Command::Doctor { repair } => {

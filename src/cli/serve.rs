@@ -15,6 +15,8 @@ pub struct ServeArgs {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub plain_http: bool,
+    pub database: Option<String>,
+    pub blobs: Option<String>,
 }
 
 /// Run the service until it is stopped.
@@ -42,6 +44,21 @@ pub fn serve(ctx: &Context, args: ServeArgs) -> Result<()> {
             ))
         }
     };
+    // A scale-out vault: flags, else the configuration file, else the vault folder's
+    // own backends.toml (which `Vault::open` reads).
+    let backends = match (args.database.or(file.database), args.blobs.or(file.blobs)) {
+        (Some(database), Some(blobs)) => {
+            let b = sealroom_engine::store::scaleout::Backends { database, blobs };
+            b.check_form()?;
+            Some(b)
+        }
+        (None, None) => None,
+        _ => {
+            return Err(Error::usage(
+                "give both the database and the blobs of a scale-out vault, or neither",
+            ))
+        }
+    };
     let config = sealroom_server::Config {
         listen: args
             .listen
@@ -52,6 +69,7 @@ pub fn serve(ctx: &Context, args: ServeArgs) -> Result<()> {
         tls,
         plain_http: args.plain_http,
         limits: file.limits,
+        backends,
     };
     if config.registrars.is_empty() {
         super::say_on_stderr(

@@ -24,6 +24,8 @@ use crate::config::Limits;
 pub struct App {
     /// The vault folder.
     pub vault_dir: std::path::PathBuf,
+    /// A scale-out vault's backends, when given apart from the folder.
+    backends: Option<sealroom_engine::store::scaleout::Backends>,
     /// Open vaults, reused across requests.
     pool: Mutex<Vec<Vault>>,
     /// The institution's registrars.
@@ -67,10 +69,16 @@ impl Leases {
 }
 
 impl App {
-    /// The service for the vault in `vault_dir`.
-    pub fn new(vault_dir: std::path::PathBuf, registrars: Vec<Fingerprint>, limits: Limits) -> App {
+    /// The service for the vault in `vault_dir` (on `backends`, if given).
+    pub fn new(
+        vault_dir: std::path::PathBuf,
+        backends: Option<sealroom_engine::store::scaleout::Backends>,
+        registrars: Vec<Fingerprint>,
+        limits: Limits,
+    ) -> App {
         App {
             vault_dir,
+            backends,
             pool: Mutex::new(Vec::new()),
             registrars,
             gate: Gate::new(limits.requests_per_minute),
@@ -90,7 +98,7 @@ impl App {
             let taken = app.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let vault = match taken {
                 Some(v) => v,
-                None => Vault::open(&app.vault_dir).map_err(|e| Problem::of(&e))?,
+                None => app.open_vault().map_err(|e| Problem::of(&e))?,
             };
             let out = f(&vault).map_err(|e| Problem::of(&e));
             let mut pool = app.pool.lock().unwrap_or_else(|e| e.into_inner());
@@ -101,6 +109,14 @@ impl App {
         })
         .await
         .unwrap_or_else(|_| Err(problem("io", "the service failed while answering")))
+    }
+
+    /// Open the vault anew (the pool keeps opened ones).
+    pub fn open_vault(&self) -> sealroom_engine::Result<Vault> {
+        match &self.backends {
+            Some(b) => Vault::open_scaleout(&self.vault_dir, b),
+            None => Vault::open(&self.vault_dir),
+        }
     }
 
     fn is_registrar(&self, signer: &Signer) -> bool {
@@ -426,7 +442,8 @@ async fn get_blob(
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<u64, Problem>>();
     let app2 = app.clone();
     tokio::task::spawn_blocking(move || {
-        let opened = Vault::open(&app2.vault_dir)
+        let opened = app2
+            .open_vault()
             .and_then(|v| v.service_open_blob(&card, &sha, &app2.cases));
         let mut blob = match opened {
             Ok(b) => b,

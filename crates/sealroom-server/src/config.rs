@@ -23,6 +23,11 @@ pub struct File {
     pub tls_cert: Option<PathBuf>,
     /// The key of `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// A scale-out vault's PostgreSQL database (in place of what the vault folder's
+    /// `backends.toml` names).
+    pub database: Option<String>,
+    /// A scale-out vault's bucket, `s3://BUCKET[/PREFIX]`.
+    pub blobs: Option<String>,
     /// Limits.
     #[serde(default)]
     pub limits: Limits,
@@ -73,6 +78,8 @@ pub struct Config {
     pub plain_http: bool,
     /// Limits.
     pub limits: Limits,
+    /// A scale-out vault's backends given here rather than by the vault folder.
+    pub backends: Option<sealroom_engine::store::scaleout::Backends>,
 }
 
 /// A configuration problem, as one sentence.

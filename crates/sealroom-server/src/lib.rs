@@ -97,8 +97,16 @@ fn run_until(
     on_start: impl FnOnce(&Started),
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
-    let vault = sealroom_engine::Vault::open(&config.vault).map_err(|e| e.message().to_owned())?;
+    let app = Arc::new(app::App::new(
+        config.vault.clone(),
+        config.backends.clone(),
+        config.registrars.clone(),
+        config.limits.clone(),
+    ));
+    // Fail at start, not at the first act: the vault opens, and its log key is here.
+    let vault = app.open_vault().map_err(|e| e.message().to_owned())?;
     let facts = vault.service_facts().map_err(|e| e.message().to_owned())?;
+    vault.service_check().map_err(|e| e.message().to_owned())?;
     drop(vault);
     let tls = match (&config.tls, config.plain_http) {
         (_, true) => None,
@@ -131,11 +139,6 @@ fn run_until(
             log_verifier: facts.log_verifier.clone(),
             registrars: config.registrars.len(),
         });
-        let app = Arc::new(app::App::new(
-            config.vault.clone(),
-            config.registrars.clone(),
-            config.limits.clone(),
-        ));
         let router = axum::Router::new().fallback(app::handle).with_state(app);
         let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
         let slots = Arc::new(tokio::sync::Semaphore::new(config.limits.max_connections.max(1)));

@@ -10,3 +10,5 @@ pub mod folder;
 pub mod fsutil;
 pub mod records;
 pub mod remote;
+pub mod s3;
+pub mod scaleout;

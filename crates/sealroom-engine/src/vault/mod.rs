@@ -32,6 +32,7 @@ use crate::log::statement::SignedStatement;
 use crate::member::MemberState;
 use crate::store::blobs::BlobStore;
 use crate::store::records::{CaseKey, RecordStore, Records, RecordsTx};
+use crate::store::scaleout::{self, Backends};
 use crate::store::{folder, fsutil};
 
 pub(crate) use authority::{Joined, VaultFacts};
@@ -219,7 +220,18 @@ impl Vault {
     /// Make a new vault at `root`. Refuses to touch an existing vault or a non-empty
     /// directory.
     pub fn init(root: &Path) -> Result<Vault> {
-        if folder::has_database(root) {
+        Vault::init_in(root, None)
+    }
+
+    /// Make a new scale-out vault whose folder `root` keeps its log key and names its
+    /// `backends` (an empty PostgreSQL database, an existing bucket): see
+    /// [`crate::store::scaleout`].
+    pub fn init_scaleout(root: &Path, backends: &Backends) -> Result<Vault> {
+        Vault::init_in(root, Some(backends))
+    }
+
+    fn init_in(root: &Path, backends: Option<&Backends>) -> Result<Vault> {
+        if folder::has_database(root) || scaleout::is_scaleout(root) {
             return Err(Error::refused(format!(
                 "a vault already exists at {}; `sealroom init` never touches an existing vault",
                 root.display()
@@ -264,7 +276,10 @@ impl Vault {
             .map_err(|e| Error::io(format!("making the vault's log key failed: {e}")))?;
         let pkcs8 = zeroize::Zeroizing::new(pkcs8);
         let verifier = key.public().to_verifier_string();
-        let stores = folder::create(root, &pkcs8, &vault_id, &verifier)?;
+        let stores = match backends {
+            None => folder::create(root, &pkcs8, &vault_id, &verifier)?,
+            Some(b) => scaleout::create(root, b, &pkcs8, &vault_id, &verifier)?,
+        };
         Ok(Vault::on(root, stores))
     }
 
@@ -308,6 +323,9 @@ impl Vault {
 
     /// Open the vault at `root`.
     pub fn open(root: &Path) -> Result<Vault> {
+        if let Some(backends) = Backends::read(root)? {
+            return Vault::open_scaleout(root, &backends);
+        }
         if !folder::is_vault(root) {
             return Err(
                 Error::not_found(format!("there is no vault at {}", root.display())).with_hint(
@@ -318,6 +336,12 @@ impl Vault {
             );
         }
         Ok(Vault::on(root, folder::open(root)?))
+    }
+
+    /// The scale-out vault whose folder `root` keeps its log key, on `backends` (those
+    /// its `backends.toml` names, or others the operator gives: a moved database).
+    pub fn open_scaleout(root: &Path, backends: &Backends) -> Result<Vault> {
+        Ok(Vault::on(root, scaleout::open(backends)?))
     }
 
     /// The vault's folder (for a vault across the network, its address).

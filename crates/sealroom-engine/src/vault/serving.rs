@@ -59,6 +59,13 @@ impl Vault {
         })
     }
 
+    /// What the service needs before it takes requests: the vault's log key, present
+    /// and the one recorded at init (each service process of a scale-out vault has
+    /// its own copy of the folder that holds it).
+    pub fn service_check(&self) -> Result<()> {
+        self.log_signer().map(|_| ())
+    }
+
     /// Whether `who` may use the service at all: a registrar it is configured with, or
     /// a member of some case (as the case's replayed log says).
     pub fn service_knows(&self, who: &Card, registrar: bool, cache: &ServiceCache) -> Result<bool> {

@@ -1,6 +1,7 @@
 //! The records half of the storage interface: cases, statements, checkpoints, documents,
 //! wraps, consents, escrow shares and refusal records, as rows, behind three traits the
-//! engine uses and every backend implements ([`sqlite`] is the embedded one).
+//! engine uses and every backend implements ([`sqlite`] is the embedded one, [`postgres`]
+//! the one `sealroom serve` processes share).
 //!
 //! # The contract
 //!
@@ -39,6 +40,7 @@
 //! exported (the case reference names a case everywhere else).
 
 pub mod conformance;
+pub mod postgres;
 pub mod sqlite;
 
 use crate::error::Result;
