@@ -12,18 +12,12 @@
 //! Loopback only, bounded in count: the numbers are the service's and the protocol's
 //! cost on this machine, without a network's latency.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, ExitCode, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod common;
 
-use sealroom_engine::member::MemberState;
-use sealroom_engine::policy::{Category, Policy};
-use sealroom_engine::store::remote::Location;
-use sealroom_engine::vault::{CaseSpec, DepositSpec};
-use sealroom_engine::{Identity, Vault};
+use std::process::ExitCode;
 
-const CASE: &str = "LOAD-1";
+use common::Serve;
+use sealroom_engine::Vault;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args()
@@ -48,141 +42,21 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn copy(id: &Identity) -> Identity {
-    Identity::from_file_bytes(&id.to_file_bytes(None).unwrap(), || unreachable!()).unwrap()
-}
-
 fn run(clients: usize, ops: usize) -> Result<String, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let vault_dir = dir.path().join("vault");
     let mut vault = Vault::init(&vault_dir).map_err(|e| e.message().to_owned())?;
-    let registrar = Identity::generate("Registrar").unwrap();
-    let archivist = Identity::generate("Archivist").unwrap();
-    let people: Vec<Identity> = (0..clients)
-        .map(|i| Identity::generate(&format!("Party member {i}")).unwrap())
-        .collect();
-    let mut spec = CaseSpec::new(CASE, archivist.card())
-        .policy(Policy::Consent)
-        .party(
-            "respondent",
-            Identity::generate("Respondent").unwrap().card(),
-        );
-    for p in &people {
-        spec = spec.party("claimant", p.card());
-    }
-    let opened = vault
-        .open_case(
-            &registrar,
-            spec.mediator(Identity::generate("M").unwrap().card()),
-        )
-        .map_err(|e| e.message().to_owned())?;
+    let people = common::open_case(&mut vault, clients)?;
     drop(vault);
-    std::fs::write(
-        dir.path().join("registrar.card"),
-        registrar.card().to_text(),
-    )
-    .unwrap();
+    let card = dir.path().join("registrar.card");
+    std::fs::write(&card, people.registrar.card().to_text()).map_err(|e| e.to_string())?;
 
     // The service, as an operator runs it.
-    let mut server = Command::new(env!("CARGO_BIN_EXE_sealroom"))
-        .args(["--json", "serve", "--listen", "127.0.0.1:0", "--vault"])
-        .arg(&vault_dir)
-        .arg("--registrar")
-        .arg(dir.path().join("registrar.card"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("starting sealroom serve: {e}"))?;
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    let status: serde_json::Value = serde_json::from_str(&line).map_err(|e| e.to_string())?;
-    let url = status["url"].as_str().unwrap().to_owned();
-    let pin = status["pin"].as_str().unwrap().to_owned();
-
-    let connect = |who: &Identity, state: usize| {
-        let v = Vault::connect(
-            Location::parse(&url).unwrap(),
-            Some(&pin),
-            Arc::new(copy(who)),
-        )
-        .unwrap()
-        .with_member_state(MemberState::new(dir.path().join(format!("state-{state}"))));
-        v.join_case(CASE, Some(&opened.charter_fingerprint))
-            .unwrap();
-        v
-    };
-    let mut members: Vec<Vault> = people
-        .iter()
-        .enumerate()
-        .map(|(i, p)| connect(p, i))
-        .collect();
-
-    let body = vec![b'x'; 1024];
-    let phase = |members: &mut Vec<Vault>, read: bool| -> (Duration, Vec<Duration>) {
-        let start = Instant::now();
-        let latencies = std::thread::scope(|scope| {
-            let handles: Vec<_> = members
-                .iter_mut()
-                .zip(&people)
-                .enumerate()
-                .map(|(i, (v, who))| {
-                    let body = &body;
-                    scope.spawn(move || {
-                        let mut own = Vec::new();
-                        for k in 0..ops {
-                            let t = Instant::now();
-                            if read {
-                                let num = (i * ops + k) as u64 % (clients * ops) as u64 + 1;
-                                v.read(who, CASE, num, std::io::sink()).unwrap();
-                            } else {
-                                let mut spec = DepositSpec::new(format!("d{i}-{k}.txt"));
-                                spec.category = Category::Brief;
-                                v.deposit(who, CASE, spec, &body[..]).unwrap();
-                            }
-                            own.push(t.elapsed());
-                        }
-                        own
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap())
-                .collect::<Vec<_>>()
-        });
-        (start.elapsed(), latencies)
-    };
-    let (deposit_time, mut deposits) = phase(&mut members, false);
-    let (read_time, mut reads) = phase(&mut members, true);
-    let rss = std::fs::read_to_string(format!("/proc/{}/status", server.id()))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
-        })
-        .unwrap_or_else(|| "?".to_owned());
-    let _ = server.kill();
-    let _ = server.wait();
-    let n = (clients * ops) as f64;
-    Ok(format!(
-        "| {clients} | {:.0} | {} | {} | {:.0} | {} | {} | {rss} |",
-        n / deposit_time.as_secs_f64(),
-        ms(pct(&mut deposits, 50)),
-        ms(pct(&mut deposits, 99)),
-        n / read_time.as_secs_f64(),
-        ms(pct(&mut reads, 50)),
-        ms(pct(&mut reads, 99)),
-    ))
-}
-
-fn pct(v: &mut [Duration], p: usize) -> Duration {
-    v.sort_unstable();
-    v[(v.len() * p / 100).min(v.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    let server = Serve::start(&vault_dir, &card, &[], &[])?;
+    let mut members = common::connect(&people, std::slice::from_ref(&server), dir.path());
+    let f = common::drive(&mut members, &people, ops);
+    let rss = server
+        .peak_rss_kb()
+        .map_or_else(|| "?".to_owned(), |kb| format!("{kb} kB"));
+    Ok(format!("| {clients} | {} | {rss} |", f.cells()))
 }

@@ -355,6 +355,9 @@ _sealroom() {
             sealroom__subcmd__help__subcmd__vault,backup)
                 cmd="sealroom__subcmd__help__subcmd__vault__subcmd__backup"
                 ;;
+            sealroom__subcmd__help__subcmd__vault,copy)
+                cmd="sealroom__subcmd__help__subcmd__vault__subcmd__copy"
+                ;;
             sealroom__subcmd__help__subcmd__vault,restore)
                 cmd="sealroom__subcmd__help__subcmd__vault__subcmd__restore"
                 ;;
@@ -379,6 +382,9 @@ _sealroom() {
             sealroom__subcmd__vault,backup)
                 cmd="sealroom__subcmd__vault__subcmd__backup"
                 ;;
+            sealroom__subcmd__vault,copy)
+                cmd="sealroom__subcmd__vault__subcmd__copy"
+                ;;
             sealroom__subcmd__vault,help)
                 cmd="sealroom__subcmd__vault__subcmd__help"
                 ;;
@@ -387,6 +393,9 @@ _sealroom() {
                 ;;
             sealroom__subcmd__vault__subcmd__help,backup)
                 cmd="sealroom__subcmd__vault__subcmd__help__subcmd__backup"
+                ;;
+            sealroom__subcmd__vault__subcmd__help,copy)
+                cmd="sealroom__subcmd__vault__subcmd__help__subcmd__copy"
                 ;;
             sealroom__subcmd__vault__subcmd__help,help)
                 cmd="sealroom__subcmd__vault__subcmd__help__subcmd__help"
@@ -1749,12 +1758,16 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__doctor)
-            opts="-i -v -h --repair --vault --server-pin --identity --json --receipt --verbose --help"
+            opts="-i -v -h --repair --grace --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2511,7 +2524,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help__subcmd__vault)
-            opts="backup restore"
+            opts="backup restore copy"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2525,6 +2538,20 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__help__subcmd__vault__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__help__subcmd__vault__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3277,7 +3304,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__vault)
-            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help backup restore help"
+            opts="-i -v -h --vault --server-pin --identity --json --receipt --verbose --help backup restore copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3344,8 +3371,58 @@ _sealroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealroom__subcmd__vault__subcmd__copy)
+            opts="-i -v -h --from --to --database --blobs --vault --server-pin --identity --json --receipt --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-pin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealroom__subcmd__vault__subcmd__help)
-            opts="backup restore help"
+            opts="backup restore copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3359,6 +3436,20 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__vault__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealroom__subcmd__vault__subcmd__help__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

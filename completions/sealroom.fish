@@ -466,6 +466,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand checkpoint; and __fish
 complete -c sealroom -n "__fish_sealroom_using_subcommand checkpoint; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the case\'s checkpoint as you verify it now, signed by the vault\'s log key: send it to the other members (it holds no confidential data)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand checkpoint; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check a checkpoint another member sent you against the log the vault shows you: it must be signed by the vault\'s log key and be a prefix of your log'
 complete -c sealroom -n "__fish_sealroom_using_subcommand checkpoint; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -l grace -d 'With --repair: leave leftovers younger than this alone (`30m`, `2h`, `1d`; `0` removes all)' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -l vault -d 'The vault: a folder, or a vault service\'s address (https://HOST[:PORT])' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -l server-pin -d 'The key pin of the vault service (sha256//…, as `sealroom serve` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -s i -l identity -d 'Your identity file: who is acting' -r -F
@@ -474,16 +475,17 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -l repair -d '
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand doctor" -s h -l help -d 'Print help'
-complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -l vault -d 'The vault: a folder, or a vault service\'s address (https://HOST[:PORT])' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -l server-pin -d 'The key pin of the vault service (sha256//…, as `sealroom serve` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)' -r
-complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -s i -l identity -d 'Your identity file: who is acting' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
-complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -l json -d 'Print one JSON document on stdout instead of text'
-complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -s v -l verbose -d 'On failure, also print the chain of causes'
-complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -s h -l help -d 'Print help'
-complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -f -a "backup" -d 'Copy the vault (--vault) to a new folder, consistently, and check the copy'
-complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -f -a "restore" -d 'Make a vault (--vault) from a backup, checking the backup first and the result after'
-complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore copy help" -l vault -d 'The vault: a folder, or a vault service\'s address (https://HOST[:PORT])' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore copy help" -l server-pin -d 'The key pin of the vault service (sha256//…, as `sealroom serve` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore copy help" -s i -l identity -d 'Your identity file: who is acting' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore copy help" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore copy help" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore copy help" -s v -l verbose -d 'On failure, also print the chain of causes'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore copy help" -s h -l help -d 'Print help'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore copy help" -f -a "backup" -d 'Copy the vault (--vault) to a new folder, consistently, and check the copy'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore copy help" -f -a "restore" -d 'Make a vault (--vault) from a backup, checking the backup first and the result after'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore copy help" -f -a "copy" -d 'Copy a whole vault to other storage: a vault folder, or PostgreSQL and an S3-compatible bucket (a scale-out vault), either way'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and not __fish_seen_subcommand_from backup restore copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from backup" -l vault -d 'The vault: a folder, or a vault service\'s address (https://HOST[:PORT])' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from backup" -l server-pin -d 'The key pin of the vault service (sha256//…, as `sealroom serve` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from backup" -s i -l identity -d 'Your identity file: who is acting' -r -F
@@ -498,8 +500,20 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen
 complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from restore" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from copy" -l from -d 'The vault to copy (a vault folder, or a scale-out vault\'s folder)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from copy" -l to -d 'The new folder for the copy (must not exist, or be empty)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from copy" -l database -d 'Make the copy a scale-out vault with its records in this empty PostgreSQL database' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from copy" -l blobs -d '...and its bodies in this bucket (s3://BUCKET[/PREFIX])' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from copy" -l vault -d 'The vault: a folder, or a vault service\'s address (https://HOST[:PORT])' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from copy" -l server-pin -d 'The key pin of the vault service (sha256//…, as `sealroom serve` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)' -r
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from copy" -s i -l identity -d 'Your identity file: who is acting' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from copy" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from copy" -l json -d 'Print one JSON document on stdout instead of text'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from copy" -s v -l verbose -d 'On failure, also print the chain of causes'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help'
 complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Copy the vault (--vault) to a new folder, consistently, and check the copy'
 complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Make a vault (--vault) from a backup, checking the backup first and the result after'
+complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy a whole vault to other storage: a vault folder, or PostgreSQL and an S3-compatible bucket (a scale-out vault), either way'
 complete -c sealroom -n "__fish_sealroom_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -l listen -d 'Where to listen (HOST:PORT; port 0 picks a free one) [default: 127.0.0.1:8443]' -r
 complete -c sealroom -n "__fish_sealroom_using_subcommand serve" -l config -d 'A configuration file (TOML: listen, vault, registrars, tls_cert, tls_key, database, blobs, [limits]); flags override it' -r -F
@@ -587,3 +601,4 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from checkpoint" -f -a "check" -d 'Check a checkpoint another member sent you against the log the vault shows you: it must be signed by the vault\'s log key and be a prefix of your log'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "backup" -d 'Copy the vault (--vault) to a new folder, consistently, and check the copy'
 complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "restore" -d 'Make a vault (--vault) from a backup, checking the backup first and the result after'
+complete -c sealroom -n "__fish_sealroom_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "copy" -d 'Copy a whole vault to other storage: a vault folder, or PostgreSQL and an S3-compatible bucket (a scale-out vault), either way'

@@ -920,6 +920,7 @@ esac
 ;;
 (doctor)
 _arguments "${_arguments_options[@]}" : \
+'--grace=[With --repair\: leave leftovers younger than this alone (\`30m\`, \`2h\`, \`1d\`; \`0\` removes all)]:AGE:_default' \
 '--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
 '--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
 '-i+[Your identity file\: who is acting]:FILE:_files' \
@@ -985,6 +986,24 @@ _arguments "${_arguments_options[@]}" : \
 ':backup -- The backup folder:_files' \
 && ret=0
 ;;
+(copy)
+_arguments "${_arguments_options[@]}" : \
+'--from=[The vault to copy (a vault folder, or a scale-out vault'\''s folder)]:DIR:_files' \
+'--to=[The new folder for the copy (must not exist, or be empty)]:DIR:_files' \
+'--database=[Make the copy a scale-out vault with its records in this empty PostgreSQL database]:URL:_default' \
+'--blobs=[...and its bodies in this bucket (s3\://BUCKET\[/PREFIX\])]:URL:_default' \
+'--vault=[The vault\: a folder, or a vault service'\''s address (https\://HOST\[\:PORT\])]:DIR|URL:_files' \
+'--server-pin=[The key pin of the vault service (sha256//…, as \`sealroom serve\` prints it); needed once, until it is kept in your member state (joining from an invitation keeps it)]:PIN:_default' \
+'-i+[Your identity file\: who is acting]:FILE:_files' \
+'--identity=[Your identity file\: who is acting]:FILE:_files' \
+'--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
+'--json[Print one JSON document on stdout instead of text]' \
+'-v[On failure, also print the chain of causes]' \
+'--verbose[On failure, also print the chain of causes]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_sealroom__subcmd__vault__subcmd__help_commands" \
@@ -1002,6 +1021,10 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (restore)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(copy)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -1321,6 +1344,10 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (restore)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(copy)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -1971,6 +1998,7 @@ _sealroom__subcmd__help__subcmd__vault_commands() {
     local commands; commands=(
 'backup:Copy the vault (--vault) to a new folder, consistently, and check the copy' \
 'restore:Make a vault (--vault) from a backup, checking the backup first and the result after' \
+'copy:Copy a whole vault to other storage\: a vault folder, or PostgreSQL and an S3-compatible bucket (a scale-out vault), either way' \
     )
     _describe -t commands 'sealroom help vault commands' commands "$@"
 }
@@ -1978,6 +2006,11 @@ _sealroom__subcmd__help__subcmd__vault_commands() {
 _sealroom__subcmd__help__subcmd__vault__subcmd__backup_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom help vault backup commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__help__subcmd__vault__subcmd__copy_commands] )) ||
+_sealroom__subcmd__help__subcmd__vault__subcmd__copy_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom help vault copy commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__help__subcmd__vault__subcmd__restore_commands] )) ||
 _sealroom__subcmd__help__subcmd__vault__subcmd__restore_commands() {
@@ -2097,6 +2130,7 @@ _sealroom__subcmd__vault_commands() {
     local commands; commands=(
 'backup:Copy the vault (--vault) to a new folder, consistently, and check the copy' \
 'restore:Make a vault (--vault) from a backup, checking the backup first and the result after' \
+'copy:Copy a whole vault to other storage\: a vault folder, or PostgreSQL and an S3-compatible bucket (a scale-out vault), either way' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'sealroom vault commands' commands "$@"
@@ -2106,11 +2140,17 @@ _sealroom__subcmd__vault__subcmd__backup_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom vault backup commands' commands "$@"
 }
+(( $+functions[_sealroom__subcmd__vault__subcmd__copy_commands] )) ||
+_sealroom__subcmd__vault__subcmd__copy_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom vault copy commands' commands "$@"
+}
 (( $+functions[_sealroom__subcmd__vault__subcmd__help_commands] )) ||
 _sealroom__subcmd__vault__subcmd__help_commands() {
     local commands; commands=(
 'backup:Copy the vault (--vault) to a new folder, consistently, and check the copy' \
 'restore:Make a vault (--vault) from a backup, checking the backup first and the result after' \
+'copy:Copy a whole vault to other storage\: a vault folder, or PostgreSQL and an S3-compatible bucket (a scale-out vault), either way' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'sealroom vault help commands' commands "$@"
@@ -2119,6 +2159,11 @@ _sealroom__subcmd__vault__subcmd__help_commands() {
 _sealroom__subcmd__vault__subcmd__help__subcmd__backup_commands() {
     local commands; commands=()
     _describe -t commands 'sealroom vault help backup commands' commands "$@"
+}
+(( $+functions[_sealroom__subcmd__vault__subcmd__help__subcmd__copy_commands] )) ||
+_sealroom__subcmd__vault__subcmd__help__subcmd__copy_commands() {
+    local commands; commands=()
+    _describe -t commands 'sealroom vault help copy commands' commands "$@"
 }
 (( $+functions[_sealroom__subcmd__vault__subcmd__help__subcmd__help_commands] )) ||
 _sealroom__subcmd__vault__subcmd__help__subcmd__help_commands() {

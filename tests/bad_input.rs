@@ -765,7 +765,7 @@ fn a_full_disk_during_deposit_fails_cleanly_and_leaves_no_document() {
         "the failed deposit changed the vault"
     );
     assert_eq!(fx.listing("mediator"), listing_before);
-    fx.ok(&["doctor", "--repair"]);
+    fx.ok(&["doctor", "--repair", "--grace", "0"]);
     assert_eq!(fx.blob_names(), blobs_before);
     fx.ok(&["log", CASE, "--verify"]);
     // The same deposit without the limit works.

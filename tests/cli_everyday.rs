@@ -537,6 +537,77 @@ fn vault_backup_and_restore_make_checked_copies_and_never_overwrite() {
 }
 
 #[test]
+fn vault_copy_makes_a_checked_folder_and_a_damaged_body_stops_it() {
+    let fx = Fixture::new();
+    let brief = fx.deposit_bytes("claimant", "brief.txt", b"the claimant's brief", &[]);
+    let copy = fx.sandbox.join("moved/vault");
+    let out = fx.sandbox.ok(&[
+        "vault",
+        "copy",
+        "--from",
+        &path_arg(&fx.vault),
+        "--to",
+        &path_arg(&copy),
+    ]);
+    assert!(
+        out.contains("Copied the vault into") && out.contains("1 case(s), 1 bodies"),
+        "{out}"
+    );
+    let got = fx.sandbox.run(&[
+        "read",
+        CASE,
+        &brief.to_string(),
+        "--vault",
+        &path_arg(&copy),
+        "-i",
+        &fx.id("claimant"),
+    ]);
+    assert_eq!(
+        expect_ok("read from the copy", &got),
+        "the claimant's brief"
+    );
+    // --database without --blobs is a usage error, before anything is made.
+    let out = fx.sandbox.run(&[
+        "vault",
+        "copy",
+        "--from",
+        &path_arg(&fx.vault),
+        "--to",
+        &fx.sandbox.arg("half"),
+        "--database",
+        "postgres://sealroom@127.0.0.1/sealroom",
+    ]);
+    expect_clap_usage("--database alone", &out);
+    assert!(!fx.sandbox.join("half").exists());
+
+    // A damaged body in the source stops the copy, and nothing is left of it.
+    let blob = fx.blob_names().into_iter().next().unwrap();
+    let path = fx.blob(&blob);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+    let again = fx.sandbox.join("moved/again");
+    let err = fx.sandbox.fails(
+        &[
+            "vault",
+            "copy",
+            "--from",
+            &path_arg(&fx.vault),
+            "--to",
+            &path_arg(&again),
+        ],
+        3,
+    );
+    assert!(err.contains("damaged"), "{err}");
+    assert!(!again.exists());
+    let left: Vec<String> = names_in(&fx.sandbox.join("moved"))
+        .into_iter()
+        .filter(|n| n.starts_with(".sealroom"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
 fn export_to_ssh_recipients_opens_with_stock_age_and_ssh_keys() {
     if !(tool_installed("age") && tool_installed("ssh-keygen")) {
         if std::env::var_os("CI").is_some() {

@@ -274,7 +274,8 @@ impl<'a> Run<'a> {
     /// `doctor --json` (with `--repair`): must exit 0 with no problems; the report.
     fn doctor(&self, repair: bool) -> serde_json::Value {
         let args: &[&str] = if repair {
-            &["--json", "doctor", "--repair"]
+            // Nothing runs after the kill, so nothing young is an act under way.
+            &["--json", "doctor", "--repair", "--grace", "0"]
         } else {
             &["--json", "doctor"]
         };

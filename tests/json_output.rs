@@ -976,12 +976,14 @@ fn a_whole_case_in_json() {
     assert_eq!(v["offline"], true);
 
     // doctor, with a leftover, then --repair
-    const DOCTOR: [(&str, T); 5] = [
+    const DOCTOR: [(&str, T); 7] = [
         ("cases", T::Int),
         ("blobs_checked", T::Int),
         ("problems", T::Arr),
         ("leftovers", T::Arr),
         ("removed", T::Arr),
+        ("kept", T::Arr),
+        ("cautions", T::Arr),
     ];
     let stray = "ab".repeat(32);
     std::fs::write(fx.vault.join("blobs").join(&stray), b"left by a crash").unwrap();
@@ -1000,8 +1002,21 @@ fn a_whole_case_in_json() {
     );
     assert_eq!(str_of(&leftovers[0], "kind"), "unreferenced");
     assert!(str_of(&leftovers[0], "detail").starts_with(&stray[..16]));
+    assert_eq!(v["cautions"], serde_json::json!([]));
+    // The stray is seconds old: within the default grace period it is kept (it could
+    // be the body of an act under way).
     let v = json(None, &["doctor", "--repair"]);
     fields("doctor --repair", &v, &DOCTOR);
+    assert_eq!(v["removed"], serde_json::json!([]), "{v:#}");
+    let kept = v["kept"].as_array().unwrap();
+    assert!(
+        kept.len() == 1 && kept[0].as_str().is_some_and(|r| r.ends_with(&stray)),
+        "doctor --repair names the young leftover it kept: {v:#}"
+    );
+    assert!(fx.vault.join("blobs").join(&stray).exists());
+    let v = json(None, &["doctor", "--repair", "--grace", "0"]);
+    fields("doctor --repair --grace 0", &v, &DOCTOR);
+    assert_eq!(v["kept"], serde_json::json!([]));
     let removed = v["removed"].as_array().unwrap();
     assert_eq!(removed.len(), 1, "{v:#}");
     assert!(
@@ -1564,6 +1579,8 @@ fn doctor_prints_its_report_and_exits_3_when_it_finds_damage() {
             ("problems", T::Arr),
             ("leftovers", T::Arr),
             ("removed", T::Arr),
+            ("kept", T::Arr),
+            ("cautions", T::Arr),
         ],
     );
     let problems = v["problems"].as_array().unwrap();

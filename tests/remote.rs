@@ -816,9 +816,14 @@ fn a_service_killed_mid_upload_loses_nothing_acknowledged_and_the_retry_succeeds
     let back = net.fx.arg("big.back");
     net.ok("claimant", &["read", CASE, &num.to_string(), "-o", &back]);
     assert_eq!(sha256_hex(&std::fs::read(&back).unwrap()), sha256_hex(&big));
-    net.fx
-        .sandbox
-        .ok(&["doctor", "--repair", "--vault", &path_arg(&net.fx.vault)]);
+    net.fx.sandbox.ok(&[
+        "doctor",
+        "--repair",
+        "--grace",
+        "0",
+        "--vault",
+        &path_arg(&net.fx.vault),
+    ]);
     let doctor = net
         .fx
         .sandbox

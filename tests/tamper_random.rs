@@ -254,7 +254,7 @@ fn flipped_blob_bytes_fail_every_read_release_only_a_prefix_and_doctor_names_the
             .entry(out.len().div_ceil(CHUNK))
             .or_insert(0usize) += 1;
 
-        let report = vault.doctor(false).unwrap();
+        let report = vault.doctor(None).unwrap();
         let named = format!("#{num} of case {case}");
         assert!(
             report
@@ -270,7 +270,7 @@ fn flipped_blob_bytes_fail_every_read_release_only_a_prefix_and_doctor_names_the
     }
     // The vault is whole again.
     let vault = Vault::open(&vdir).unwrap();
-    assert!(vault.doctor(false).unwrap().healthy());
+    assert!(vault.doctor(None).unwrap().healthy());
     eprintln!(
         "blob tampering (library): {BLOB_TRIALS} trials, every read failed with an integrity \
          error; {partial_releases} released an authenticated prefix first \

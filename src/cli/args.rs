@@ -436,15 +436,22 @@ OK or names the first bad entry."
     /// Check the whole vault: database, every blob's hash, references, every case log
     /// and the vault's records of refused attempts.
     #[command(
-        after_help = "Examples:\n  sealroom doctor\n  sealroom doctor --repair\n\n\
+        after_help = "Examples:\n  sealroom doctor\n  sealroom doctor --repair\n  sealroom doctor --repair --grace 0   # the service is stopped\n\n\
 Exits 3 if it finds damage or tampering, naming each. Bodies and temp files that nothing\n\
 refers to are leftovers of interrupted commands: harmless, reported, and removed by\n\
---repair (which removes nothing else)."
+--repair (which removes nothing else) once they are older than the grace period. An act\n\
+stores its body before its record commits, so on a vault in use a young leftover may be\n\
+an act under way; give --grace 0 only when nothing is running. Cautions (a bucket that\n\
+keeps old versions, so erasure is not erasure) are printed, not failed."
     )]
     Doctor {
         /// Remove unreferenced blobs and temp files (and nothing else).
         #[arg(long)]
         repair: bool,
+        /// With --repair: leave leftovers younger than this alone (`30m`, `2h`, `1d`;
+        /// `0` removes all).
+        #[arg(long, value_name = "AGE", default_value = "1d", value_parser = parse_grace, requires = "repair")]
+        grace: std::time::Duration,
     },
 
     /// Back up or restore a whole vault (the operator).
@@ -822,6 +829,34 @@ will find their pins refuse the older history, as they should: tell them what ha
         #[arg(value_name = "BACKUP")]
         backup: PathBuf,
     },
+    /// Copy a whole vault to other storage: a vault folder, or PostgreSQL and an
+    /// S3-compatible bucket (a scale-out vault), either way.
+    #[command(
+        after_help = "Examples:\n  sealroom vault copy --from /srv/sealroom --to /srv/sealroom-pg \\\n      --database postgres://sealroom@db.internal/sealroom --blobs s3://sealroom-vault/bodies\n  sealroom vault copy --from /srv/sealroom-pg --to /srv/sealroom-folder\n\n\
+A scale-out vault is named by its folder, which keeps its log key and backends.toml;\n\
+--database and --blobs make the copy a scale-out vault on that empty database and\n\
+existing bucket (endpoint, region and credentials from AWS_*), without them it is a vault\n\
+folder. Every statement, checkpoint, refusal record and body is copied byte for byte\n\
+with the same log key, so members' pins and receipts stay good; the copy is then checked\n\
+like `sealroom doctor` and its logs compared with the source's before DIR appears.\n\
+Each case is copied under its own lock; to move a vault in service, stop the service\n\
+first, copy, then serve the copy."
+    )]
+    Copy {
+        /// The vault to copy (a vault folder, or a scale-out vault's folder).
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// The new folder for the copy (must not exist, or be empty).
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// Make the copy a scale-out vault with its records in this empty PostgreSQL
+        /// database.
+        #[arg(long, value_name = "URL", requires = "blobs")]
+        database: Option<String>,
+        /// ...and its bodies in this bucket (s3://BUCKET[/PREFIX]).
+        #[arg(long, value_name = "URL", requires = "database")]
+        blobs: Option<String>,
+    },
 }
 
 /// The checkpoint commands.
@@ -1076,4 +1111,13 @@ pub enum PolicyArg {
     Consent,
     /// The mediator may disclose except caucus and confidential deposits (UNCITRAL art. 8).
     Discretion,
+}
+
+/// A grace period as `doctor --grace` takes it: `0`, or a number with a unit.
+fn parse_grace(text: &str) -> Result<std::time::Duration, String> {
+    if text.trim() == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    humantime::parse_duration(text)
+        .map_err(|_| format!("`{text}` is not a duration; write e.g. 30m, 2h or 1d (0 for none)"))
 }

@@ -705,6 +705,20 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
                     spinner.finish_and_clear();
                     ("Restored", r?)
                 }
+                args::VaultCommand::Copy {
+                    from,
+                    to,
+                    database,
+                    blobs,
+                } => {
+                    let backends = database.zip(blobs).map(|(database, blobs)| {
+                        sealroom_engine::store::scaleout::Backends { database, blobs }
+                    });
+                    let spinner = progress::working("copying and checking the vault", ctx.json);
+                    let r = crate::vault::copy_vault(&from, &to, backends.as_ref());
+                    spinner.finish_and_clear();
+                    ("Copied", r?)
+                }
             };
             ctx.emit(&report, || {
                 format!(
@@ -738,9 +752,9 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
                 blobs,
             },
         ),
-        Command::Doctor { repair } => {
+        Command::Doctor { repair, grace } => {
             let vault = ctx.open_vault()?;
-            let report = vault.doctor(repair)?;
+            let report = vault.doctor(repair.then_some(grace))?;
             ctx.emit(&report, || {
                 let mut t = format!(
                     "Checked {} case log(s) and {} blob(s).\n",
@@ -755,9 +769,19 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
                 for r in &report.removed {
                     t.push_str(&format!("  removed  {r}\n"));
                 }
+                for r in &report.kept {
+                    t.push_str(&format!(
+                        "  kept     {r} (younger than --grace: an act may still be under way)\n"
+                    ));
+                }
+                for f in &report.cautions {
+                    t.push_str(&format!("  CAUTION  {}\n", f.detail));
+                }
                 if report.healthy() {
-                    t.push_str(if report.leftovers.is_empty() || !report.removed.is_empty() {
+                    t.push_str(if report.leftovers.len() == report.removed.len() {
                         "The vault is consistent.\n"
+                    } else if !report.kept.is_empty() {
+                        "The vault is consistent; a later `sealroom doctor --repair` removes the leftovers kept.\n"
                     } else {
                         "The vault is consistent; `sealroom doctor --repair` removes the leftovers.\n"
                     });

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
+pub mod backends;
 pub mod crash;
 pub mod server;
 

@@ -1,14 +1,16 @@
 //! The PostgreSQL records backend on a real server (Debian's PostgreSQL, started by the
 //! test in a temp folder): the records contract's conformance suite, migrations, the
-//! refusals of `open` and `create`, and a store outliving a server restart. Skipped
-//! with a sentence on stderr when PostgreSQL is not installed, except under CI.
+//! refusals of `open` and `create`, a store outliving a server restart, and acts meeting
+//! a restart or a stopped server (one sentence, nothing half-recorded, a retry that
+//! works). Skipped with a sentence on stderr when PostgreSQL is not installed, except
+//! under CI.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use sealroom_engine::store::records::postgres::{PostgresStore, SCHEMA_VERSION};
-use sealroom_engine::store::records::{conformance, CaseRow, RecordStore};
-use sealroom_engine::ErrorKind;
+use sealroom_engine::store::records::{conformance, CaseRow, RecordStore, RecordsTx, StatementRow};
+use sealroom_engine::{Error, ErrorKind, Result};
 use sealroom_testsupport::postgres::Cluster;
 
 /// The shared cluster and a new, empty database on it (each test its own).
@@ -270,4 +272,156 @@ fn writers_of_other_cases_do_not_wait() {
         got.expect("a writer of case B must not wait for case A's writer");
     });
     assert_eq!(a.now().case_references().unwrap(), ["A", "B"]);
+}
+
+fn statement(seq: u64) -> StatementRow {
+    StatementRow {
+        seq,
+        act: "open".to_owned(),
+        actor: "aa".repeat(32),
+        at: "2026-11-30T12:00:00Z".to_owned(),
+        body: vec![seq as u8, 0, 0xff, b'\n'],
+        signature: vec![0x5a; 64],
+        leaf_hash: vec![seq as u8; 32],
+    }
+}
+
+/// The rows of an act that opens case `reference`: the case and its first statement.
+fn open_case(tx: &dyn RecordsTx, reference: &str) -> Result<()> {
+    let case = tx.insert_case(&case_row(reference))?;
+    tx.insert_statement(case, &statement(0))
+}
+
+/// The statements of case `reference`, as the store reads them now.
+fn statements_of(store: &PostgresStore, reference: &str) -> Vec<StatementRow> {
+    let (case, _) = store.now().case(reference).unwrap().unwrap();
+    let mut out = Vec::new();
+    store
+        .now()
+        .statements(case, 0, &mut |s| {
+            out.push(s);
+            Ok(())
+        })
+        .unwrap();
+    out
+}
+
+/// A failure told in one sentence (no line break) that contains `words`.
+fn assert_one_sentence(err: &Error, words: &str) {
+    let m = err.message();
+    assert!(!m.contains('\n'), "not one sentence: {m}");
+    assert!(m.contains(words), "{m}");
+    assert!(!m.contains("db error"), "the driver's own words: {m}");
+}
+
+/// A store on a cluster of its own (these tests stop and restart its server), with
+/// `idle` connections left in its pool (a snapshot's and transactions').
+fn own_cluster(db: &str, idle: usize) -> Option<(Cluster, PostgresStore)> {
+    let cluster = Cluster::start_or_skip()?;
+    let url = cluster.create_database(db).unwrap();
+    let store = PostgresStore::create(&url, "0123456789abcdef", "verifier").unwrap();
+    let held: Vec<_> = (0..idle)
+        .map(|i| store.write(&format!("idle-{i}")).unwrap())
+        .collect();
+    // Rolled back; their connections go back to the pool.
+    drop(held);
+    Some((cluster, store))
+}
+
+#[test]
+fn a_restart_in_the_middle_of_an_act_fails_it_whole_and_a_retry_commits() {
+    let Some((cluster, store)) = own_cluster("restart_mid_act", 2) else {
+        return;
+    };
+    let tx = store.write("C-1").unwrap();
+    open_case(&*tx, "C-1").unwrap();
+    // The server restarts (fast: connections cut) between the act's rows and its commit.
+    cluster.restart().unwrap();
+    let err = tx.commit().expect_err("a commit on a cut connection");
+    assert_eq!(err.kind(), ErrorKind::Io, "{err:?}");
+    assert_one_sentence(&err, "the database `restart_mid_act`");
+    // Nothing of the act is visible.
+    assert_eq!(store.now().case("C-1").unwrap(), None);
+    assert!(store.now().case_references().unwrap().is_empty());
+
+    // The same act again commits, whole.
+    let tx = store.write("C-1").unwrap();
+    open_case(&*tx, "C-1").unwrap();
+    tx.commit().unwrap();
+    assert_eq!(store.now().case("C-1").unwrap().unwrap().1, case_row("C-1"));
+    assert_eq!(statements_of(&store, "C-1"), [statement(0)]);
+}
+
+#[test]
+fn a_restart_between_acts_is_not_noticed_by_the_next_read_or_write() {
+    let Some((cluster, store)) = own_cluster("restart_between_acts", 3) else {
+        return;
+    };
+    // The pool's idle connections died with the old server: a read replaces them at
+    // once (no error first).
+    cluster.restart().unwrap();
+    assert!(store.now().case_references().unwrap().is_empty());
+    // So does a write's transaction, and a snapshot's.
+    cluster.restart().unwrap();
+    let tx = store.write("C-1").unwrap();
+    open_case(&*tx, "C-1").unwrap();
+    tx.commit().unwrap();
+    cluster.restart().unwrap();
+    let snapshot = store.snapshot().unwrap();
+    assert_eq!(snapshot.case_references().unwrap(), ["C-1"]);
+    drop(snapshot);
+    assert_eq!(statements_of(&store, "C-1"), [statement(0)]);
+}
+
+#[test]
+fn a_stopped_server_fails_a_write_in_one_sentence_and_it_works_once_started() {
+    let Some((cluster, store)) = own_cluster("stopped", 2) else {
+        return;
+    };
+    cluster.stop().unwrap();
+    let err = store.write("C-2").err().expect("the server is stopped");
+    assert_eq!(err.kind(), ErrorKind::Io, "{err:?}");
+    assert_one_sentence(&err, "could not be reached");
+    assert!(err.message().contains("the database `stopped`"), "{err:?}");
+    // A read says the same.
+    let err = store.now().case_references().unwrap_err();
+    assert_one_sentence(&err, "could not be reached");
+
+    cluster.start_again().unwrap();
+    let tx = store.write("C-2").unwrap();
+    open_case(&*tx, "C-2").unwrap();
+    tx.commit().unwrap();
+    assert_eq!(store.now().case_references().unwrap(), ["C-2"]);
+}
+
+#[test]
+fn a_case_writer_lease_is_held_by_one_process_at_a_time() {
+    let Some((_cluster, url)) = database() else {
+        return;
+    };
+    PostgresStore::create(&url, "0123456789abcdef", "verifier").unwrap();
+    // Two stores: two service processes on one database.
+    let one = PostgresStore::open(&url).unwrap();
+    let two = PostgresStore::open(&url).unwrap();
+    let wait = std::time::Duration::from_millis(300);
+    let held = one
+        .lease("C-1", wait)
+        .unwrap()
+        .expect("PostgreSQL has leases");
+    let err = two
+        .lease("C-1", wait)
+        .err()
+        .expect("a second lease of the same case waits, then fails");
+    assert_one_sentence(&err, "C-1");
+    // Other cases are not held up, and the lease is not the case's write lock: the
+    // holder's own commit goes through.
+    drop(two.lease("C-2", wait).unwrap());
+    let tx = one.write("C-1").unwrap();
+    open_case(&*tx, "C-1").unwrap();
+    tx.commit().unwrap();
+    // Given back, it is the other's at once.
+    drop(held);
+    let second = two.lease("C-1", wait).unwrap();
+    assert!(second.is_some());
+    drop(second);
 }

@@ -1,15 +1,18 @@
 //! The object-store blob store against a real S3-compatible server (moto, started by
 //! each test on loopback): the blob store contract's conformance checks, large blobs
 //! in parts, failures that must leave nothing, seeks, listing by pages, leftovers, and
-//! the bucket's checks.
+//! the bucket's checks; and faults in the middle of an upload (errors, a cut
+//! connection, a store that stops answering), injected by a proxy in front of moto.
 
 use std::io::{Read, Seek, SeekFrom};
+use std::time::Duration;
 
 use sealroom_engine::digest::{hex, sha256};
 use sealroom_engine::store::blobs::{BlobStore, ListedKind, StoredBlob};
 use sealroom_engine::store::conformance;
 use sealroom_engine::store::s3::{S3Blobs, S3Credentials, S3Location, PART_LEN};
 use sealroom_engine::{Error, ErrorKind, Result};
+use sealroom_testsupport::proxy::{Fault, FaultProxy};
 use sealroom_testsupport::s3::{Moto, ACCESS_KEY, REGION, SECRET_KEY};
 
 /// A store in a new bucket of `moto`, under `prefix` (explicit values, not the
@@ -21,9 +24,14 @@ fn store(moto: &Moto, bucket: &str, prefix: &str) -> S3Blobs {
 
 /// A store in an existing bucket (or a missing one).
 fn store_in(moto: &Moto, bucket: &str, prefix: &str) -> S3Blobs {
+    store_at(&moto.endpoint(), bucket, prefix)
+}
+
+/// A store in `bucket` of the server at `endpoint` (moto, or a proxy in front of it).
+fn store_at(endpoint: &str, bucket: &str, prefix: &str) -> S3Blobs {
     let location = S3Location::new(
         &format!("s3://{bucket}/{prefix}"),
-        Some(&moto.endpoint()),
+        Some(endpoint),
         Some(REGION),
         S3Credentials::new(ACCESS_KEY, SECRET_KEY),
     )
@@ -276,4 +284,145 @@ fn listing_pages_and_leftovers() {
     assert!(after.iter().all(|l| l.name != names[0]));
     let (_, uploads) = moto.request("GET", "/listing?uploads", &[]).unwrap();
     assert!(!uploads.contains("<Upload>"), "{uploads}");
+}
+
+/// The size of the blob a fault interrupts: over two parts, so that parts are under
+/// way on the upload's thread when the fault comes.
+const FAULTED_LEN: usize = 20 * 1024 * 1024;
+/// How much the producer has written when it sets the fault: the first part is full
+/// and on its way, the upload begun.
+const FAULT_AT: usize = 9 * 1024 * 1024;
+
+/// Put `data` through `blobs`, setting `fault` on `proxy` once [`FAULT_AT`] bytes are
+/// written (the producer runs on the test's thread, the parts are sent by another).
+fn put_faulted(
+    blobs: &dyn BlobStore,
+    proxy: &FaultProxy,
+    fault: Fault,
+    data: &[u8],
+) -> Result<StoredBlob> {
+    const PIECE: usize = 1024 * 1024;
+    blobs.put(&mut |w| {
+        for (i, piece) in data.chunks(PIECE).enumerate() {
+            if i * PIECE == FAULT_AT {
+                proxy.set(fault);
+            }
+            w.write_all(piece)
+                .map_err(|e| sealroom_engine::error::io_error("writing", e))?;
+        }
+        Ok(())
+    })
+}
+
+/// A large put meets `fault` in its middle, through a proxy in front of moto (with
+/// the client's time-out `timeout`, if given): the put fails in one sentence about the
+/// object store (`expect` checks it further), leaves no blob anyone could read, and
+/// the same put after the fault is lifted stores the blob whole, the failed try's
+/// leftovers removable as such.
+fn a_fault_mid_upload_fails_whole_and_a_retry_succeeds(
+    bucket: &str,
+    fault: Fault,
+    timeout: Option<Duration>,
+    expect: impl Fn(&str) -> bool,
+) {
+    let Some(moto) = Moto::start_or_skip() else {
+        return;
+    };
+    // What the server holds, seen without the proxy.
+    let direct = store(&moto, bucket, "p");
+    let proxy = FaultProxy::start(moto.port());
+    let mut faulty = store_at(&proxy.endpoint(), bucket, "p");
+    if let Some(t) = timeout {
+        faulty = faulty.with_timeout(t);
+    }
+    let data = pattern(FAULTED_LEN);
+    let sha = hex(&sha256(&data));
+
+    let err = put_faulted(&faulty, &proxy, fault, &data)
+        .expect_err("a put through a failing object store must fail");
+    let message = err.message();
+    assert_eq!(err.kind(), ErrorKind::Io, "{err:?}");
+    assert!(!message.contains('\n'), "not one sentence: {message}");
+    assert!(message.contains("object store"), "{message}");
+    assert!(expect(message), "{message}");
+    assert!(proxy.accepted() > 0);
+
+    // Nothing readable: no object under a hash's name, the blob's least of all.
+    let listed = direct.list().unwrap();
+    assert!(
+        listed.iter().all(|l| l.kind != ListedKind::Blob),
+        "a failed put left a blob: {listed:?}"
+    );
+    let missing = direct
+        .get(&sha)
+        .err()
+        .expect("the failed blob must not be readable");
+    assert_eq!(missing.kind(), ErrorKind::Integrity, "{missing:?}");
+
+    // Lifted, the same put stores the blob whole.
+    proxy.set(Fault::Pass);
+    let blob = put_faulted(&faulty, &proxy, Fault::Pass, &data).unwrap();
+    assert_eq!(
+        (blob.sha256.as_str(), blob.size),
+        (sha.as_str(), data.len() as u64)
+    );
+    let mut back = Vec::new();
+    direct.get(&sha).unwrap().read_to_end(&mut back).unwrap();
+    assert!(
+        back == data,
+        "the blob read back differs from what was written"
+    );
+
+    // What the failed try left is listed as unfinished, and removable as such.
+    let listed = direct.list().unwrap();
+    let leftovers: Vec<_> = listed
+        .iter()
+        .filter(|l| l.kind == ListedKind::Unfinished)
+        .collect();
+    direct.remove_listed(&leftovers).unwrap();
+    let after = direct.list().unwrap();
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(
+        (after[0].kind, after[0].name.as_str()),
+        (ListedKind::Blob, sha.as_str())
+    );
+    let (_, uploads) = moto
+        .request("GET", &format!("/{bucket}?uploads"), &[])
+        .unwrap();
+    assert!(!uploads.contains("<Upload>"), "{uploads}");
+}
+
+#[test]
+fn errors_from_the_object_store_mid_upload_fail_the_put_whole_and_a_retry_succeeds() {
+    a_fault_mid_upload_fails_whole_and_a_retry_succeeds(
+        "fault-error",
+        Fault::Error { status: 500 },
+        None,
+        |m| m.contains("HTTP 500") && m.contains("InternalError"),
+    );
+}
+
+#[test]
+fn a_connection_cut_mid_upload_fails_the_put_whole_and_a_retry_succeeds() {
+    a_fault_mid_upload_fails_whole_and_a_retry_succeeds(
+        "fault-cut",
+        Fault::Cut { after: 1024 * 1024 },
+        None,
+        |m| m.contains("cannot reach the object store"),
+    );
+}
+
+#[test]
+fn an_object_store_that_stops_answering_mid_upload_fails_the_put_whole_and_a_retry_succeeds() {
+    // A short time-out: every request of the failed try waits it out, TRIES times with
+    // pauses (4 × 2 s + 2.6 s per request), so the test stays well under a minute.
+    a_fault_mid_upload_fails_whole_and_a_retry_succeeds(
+        "fault-stall",
+        Fault::Stall,
+        Some(Duration::from_secs(2)),
+        |m| {
+            m.contains("cannot reach the object store")
+                && (m.contains("timed out") || m.contains("time-out"))
+        },
+    );
 }

@@ -41,11 +41,29 @@ pub struct App {
 }
 
 /// The writer lease of each case: one holder at a time, the others queued in turn.
+/// Waiters of this process queue on its own lock first; the lease the records share
+/// with other service processes (PostgreSQL's) is then taken too.
 #[derive(Default)]
 struct Leases {
     cases: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// By lease id: its holder's fingerprint and the case's lock.
-    held: Mutex<HashMap<String, (Fingerprint, tokio::sync::OwnedMutexGuard<()>)>>,
+    /// By lease id: its holder's fingerprint and what it holds.
+    held: Mutex<HashMap<String, (Fingerprint, Held)>>,
+}
+
+/// A granted lease: this process's lock of the case and the records' shared lease.
+struct Held {
+    _local: tokio::sync::OwnedMutexGuard<()>,
+    shared: Option<Box<dyn sealroom_engine::store::records::Lease>>,
+}
+
+impl Held {
+    /// Give it back. The shared lease's release is a database call, so it runs off
+    /// the async workers.
+    fn release(mut self) {
+        if let Some(shared) = self.shared.take() {
+            tokio::task::spawn_blocking(move || drop(shared));
+        }
+    }
 }
 
 impl Leases {
@@ -58,8 +76,8 @@ impl Leases {
             .clone()
     }
 
-    /// Take back lease `id` if `who` holds it (dropping it frees the case).
-    fn take(&self, id: &str, who: &Fingerprint) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    /// Take back lease `id` if `who` holds it (releasing it frees the case).
+    fn take(&self, id: &str, who: &Fingerprint) -> Option<Held> {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         match held.get(id) {
             Some((holder, _)) if holder == who => held.remove(id).map(|(_, g)| g),
@@ -270,6 +288,15 @@ async fn records(
                 tokio::time::timeout(Duration::from_secs(2 * wire::LEASE_SECS), lock.lock_owned())
                     .await
                     .map_err(|_| problem("io", "the case is busy; try again in a minute"))?;
+            let wait = Duration::from_secs(2 * wire::LEASE_SECS);
+            let reference = asked.reference.clone();
+            let shared = app
+                .with_vault(move |v| v.service_lease(&reference, wait))
+                .await?;
+            let guard = Held {
+                _local: guard,
+                shared,
+            };
             let mut id = [0u8; 16];
             ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut id)
                 .map_err(|_| problem("io", "the service's random number generator failed"))?;
@@ -283,19 +310,24 @@ async fn records(
             let (expiring, expired) = (app.clone(), id.clone());
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_secs(wire::LEASE_SECS)).await;
-                expiring
+                let gone = expiring
                     .leases
                     .held
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .remove(&expired);
+                if let Some((_, held)) = gone {
+                    held.release();
+                }
             });
             Ok(json(wire::encode(&wire::Lease { lease: id })))
         }
         path::UNLOCK => {
             let lease: wire::Lease = serde_json::from_slice(&collected)
                 .map_err(|e| problem("usage", &format!("the unlock is malformed: {e}")))?;
-            drop(app.leases.take(&lease.lease, &who));
+            if let Some(held) = app.leases.take(&lease.lease, &who) {
+                held.release();
+            }
             Ok(json(b"{}".to_vec()))
         }
         _ => {
@@ -310,7 +342,9 @@ async fn records(
                 .with_vault(move |v| v.service_commit(&card, registrar, commit, &cases))
                 .await
                 .map(|c| json(wire::encode(&c)));
-            drop(lease);
+            if let Some(held) = lease {
+                held.release();
+            }
             done
         }
     }

@@ -82,6 +82,12 @@ pub trait BlobStore: Send + Sync {
     fn list(&self) -> Result<Vec<Listed>>;
     /// Remove listed entries (blobs or leftovers; never a foreign one), durably.
     fn remove_listed(&self, entries: &[&Listed]) -> Result<()>;
+    /// What the operator should know about how this store keeps data, each as one
+    /// sentence for `doctor` (for instance a bucket that keeps removed blobs as old
+    /// versions, which seal and destroy then do not erase). Nothing, by default.
+    fn cautions(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
 
 impl dyn BlobStore + '_ {
@@ -227,10 +233,12 @@ impl BlobStore for FolderBlobs {
             } else {
                 ListedKind::Foreign
             };
+            let modified = entry.metadata().ok().and_then(|m| m.modified().ok());
             out.push(Listed {
                 location: entry.path().display().to_string(),
                 name,
                 kind,
+                modified,
             });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -273,6 +281,11 @@ pub struct Listed {
     pub kind: ListedKind,
     /// Where it is, for people (a path, or an object's address).
     pub location: String,
+    /// When it was last written (a file's modification time, an object's
+    /// `LastModified`, an unfinished upload's start), if the store says: `doctor
+    /// --repair` leaves entries younger than its grace period alone, since they may
+    /// belong to an act still under way.
+    pub modified: Option<std::time::SystemTime>,
 }
 
 /// Size of the pieces a blob is written in.

@@ -344,6 +344,20 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The HTTP agent of a store, giving up after `connect` to open a connection and after
+/// `read_write` on a read or write of a request.
+fn agent(connect: Duration, read_write: Duration) -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout_connect(connect)
+        .timeout_read(read_write)
+        .timeout_write(read_write)
+        // A signed URL is good for its own host only; a redirect (another region) is
+        // reported, not followed.
+        .redirects(0)
+        .user_agent(concat!("sealroom/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
 /// Whether `name` is a blob's name: 64 lowercase hex digits (keys are case-sensitive,
 /// so an uppercase spelling would be another object).
 fn is_blob_name(name: &str) -> bool {
@@ -405,15 +419,7 @@ impl S3Blobs {
             ),
             None => Credentials::new(keys.access_key.as_str(), keys.secret_key.as_str()),
         };
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(10))
-            .timeout_read(Duration::from_secs(60))
-            .timeout_write(Duration::from_secs(60))
-            // A signed URL is good for its own host only; a redirect (another region)
-            // is reported, not followed.
-            .redirects(0)
-            .user_agent(concat!("sealroom/", env!("CARGO_PKG_VERSION")))
-            .build();
+        let agent = agent(Duration::from_secs(10), Duration::from_secs(60));
         Ok(S3Blobs {
             client: Arc::new(Client {
                 location,
@@ -423,6 +429,20 @@ impl S3Blobs {
             }),
             list_page: LIST_PAGE,
         })
+    }
+
+    /// The same store, giving up on connecting, or on a read or write of a request that
+    /// makes no progress, after `timeout` (10 s to connect and 60 s otherwise unless
+    /// told; shorter ones are for tests of a store that stops answering).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        let c = &self.client;
+        self.client = Arc::new(Client {
+            location: c.location.clone(),
+            bucket: c.bucket.clone(),
+            credentials: c.credentials.clone(),
+            agent: agent(timeout, timeout),
+        });
+        self
     }
 
     /// The same store, listing this many keys per request (S3's maximum, 1000, unless
@@ -592,6 +612,7 @@ impl BlobStore for S3Blobs {
                     location: format!("s3://{}/{}", c.location.bucket, object.key),
                     name: name.to_owned(),
                     kind,
+                    modified: object.last_modified.as_deref().and_then(s3_time),
                 });
             }
             match page.next_continuation_token {
@@ -622,6 +643,7 @@ impl BlobStore for S3Blobs {
                 } else {
                     ListedKind::Foreign
                 },
+                modified: upload.initiated.as_deref().and_then(s3_time),
             });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -665,6 +687,17 @@ impl BlobStore for S3Blobs {
         }
         Ok(())
     }
+
+    fn cautions(&self) -> Result<Vec<String>> {
+        Ok(if self.versioning_enabled()? {
+            vec![format!(
+                "bucket `{}` keeps old versions of objects (versioning is enabled): a body that seal, destroy or a re-keying removes stays readable as an old version until a lifecycle rule expires it (see \"Erasure\" in docs/security.md)",
+                self.client.location.bucket
+            )]
+        } else {
+            Vec::new()
+        })
+    }
 }
 
 /// What a request to the object store met, other than success.
@@ -699,6 +732,8 @@ impl Failure {
 struct PendingUpload {
     key: String,
     upload_id: String,
+    /// When it began (RFC 3339), as the store says.
+    initiated: Option<String>,
 }
 
 /// The signing keys, the bucket and the HTTP agent, shared by the store, its uploads'
@@ -971,7 +1006,11 @@ impl Client {
                 if let (Some(key), Some(upload_id)) =
                     (xml_text(upload, "Key"), xml_text(upload, "UploadId"))
                 {
-                    out.push(PendingUpload { key, upload_id });
+                    out.push(PendingUpload {
+                        key,
+                        upload_id,
+                        initiated: xml_text(upload, "Initiated"),
+                    });
                 }
             }
             let truncated = xml_text(&body, "IsTruncated").as_deref() == Some("true");
@@ -1061,6 +1100,26 @@ fn not_s3(doing: &str) -> Failure {
 /// What broke a connection, in words, without the URL ureq's own message starts with.
 fn transport_detail(t: &ureq::Transport) -> String {
     use ureq::ErrorKind as K;
+    // A time-out is said as one: ureq reports it as an I/O error deep in its chain.
+    let timed_out = {
+        let mut source = std::error::Error::source(t);
+        let mut found = false;
+        while let Some(cause) = source {
+            if cause.downcast_ref::<io::Error>().is_some_and(|e| {
+                matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                )
+            }) {
+                found = true;
+            }
+            source = cause.source();
+        }
+        found || t.to_string().contains("timed out")
+    };
+    if timed_out {
+        return "it stopped answering (timed out)".to_owned();
+    }
     let what = match t.kind() {
         K::Dns => "its name does not resolve".to_owned(),
         K::ConnectionFailed => "the connection failed".to_owned(),
@@ -1110,6 +1169,11 @@ fn xml_elements<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
         rest = &inner[end + close.len()..];
     }
     out
+}
+
+/// An object store's time (`LastModified`, `Initiated`: RFC 3339, UTC).
+fn s3_time(text: &str) -> Option<std::time::SystemTime> {
+    humantime::parse_rfc3339_weak(text.trim()).ok()
 }
 
 /// The text of the first `<tag>…</tag>` in `xml`, unescaped.

@@ -30,7 +30,7 @@ pub struct CopyReport {
 }
 
 /// Refuse a destination that exists (an empty folder is allowed).
-fn check_destination(dest: &Path) -> Result<()> {
+pub(super) fn check_destination(dest: &Path) -> Result<()> {
     if !dest.exists() {
         return Ok(());
     }
@@ -49,22 +49,33 @@ fn check_destination(dest: &Path) -> Result<()> {
     }
 }
 
+/// A private folder, under a hidden name beside `dest` (on the same file system, so
+/// that it can be renamed to `dest` when it is finished); removed when dropped.
+pub(super) fn work_folder_beside(dest: &Path) -> Result<tempfile::TempDir> {
+    let parent = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| io_error(format!("creating {}", parent.display()), e))?;
+    tempfile::Builder::new()
+        .prefix(".sealroom-copy-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir_in(&parent)
+        .map_err(|e| io_error(format!("creating a folder in {}", parent.display()), e))
+}
+
 impl Vault {
     /// Copy this vault to a new folder `dest`, consistently and checked (see the module
     /// documentation).
     pub fn backup_to(&self, dest: &Path) -> Result<CopyReport> {
+        if self.remote.is_some() || crate::store::scaleout::is_scaleout(&self.root) {
+            return Err(Error::refused(
+                "`vault backup` copies a vault folder; a scale-out vault is backed up by its database's and bucket's own backups, or copied whole into a folder with `sealroom vault copy --from DIR --to NEW-DIR`",
+            ));
+        }
         check_destination(dest)?;
-        let parent = match dest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&parent)
-            .map_err(|e| io_error(format!("creating {}", parent.display()), e))?;
-        let work = tempfile::Builder::new()
-            .prefix(".sealroom-copy-")
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .tempdir_in(&parent)
-            .map_err(|e| io_error(format!("creating a folder in {}", parent.display()), e))?;
+        let work = work_folder_beside(dest)?;
         let (blobs, blob_bytes) = {
             // The write lock: no act commits, and so no body is deleted, until the
             // copy holds everything the copied records refer to. (In a vault folder any
@@ -82,7 +93,7 @@ impl Vault {
         };
 
         // The full check, on the copy as it lies on disk.
-        let report = Vault::open(work.path())?.doctor(false)?;
+        let report = Vault::open(work.path())?.doctor(None)?;
         if !report.problems.is_empty() {
             return Err(Error::integrity(format!(
                 "the copy failed its check, so it was removed: {}",
@@ -114,7 +125,7 @@ impl Vault {
 pub fn restore(backup: &Path, dest: &Path) -> Result<CopyReport> {
     check_destination(dest)?;
     let source = Vault::open(backup)?;
-    let report = source.doctor(false)?;
+    let report = source.doctor(None)?;
     if !report.problems.is_empty() {
         return Err(Error::integrity(format!(
             "the backup at {} failed its check, so nothing was restored: {}",

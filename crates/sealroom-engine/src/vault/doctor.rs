@@ -1,9 +1,17 @@
 //! `doctor`: an integrity check of a whole vault. SQLite's own checks, every live blob
 //! against its hash, references both ways (rows to blobs, blobs to rows), and every
 //! case log in full. `--repair` removes only blobs and temp files that nothing
-//! references (left behind by interrupted commands), and says which.
+//! references (left behind by interrupted commands) and that are older than a grace
+//! period, and says which.
+//!
+//! The grace period is what makes repair safe on a vault in use: an act puts its body
+//! in the blob store before the records that name it commit, so for a moment (for a
+//! large upload across the network, minutes) a body nothing refers to yet is an act
+//! under way, not a leftover. Several `serve` processes on one database and bucket
+//! make that moment ordinary, so repair never touches what is younger than the grace.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
@@ -16,8 +24,8 @@ use crate::store::blobs::ListedKind;
 #[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Finding {
-    /// `database`, `log-key`, `missing-blob`, `damaged-blob`, `log`, `refusals`, `unreferenced` or
-    /// `temp-file`.
+    /// `database`, `log-key`, `missing-blob`, `damaged-blob`, `log`, `refusals`,
+    /// `unreferenced`, `temp-file` or (a caution) `blob-store`.
     pub kind: String,
     /// What and where, for people.
     pub detail: String,
@@ -37,7 +45,17 @@ pub struct DoctorReport {
     pub leftovers: Vec<Finding>,
     /// Files removed by `--repair`.
     pub removed: Vec<String>,
+    /// Leftovers `--repair` kept because they are younger than its grace period (an
+    /// act may still be under way).
+    pub kept: Vec<String>,
+    /// How the stores keep data that the operator should know (not damage): for
+    /// instance a bucket whose versioning keeps removed bodies.
+    pub cautions: Vec<Finding>,
 }
+
+/// The grace period `doctor --repair` gives leftovers unless told otherwise: a day,
+/// far longer than any act's upload, and leftovers are harmless meanwhile.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl DoctorReport {
     /// Whether the vault is consistent (leftovers allowed).
@@ -47,8 +65,10 @@ impl DoctorReport {
 }
 
 impl Vault {
-    /// Check the whole vault; with `repair`, remove unreferenced blobs and temp files.
-    pub fn doctor(&self, repair: bool) -> Result<DoctorReport> {
+    /// Check the whole vault. With `repair` (a grace period), remove the unreferenced
+    /// blobs and temp files older than the grace period; younger ones are kept and
+    /// named in [`DoctorReport::kept`].
+    pub fn doctor(&self, repair: Option<Duration>) -> Result<DoctorReport> {
         let mut problems = Vec::new();
         let mut leftovers = Vec::new();
         // One line per finding, whatever SQLite's messages hold (they can span lines).
@@ -109,7 +129,9 @@ impl Vault {
             }
         }
 
-        // Blobs to rows: anything else in the blob store is a leftover.
+        // Blobs to rows: anything else in the blob store is a leftover. The listing is
+        // taken after the rows were read, so a body whose act committed meanwhile
+        // looks unreferenced: the grace period is what keeps repair off it.
         let listed = self.blobs.list()?;
         let mut removable = Vec::new();
         for entry in &listed {
@@ -154,10 +176,29 @@ impl Vault {
             }
         }
 
+        let cautions = self
+            .blobs
+            .cautions()?
+            .into_iter()
+            .map(|c| finding("blob-store", c))
+            .collect();
+
         let mut removed = Vec::new();
-        if repair {
-            self.blobs.remove_listed(&removable)?;
-            removed.extend(removable.iter().map(|e| e.location.clone()));
+        let mut kept = Vec::new();
+        if let Some(grace) = repair {
+            let now = SystemTime::now();
+            // An entry whose age is unknown, or which is dated in the future (clocks
+            // differ between machines), counts as young.
+            // A grace of zero is the operator saying nothing is under way.
+            let (old, young): (Vec<&_>, Vec<&_>) = removable.into_iter().partition(|e| {
+                grace.is_zero()
+                    || e.modified
+                        .and_then(|m| now.duration_since(m).ok())
+                        .is_some_and(|age| age >= grace)
+            });
+            self.blobs.remove_listed(&old)?;
+            removed.extend(old.iter().map(|e| e.location.clone()));
+            kept.extend(young.iter().map(|e| e.location.clone()));
         }
         Ok(DoctorReport {
             cases: refs.len(),
@@ -165,6 +206,8 @@ impl Vault {
             problems,
             leftovers,
             removed,
+            kept,
+            cautions,
         })
     }
 }

@@ -38,14 +38,25 @@ impl ServiceCache {
         self.cases.lock().ok()?.get(reference).cloned()
     }
 
-    fn take(&self, reference: &str) -> Option<CaseContext> {
-        let shared = self.cases.lock().ok()?.remove(reference)?;
-        Some(Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone()))
+    /// A copy of the case as last verified, to extend to a longer log. The cache
+    /// keeps its own meanwhile: requests that arrive while one extends it (a commit
+    /// holding the case's lock, or the log grown by another service process) are
+    /// answered from it or extend a copy too, instead of replaying the whole log.
+    fn prior(&self, reference: &str, fits: impl Fn(&CaseContext) -> bool) -> Option<CaseContext> {
+        let shared = self.get(reference)?;
+        fits(&shared).then(|| (*shared).clone())
     }
 
+    /// Keep a verified state, unless the cache holds a longer one of the same case
+    /// (verified meanwhile by another request).
     fn keep(&self, ctx: Arc<CaseContext>) {
         if let Ok(mut cases) = self.cases.lock() {
-            cases.insert(ctx.reference.clone(), ctx);
+            let newer = cases
+                .get(&ctx.reference)
+                .is_some_and(|known| known.id == ctx.id && known.replay.len > ctx.replay.len);
+            if !newer {
+                cases.insert(ctx.reference.clone(), ctx);
+            }
         }
     }
 }
@@ -57,6 +68,17 @@ impl Vault {
             vault_id: self.vault_id()?,
             log_verifier: self.log_verifier()?.to_verifier_string(),
         })
+    }
+
+    /// Case `reference`'s writer lease shared by every service process on these
+    /// records, waiting at most `wait` (see [`crate::store::records::RecordStore::lease`]);
+    /// `None` for a vault that one process serves.
+    pub fn service_lease(
+        &self,
+        reference: &str,
+        wait: std::time::Duration,
+    ) -> Result<Option<Box<dyn crate::store::records::Lease>>> {
+        self.records.lease(reference, wait)
     }
 
     /// What the service needs before it takes requests: the vault's log key, present
@@ -236,9 +258,7 @@ impl Vault {
         }
         // A cached state newer than this snapshot (a commit landed since it began)
         // cannot be extended to it: replay afresh.
-        let prior = cache
-            .take(reference)
-            .filter(|p| p.id == key && p.replay.len <= size);
+        let prior = cache.prior(reference, |p| p.id == key && p.replay.len <= size);
         // The detail is for the operator (`doctor` names it), not for a requester who
         // may not be a member.
         let ctx = self
@@ -385,7 +405,7 @@ impl Vault {
             if tx.case(&reference)?.is_none() {
                 return Err(Error::not_found("no such case among the requester's cases"));
             }
-            let prior = cache.take(&reference);
+            let prior = cache.prior(&reference, |_| true);
             let ctx = self
                 .load_from(&*tx, &reference, Joined::IfPinned, prior)
                 .map_err(|_| unservable())?;

@@ -328,6 +328,9 @@ pub trait RecordsTx: Records {
     fn commit(self: Box<Self>) -> Result<()>;
 }
 
+/// A case's writer lease that lasts across requests; given back when dropped.
+pub trait Lease: Send {}
+
 /// A backend: where the engine gets its views and transactions.
 pub trait RecordStore: Send {
     /// The latest committed state; each call is answered on its own.
@@ -340,4 +343,15 @@ pub trait RecordStore: Send {
     /// The backend's own consistency check (its pages, its references); each problem
     /// found as one sentence.
     fn self_check(&self) -> Result<Vec<String>>;
+    /// Wait (at most `wait`) for case `reference`'s writer lease, held by every process
+    /// on these records in turn: the vault service holds one for a member across the
+    /// requests of an act (its look at the case, then its commit), so that members'
+    /// acts on one case take turns instead of colliding at the commit. A lease is not
+    /// the case's write lock (a holder's commit still takes that) and grants nothing:
+    /// a commit is checked as ever. `None` when the backend has no such lease (one
+    /// process serves it, whose own lease is enough).
+    fn lease(&self, reference: &str, wait: std::time::Duration) -> Result<Option<Box<dyn Lease>>> {
+        let _ = (reference, wait);
+        Ok(None)
+    }
 }

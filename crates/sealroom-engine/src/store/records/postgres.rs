@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use postgres::config::Host;
@@ -25,7 +25,7 @@ use postgres::{Client, Config, NoTls, Row, Statement};
 
 use super::sqlite::FORMAT_VERSION;
 use super::{
-    BodyRow, BodyUse, CaseKey, CaseRow, CheckpointRow, ConsentRow, DocumentRow, MemberRow,
+    BodyRow, BodyUse, CaseKey, CaseRow, CheckpointRow, ConsentRow, DocumentRow, Lease, MemberRow,
     RecordStore, Records, RecordsTx, RefusalRow, ShareRow, StatementRow, WrapRow,
 };
 use crate::error::{Error, Hint, Result};
@@ -148,6 +148,11 @@ const MIGRATION_LOCK: i64 = 0x5EA1_5C4E_3A00_0001;
 /// the case reference). Two-key locks never collide with one-key ones; a hash collision
 /// only makes a lock wider, which the contract allows.
 const CASE_LOCK: i32 = 0x5EA1_0CA5;
+
+/// The first key of every case's writer lease (see [`PostgresStore`]'s `lease`): a
+/// session-level lock, distinct from the case's transaction lock above, which the
+/// holder's commit still takes.
+const LEASE_LOCK: i32 = 0x5EA1_1EA5;
 
 /// How long a writer waits for its case's lock before it says the case is busy (as the
 /// embedded backend's busy timeout).
@@ -649,7 +654,8 @@ impl Drop for PgTx<'_> {
 
 /// The store: a pool of connections to one database that holds a vault.
 pub struct PostgresStore {
-    pool: Pool,
+    /// Shared with the leases it hands out, which give their connection back.
+    pool: Arc<Pool>,
     applied: usize,
 }
 
@@ -659,6 +665,32 @@ impl std::fmt::Debug for PostgresStore {
         f.debug_struct("PostgresStore")
             .field("place", &self.pool.place)
             .finish_non_exhaustive()
+    }
+}
+
+/// A case's writer lease: the session-level advisory lock held on a connection of its
+/// own, until dropped.
+struct PgLease {
+    pool: Arc<Pool>,
+    conn: Option<Conn>,
+    reference: String,
+}
+
+impl Lease for PgLease {}
+
+impl Drop for PgLease {
+    fn drop(&mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            let unlocked = conn.client.query_one(
+                "SELECT pg_advisory_unlock($1, hashtext($2))",
+                &[&LEASE_LOCK, &self.reference],
+            );
+            // A connection that could not unlock is closed instead, which ends its
+            // session and so frees the lock.
+            if unlocked.is_ok() {
+                self.pool.checkin(conn);
+            }
+        }
     }
 }
 
@@ -823,7 +855,10 @@ impl PostgresStore {
         // On failure the connection is dropped, and the server rolls its transaction back.
         let applied = applied.map_err(|fault| pool.fault(fault))?;
         pool.checkin(conn);
-        Ok(PostgresStore { pool, applied })
+        Ok(PostgresStore {
+            pool: Arc::new(pool),
+            applied,
+        })
     }
 }
 
@@ -835,7 +870,7 @@ fn no_vault(place: &str) -> Error {
 
 impl RecordStore for PostgresStore {
     fn now(&self) -> &dyn Records {
-        &self.pool
+        &*self.pool
     }
 
     fn snapshot(&self) -> Result<Box<dyn Records + '_>> {
@@ -859,6 +894,34 @@ impl RecordStore for PostgresStore {
             )?;
             Ok(())
         })?))
+    }
+
+    fn lease(&self, reference: &str, wait: Duration) -> Result<Option<Box<dyn Lease>>> {
+        // A session-level advisory lock, taken in a transaction only so that the wait
+        // has its own time limit; it outlives the transaction, on a connection the
+        // lease keeps until it is given back.
+        let conn = self
+            .pool
+            .begin(&|c| {
+                c.client.batch_execute(&format!(
+                    "BEGIN; SET LOCAL lock_timeout = '{}ms'",
+                    wait.as_millis().max(1)
+                ))?;
+                c.execute(
+                    "SELECT pg_advisory_lock($1, hashtext($2))",
+                    &[&LEASE_LOCK, &reference],
+                )?;
+                c.client.batch_execute("COMMIT")?;
+                Ok(())
+            })
+            .map_err(|e| {
+                e.reword(|m| format!("case {reference} could not be leased to a writer: {m}"))
+            })?;
+        Ok(Some(Box::new(PgLease {
+            pool: self.pool.clone(),
+            conn: Some(conn),
+            reference: reference.to_owned(),
+        })))
     }
 
     fn self_check(&self) -> Result<Vec<String>> {
