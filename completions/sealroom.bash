@@ -1796,7 +1796,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__export)
-            opts="-o -i -v -h --recipient --output --force --vault --server-pin --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --recipient --output --force --sync --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2878,7 +2878,7 @@ _sealroom() {
             return 0
             ;;
         sealroom__subcmd__read)
-            opts="-o -i -v -h --output --force --vault --server-pin --identity --json --receipt --verbose --help"
+            opts="-o -i -v -h --output --force --sync --vault --server-pin --identity --json --receipt --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

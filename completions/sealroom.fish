@@ -262,6 +262,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l server-pin -d
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l force -d 'Replace an existing -o FILE; without -o, write a document that is not text to the terminal anyway'
+complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l sync -d 'Flush -o FILE to the disk before giving it its name, so that it survives a power cut (slower; the vault keeps the document either way)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand read" -s h -l help -d 'Print help'
@@ -297,6 +298,7 @@ complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l server-pin 
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s i -l identity -d 'Your identity file: who is acting' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l receipt -d 'Write the receipt of this act to FILE (default: your receipts folder, $XDG_STATE_HOME/sealroom/receipts/)' -r -F
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l force -d 'Replace FILE if it exists'
+complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l sync -d 'Flush FILE to the disk before giving it its name, so that it survives a power cut (slower)'
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -l json -d 'Print one JSON document on stdout instead of text'
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s v -l verbose -d 'On failure, also print the chain of causes'
 complete -c sealroom -n "__fish_sealroom_using_subcommand export" -s h -l help -d 'Print help'

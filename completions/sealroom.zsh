@@ -429,6 +429,7 @@ _arguments "${_arguments_options[@]}" : \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--force[Replace an existing -o FILE; without -o, write a document that is not text to the terminal anyway]' \
+'--sync[Flush -o FILE to the disk before giving it its name, so that it survives a power cut (slower; the vault keeps the document either way)]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \
@@ -501,6 +502,7 @@ _arguments "${_arguments_options[@]}" : \
 '--identity=[Your identity file\: who is acting]:FILE:_files' \
 '--receipt=[Write the receipt of this act to FILE (default\: your receipts folder, \$XDG_STATE_HOME/sealroom/receipts/)]:FILE:_files' \
 '--force[Replace FILE if it exists]' \
+'--sync[Flush FILE to the disk before giving it its name, so that it survives a power cut (slower)]' \
 '--json[Print one JSON document on stdout instead of text]' \
 '-v[On failure, also print the chain of causes]' \
 '--verbose[On failure, also print the chain of causes]' \

@@ -460,6 +460,58 @@ fn a_consent_row_put_back_after_revoke_authorises_no_disclosure() {
     v.finish();
 }
 
+/// Invented consent. The claimant deposits caucus #1 and never consents; the attacker
+/// adds a `consents` row for the respondent that points at a real statement of the log
+/// (the deposit), so only the log's replay can tell it is no consent. An honest
+/// mediator's `disclose` must be refused (exit 3, naming the consent), nothing logged,
+/// and the respondent must not be able to read #1.
+#[test]
+fn a_consent_row_no_consent_statement_gave_authorises_no_disclosure() {
+    let fx = Fixture::new();
+    let mut v = Verdict::default();
+    let marker = b"CAUCUS-MARKER-d: our walk-away price is 3.1 million";
+    let num = fx.deposit_bytes("claimant", "caucus.txt", marker, &["--category", "caucus"]);
+    {
+        let conn = db(&fx);
+        let case = case_id(&conn);
+        let deposit_seq: u64 = conn
+            .query_row(
+                "SELECT statement_seq FROM documents WHERE case_id = ?1 AND num = ?2",
+                params![case, num],
+                |r| r.get(0),
+            )
+            .expect("the document row");
+        conn.execute(
+            "INSERT INTO consents (case_id, num, to_label, seq) VALUES (?1, ?2, 'respondent', ?3)",
+            params![case, num, deposit_seq],
+        )
+        .expect("add a consent row");
+    }
+    let before = statement_count(&fx);
+    let out = fx.run_as(
+        "mediator",
+        &[
+            "--json",
+            "disclose",
+            CASE,
+            &num.to_string(),
+            "--to",
+            "respondent",
+        ],
+    );
+    v.refused(
+        "the mediator's disclose relying on the invented consent",
+        &out,
+        &[3],
+        &["consent"],
+    );
+    v.check(statement_count(&fx) == before, || {
+        "something was logged on the strength of a consent never given".to_owned()
+    });
+    cannot_read(&mut v, &fx, "respondent", num, marker, &[1, 3]);
+    v.finish();
+}
+
 /// Revived grant. The claimant discloses brief #1 to the respondent, then revokes
 /// without `--rekey`; the attacker puts the deleted wrap row back. The respondent's
 /// read must fail with exit 3 and no plaintext, and nothing be logged as read.

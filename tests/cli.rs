@@ -1436,6 +1436,29 @@ fn read_refuses_to_overwrite_an_existing_output_file() {
 }
 
 #[test]
+fn read_o_with_sync_writes_the_same_file_and_sync_needs_o() {
+    let fx = Fixture::new();
+    let num = fx.deposit_bytes("claimant", "a.txt", b"flushed contents", &[]);
+    let n = num.to_string();
+    for (name, extra) in [("plain.txt", None), ("synced.txt", Some("--sync"))] {
+        let target = fx.sandbox.arg(name);
+        let mut args = vec!["read", CASE, n.as_str(), "-o", target.as_str()];
+        args.extend(extra);
+        fx.ok_as("claimant", &args);
+        assert_eq!(
+            std::fs::read(fx.sandbox.join(name)).unwrap(),
+            b"flushed contents"
+        );
+    }
+    // --sync is about the output file: without -o it is a usage error, and nothing is
+    // read (no read statement lands in the log).
+    let before = fx.ok_as("mediator", &["log", CASE]);
+    let out = fx.run_as("claimant", &["read", CASE, &n, "--sync"]);
+    expect_clap_usage("read --sync without -o", &out);
+    assert_eq!(fx.ok_as("mediator", &["log", CASE]), before);
+}
+
+#[test]
 fn list_counts_the_documents_the_caller_cannot_read() {
     let fx = Fixture::new();
     fx.deposit_bytes(

@@ -3,12 +3,18 @@
 //! acknowledged and leaves nothing half-visible".
 //!
 //! For each act one vault is prepared: the fixture's case with a few documents already
-//! deposited (acknowledged), among them a large incompressible one. One uninterrupted
-//! run of the act on a throwaway copy measures how long the act takes here and passes
-//! the same checks as the killed runs (as a baseline). Then, for each kill delay (0 ms
-//! and a few milliseconds, then spread up to 1.2 times the measured duration), a fresh
-//! copy of the prepared vault folder runs the act in the real binary, which is sent
-//! SIGKILL after the delay. Every run must then find:
+//! deposited (acknowledged), among them a large incompressible one. Each run of the act
+//! is the real binary on a fresh copy of the prepared vault folder, watched from
+//! outside while it runs (no hook in the binary): the bytes it has read and written so
+//! far (`/proc/PID/io`), the new body growing as a `.tmp-*` file in `blobs/` and then
+//! appearing under its hash name, the act's transaction appearing whole in the
+//! database's `-wal` file (committed: recovery after a crash finds it), and, for
+//! `revoke --rekey`, the old body going. One uninterrupted run (the baseline) measures
+//! that progress and passes the same checks as the killed runs. The kill points are
+//! points of the act's own progress, not of the clock: at the start, at shares of the
+//! baseline's I/O, at shares of the new body written, once the body is renamed into
+//! place, once the commit is in the `-wal` file, once the old body is gone. Each run is
+//! sent SIGKILL as soon as its point is seen. Every run must then find:
 //!
 //! - `doctor --json` exits 0 with no problems, and its leftovers (the files in `blobs/`
 //!   that no live document references) are only what the killed act could leave: for
@@ -29,12 +35,17 @@
 //!   included, still reads them; never exit 3 for anyone;
 //! - `doctor --repair` removes the leftovers, and a second `doctor --json` lists none.
 //!
-//! The outcomes (committed or not, killed or finished, leftovers) are counted and
-//! printed per act; each act must see both a committed and an uncommitted outcome.
+//! A run killed once the commit was seen in the `-wal` file, or once the old body was
+//! gone, must find the act committed. The outcomes (killed before the commit, killed
+//! after it, ended on its own; leftovers) are counted and printed per act and per kill
+//! point; each act must have at least one run killed before its commit and at least one
+//! killed after it (its statement is in the log after the kill). Where the I/O of a
+//! process cannot be seen (no `/proc/PID/io`), the kill points placed by it are left
+//! out and the test says so, or fails under CI.
 //!
-//! These tests copy and hash tens of megabytes per run, 85 runs in all (about a
-//! minute in a debug build), so they are `#[ignore]`d in the normal run; CI runs them
-//! with `cargo test --test crash_acts -- --ignored`.
+//! These tests copy and hash tens of megabytes per run, about 90 runs in all, so they
+//! are `#[ignore]`d in the normal run; CI runs them with `cargo test --release --test
+//! crash_acts -- --ignored`.
 
 #![cfg(unix)]
 
@@ -46,7 +57,9 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::crash::{ms, CrashRun, BLOB_TEMP_PREFIX};
+use common::crash::{
+    exited_unreaped, io_so_far, missing_prerequisite, ms, CrashRun, WalCommits, BLOB_TEMP_PREFIX,
+};
 use common::*;
 
 /// The large document already in every prepared vault (and, for `revoke --rekey`,
@@ -55,8 +68,8 @@ const BIG_SIZE: usize = 16 * 1024 * 1024;
 /// The large document `deposit` adds.
 const NEW_SIZE: usize = 24 * 1024 * 1024;
 
-/// The acts measure their own duration to place the kills; running them one at a
-/// time keeps the measurement meaningful on a shared machine.
+/// The acts are heavy and watched closely while they run; one at a time keeps the
+/// watching close on a shared machine (and the reports readable).
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -78,6 +91,8 @@ struct Prepared {
     statements: u64,
     /// The blob of each live document, by number.
     blobs: BTreeMap<u64, String>,
+    /// The files in `blobs/`.
+    files: BTreeSet<String>,
 }
 
 impl Prepared {
@@ -125,6 +140,7 @@ impl Prepared {
             docs,
             statements: 0,
             blobs: BTreeMap::new(),
+            files: BTreeSet::new(),
         };
         p.snapshot();
         p
@@ -135,6 +151,7 @@ impl Prepared {
         let db = Db::open(&self.fx.vault);
         self.statements = db.statements();
         self.blobs = db.live_blobs();
+        self.files = names_in(&self.fx.vault.join("blobs"));
     }
 
     fn doc(&self, num: u64) -> &Doc {
@@ -604,33 +621,191 @@ impl Act for Revoke {
     }
 }
 
-/// Outcomes of the runs of one act.
-#[derive(Default)]
-struct Tally {
-    runs: usize,
-    killed: usize,
-    committed: usize,
-    killed_committed: usize,
-    with_temp: usize,
-    with_unreferenced: usize,
+/// A point in an act's own progress, seen from outside its process, at which the
+/// process is killed (as soon as the point is seen).
+#[derive(Clone, Copy, Debug)]
+enum KillAt {
+    /// As soon as it is started.
+    Start,
+    /// Once it has read and written this share of the bytes an uninterrupted run does.
+    Io(f64),
+    /// Once a blob temp file holds this share of the new body (0: once it exists).
+    TempFill(f64),
+    /// Once the new body is in `blobs/` under its hash name (renamed into place; the
+    /// transaction that names it comes next).
+    BlobNamed,
+    /// Once the act's transaction is whole in the database's `-wal` file: committed.
+    Committed,
+    /// Once a prepared body is gone from `blobs/` (`revoke --rekey` removes the old
+    /// one after its commit).
+    OldBodyGone,
 }
 
-/// Run the act once uninterrupted (the baseline), then once per kill delay; `spread`
-/// turns the measured duration into the delays. More runs are added at the end if
-/// no run committed or none did not.
-fn crash_act<A: Act>(
-    p: &Prepared,
-    act: &A,
-    started: Instant,
-    spread: impl Fn(Duration) -> Vec<Duration>,
-) {
-    let prepared_in = started.elapsed();
+impl KillAt {
+    /// `n` points at shares 1/(n+1) .. n/(n+1) of the I/O.
+    fn io_shares(n: u32) -> Vec<KillAt> {
+        (1..=n)
+            .map(|k| KillAt::Io(f64::from(k) / f64::from(n + 1)))
+            .collect()
+    }
+
+    fn label(&self) -> String {
+        match self {
+            KillAt::Start => "at the start".to_owned(),
+            KillAt::Io(f) => format!("at {:.0}% of its I/O", f * 100.0),
+            KillAt::TempFill(f) if *f == 0.0 => "once the body is being written".to_owned(),
+            KillAt::TempFill(f) => format!("at {:.0}% of the body written", f * 100.0),
+            KillAt::BlobNamed => "once the body is renamed into place".to_owned(),
+            KillAt::Committed => "once the commit is in the -wal".to_owned(),
+            KillAt::OldBodyGone => "once the old body is gone".to_owned(),
+        }
+    }
+
+    /// Whether a kill here comes after the act's commit whatever the timing (the
+    /// run must then find the act committed).
+    fn after_commit(&self) -> bool {
+        matches!(self, KillAt::Committed | KillAt::OldBodyGone)
+    }
+
+    fn reached(&self, seen: &Seen, base: &Baseline) -> bool {
+        let share = |now: Option<u64>, of: Option<u64>, f: f64| {
+            let of = of.expect("a kill point by a share of what the baseline did not see");
+            now.is_some_and(|n| n as f64 >= f * of as f64)
+        };
+        match *self {
+            KillAt::Start => true,
+            KillAt::Io(f) => share(seen.io, base.io, f),
+            KillAt::TempFill(f) => share(seen.temp, base.new_body, f),
+            KillAt::BlobNamed => seen.named,
+            KillAt::Committed => seen.committed,
+            KillAt::OldBodyGone => seen.old_gone,
+        }
+    }
+}
+
+/// What can be seen of a running act from outside its process.
+#[derive(Clone, Copy, Debug, Default)]
+struct Seen {
+    /// Bytes read and written so far (`/proc/PID/io`).
+    io: Option<u64>,
+    /// The size of the largest blob temp file.
+    temp: Option<u64>,
+    /// A body under its hash name that the prepared vault did not have.
+    named: bool,
+    /// A prepared body is gone.
+    old_gone: bool,
+    /// A transaction committed in the `-wal` file since the act started.
+    committed: bool,
+}
+
+/// A running act in a copy of a prepared vault, watched from outside.
+struct Watch<'a> {
+    vault: &'a Path,
+    pid: u32,
+    /// The files of `blobs/` before the act.
+    prepared: &'a BTreeSet<String>,
+    /// The write-ahead log before the act.
+    wal: WalCommits,
+}
+
+impl<'a> Watch<'a> {
+    /// Before the act's process starts.
+    fn before(vault: &'a Path, prepared: &'a BTreeSet<String>) -> Self {
+        Watch {
+            vault,
+            pid: 0,
+            prepared,
+            wal: WalCommits::of(&vault.join("sealroom.db")),
+        }
+    }
+
+    fn look(&self) -> Seen {
+        let mut seen = Seen {
+            io: io_so_far(self.pid),
+            committed: WalCommits::of(&self.vault.join("sealroom.db")).since(&self.wal) > 0,
+            ..Seen::default()
+        };
+        if let Ok(entries) = std::fs::read_dir(self.vault.join("blobs")) {
+            let mut kept = 0;
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with(BLOB_TEMP_PREFIX) {
+                    let size = entry.metadata().map_or(0, |m| m.len());
+                    seen.temp = Some(seen.temp.map_or(size, |t| t.max(size)));
+                } else if self.prepared.contains(&name) {
+                    kept += 1;
+                } else {
+                    seen.named = true;
+                }
+            }
+            seen.old_gone = kept < self.prepared.len();
+        }
+        seen
+    }
+}
+
+/// The watch's polling interval.
+const POLL: Duration = Duration::from_micros(50);
+/// An act that neither ends nor reaches its kill point in this long is a failure.
+const RUN_LIMIT: Duration = Duration::from_secs(300);
+
+/// The uninterrupted run: what the kill points are measured against.
+struct Baseline {
+    duration: Duration,
+    /// Bytes read and written in all (`None` without `/proc/PID/io`).
+    io: Option<u64>,
+    /// The size of the new body it wrote, if any.
+    new_body: Option<u64>,
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Run the act once uninterrupted, watching its progress (the baseline), and check it.
+fn baseline<A: Act>(p: &Prepared, act: &A) -> Baseline {
     let (who, args) = act.command();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-
-    let baseline = Run::new(p, "baseline");
+    let run = Run::new(p, "baseline");
+    let mut watch = Watch::before(&run.vault, &p.files);
     let t0 = Instant::now();
-    let out = baseline.spawn(who, &args).wait_with_output().unwrap();
+    let mut child = run.spawn(who, &args);
+    watch.pid = child.id();
+    // The first I/O and time at which each milestone was seen.
+    let mut milestones: Vec<(&str, Option<u64>, Duration)> = Vec::new();
+    let mut mark = |name: &'static str, seen: &Seen| {
+        if !milestones.iter().any(|m| m.0 == name) {
+            milestones.push((name, seen.io, t0.elapsed()));
+        }
+    };
+    let io = loop {
+        let seen = watch.look();
+        if seen.temp.is_some() {
+            mark("the body being written", &seen);
+        }
+        if seen.named {
+            mark("renamed into place", &seen);
+        }
+        if seen.committed {
+            mark("committed", &seen);
+        }
+        if seen.old_gone {
+            mark("the old body gone", &seen);
+        }
+        // An exited child is read once more before it is reaped, for its whole I/O.
+        let ended =
+            exited_unreaped(watch.pid).unwrap_or_else(|| child.try_wait().unwrap().is_some());
+        if ended {
+            break io_so_far(watch.pid);
+        }
+        assert!(
+            t0.elapsed() < RUN_LIMIT,
+            "the uninterrupted {} hangs",
+            A::NAME
+        );
+        std::thread::sleep(POLL);
+    };
+    let out = child.wait_with_output().unwrap();
     let duration = t0.elapsed();
     assert!(
         out.status.success(),
@@ -639,9 +814,9 @@ fn crash_act<A: Act>(
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    let after = baseline.check_common();
+    let after = run.check_common();
     assert!(
-        act.check(&baseline, &after),
+        act.check(&run, &after),
         "the uninterrupted {} did not commit",
         A::NAME
     );
@@ -651,25 +826,149 @@ fn crash_act<A: Act>(
         A::NAME,
         after.extra
     );
-    baseline.check_repair(&after);
-    std::fs::remove_dir_all(&baseline.dir).unwrap();
+    let new_body = after
+        .live
+        .values()
+        .filter(|b| !p.files.contains(*b))
+        .map(|b| {
+            std::fs::metadata(run.vault.join("blobs").join(b))
+                .unwrap()
+                .len()
+        })
+        .max();
+    run.check_repair(&after);
+    std::fs::remove_dir_all(&run.dir).unwrap();
+    let seen: Vec<String> = milestones
+        .iter()
+        .map(|(name, at_io, at)| match (at_io, io) {
+            (Some(n), Some(total)) if total > 0 => format!(
+                "{name} at {:.0}% of its I/O ({:.1} ms)",
+                *n as f64 * 100.0 / total as f64,
+                ms(*at)
+            ),
+            _ => format!("{name} at {:.1} ms", ms(*at)),
+        })
+        .collect();
     eprintln!(
-        "{}: prepared the vault in {:.0} ms; one uninterrupted run takes {:.1} ms",
+        "{}: one uninterrupted run takes {:.1} ms{}{}; seen from outside: {}",
         A::NAME,
-        ms(prepared_in),
-        ms(duration)
+        ms(duration),
+        io.map_or(String::new(), |n| format!(
+            ", reading and writing {:.1} MiB",
+            mib(n)
+        )),
+        new_body.map_or(String::new(), |n| format!(
+            ", a new body of {:.1} MiB",
+            mib(n)
+        )),
+        if seen.is_empty() {
+            "nothing".to_owned()
+        } else {
+            seen.join(", ")
+        }
     );
+    Baseline {
+        duration,
+        io,
+        new_body,
+    }
+}
 
-    let mut delays = spread(duration);
+/// Outcomes of the runs of one act.
+#[derive(Default)]
+struct Tally {
+    runs: usize,
+    /// Killed, and the act did not commit.
+    killed_before: usize,
+    /// Killed, and the act is committed: killed after its commit.
+    killed_after: usize,
+    /// Ended on its own before its kill point (committed).
+    finished: usize,
+    with_temp: usize,
+    with_unreferenced: usize,
+    /// The same three counts by kill point, in the order of the points.
+    by_point: Vec<(String, [usize; 3])>,
+}
+
+impl Tally {
+    fn count(&mut self, at: KillAt, outcome: usize) {
+        let label = at.label();
+        match self.by_point.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, counts)) => counts[outcome] += 1,
+            None => {
+                let mut counts = [0; 3];
+                counts[outcome] = 1;
+                self.by_point.push((label, counts));
+            }
+        }
+    }
+
+    /// Runs killed once their commit was seen in the `-wal` file.
+    fn killed_at_commit(&self) -> usize {
+        let label = KillAt::Committed.label();
+        self.by_point
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map_or(0, |(_, counts)| counts[1])
+    }
+}
+
+/// Run the act once uninterrupted (the baseline), then once per kill point on a fresh
+/// copy of the prepared vault, and check what each kill left. More runs are added at
+/// the end (at the start, or once committed) while no run was killed before the
+/// commit, or none after it.
+fn crash_act<A: Act>(p: &Prepared, act: &A, started: Instant, points: Vec<KillAt>) {
+    let prepared_in = started.elapsed();
+    let (who, args) = act.command();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    eprintln!(
+        "{}: prepared the vault in {:.0} ms",
+        A::NAME,
+        ms(prepared_in)
+    );
+    let base = baseline(p, act);
+
+    let mut points = points;
+    let planned = points.len();
+    if base.io.is_none() {
+        missing_prerequisite(&format!(
+            "the I/O of a process (/proc/PID/io, Linux) cannot be seen here, so the {} \
+             kill points of {} placed by its I/O are left out",
+            points.iter().filter(|k| matches!(k, KillAt::Io(_))).count(),
+            A::NAME
+        ));
+        points.retain(|k| !matches!(k, KillAt::Io(_)));
+    }
+    let full = points.len() == planned;
+
     let mut tally = Tally::default();
     let mut extra_runs = 0;
     let mut i = 0;
-    while i < delays.len() {
-        let delay = delays[i];
+    while i < points.len() {
+        let at = points[i];
         let run = Run::new(p, &format!("run-{i:02}"));
+        let mut watch = Watch::before(&run.vault, &p.files);
         let t0 = Instant::now();
         let mut child = run.spawn(who, &args);
-        std::thread::sleep(delay);
+        watch.pid = child.id();
+        // The kill point, or the end of the act if it comes first.
+        let reached = loop {
+            let seen = watch.look();
+            if at.reached(&seen, &base) {
+                break Some(seen);
+            }
+            if child.try_wait().unwrap().is_some() {
+                break None;
+            }
+            assert!(
+                t0.elapsed() < RUN_LIMIT,
+                "[{}] {} neither ended nor reached its kill point ({}) in {RUN_LIMIT:?}",
+                run.name(),
+                A::NAME,
+                at.label()
+            );
+            std::thread::sleep(POLL);
+        };
         let killed_at = t0.elapsed();
         // SIGKILL; a child that already finished is only reaped.
         let _ = child.kill();
@@ -695,24 +994,44 @@ fn crash_act<A: Act>(
                 A::NAME
             );
         }
+        if killed && at.after_commit() {
+            assert!(
+                committed,
+                "[{}] {} was killed {} ({reached:?}), yet it is not committed",
+                run.name(),
+                A::NAME,
+                at.label()
+            );
+        }
         run.check_repair(&after);
         tally.runs += 1;
-        tally.killed += usize::from(killed);
-        tally.committed += usize::from(committed);
-        tally.killed_committed += usize::from(killed && committed);
+        let outcome = match (killed, committed) {
+            (false, _) => 2,
+            (true, true) => 1,
+            (true, false) => 0,
+        };
+        tally.killed_before += usize::from(outcome == 0);
+        tally.killed_after += usize::from(outcome == 1);
+        tally.finished += usize::from(outcome == 2);
+        tally.count(at, outcome);
         tally.with_temp += usize::from(after.temps() > 0);
         tally.with_unreferenced += usize::from(after.unreferenced() > 0);
+        let io_at = match (reached.and_then(|s| s.io), base.io) {
+            (Some(n), Some(total)) if total > 0 => {
+                format!(", I/O {:3.0}%", n as f64 * 100.0 / total as f64)
+            }
+            _ => String::new(),
+        };
         eprintln!(
-            "{} {}: delay {:7.1} ms, kill at {:7.1} ms, {:<7} -> {}{}{}",
+            "{} {}: {:<38} {:7.1} ms{io_at}: {}{}{}",
             A::NAME,
             run.name(),
-            ms(delay),
+            at.label(),
             ms(killed_at),
-            if killed { "killed" } else { "exited" },
-            if committed {
-                "committed"
-            } else {
-                "not committed"
+            match outcome {
+                0 => "killed before the commit",
+                1 => "killed after the commit",
+                _ => "ended on its own (committed)",
             },
             if after.temps() > 0 {
                 format!(", {} temp file(s) left", after.temps())
@@ -727,62 +1046,90 @@ fn crash_act<A: Act>(
         );
         std::fs::remove_dir_all(&run.dir).unwrap();
         i += 1;
-        // A machine slower or faster than the measurement suggested: one more run,
-        // later (until one commits) or at 0 ms (until one does not).
-        let uncommitted = tally.runs - tally.committed;
-        if i == delays.len() && (tally.committed == 0 || uncommitted == 0) && extra_runs < 6 {
+        // No run was killed on one side of the commit (or at the commit, every act
+        // having ended before it could be killed there): one more run, once committed
+        // or at the start.
+        if i == points.len()
+            && (tally.killed_at_commit() == 0 || tally.killed_before == 0)
+            && extra_runs < 6
+        {
             extra_runs += 1;
-            delays.push(if tally.committed == 0 {
-                delays[i - 1] * 2 + Duration::from_millis(100)
+            points.push(if tally.killed_at_commit() == 0 {
+                KillAt::Committed
             } else {
-                Duration::ZERO
+                KillAt::Start
             });
         }
     }
+    let by_point: Vec<String> = tally
+        .by_point
+        .iter()
+        .map(|(point, [before, after, finished])| {
+            format!(
+                "\n  {point}: {before} killed before the commit, {after} after it, \
+                 {finished} ended on their own"
+            )
+        })
+        .collect();
     eprintln!(
-        "{}: {} runs ({} killed, {} finished first): {} committed ({} of them killed after \
-         the commit), {} not committed; {} left a temp file, {} an unreferenced blob; \
-         {:.1} s in all",
+        "{}: {} runs: {} killed before the commit, {} killed after it, {} ended on their \
+         own; {} left a temp file, {} an unreferenced blob; {:.1} s in all (an \
+         uninterrupted run: {:.1} ms); by kill point:{}",
         A::NAME,
         tally.runs,
-        tally.killed,
-        tally.runs - tally.killed,
-        tally.committed,
-        tally.killed_committed,
-        tally.runs - tally.committed,
+        tally.killed_before,
+        tally.killed_after,
+        tally.finished,
         tally.with_temp,
         tally.with_unreferenced,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        ms(base.duration),
+        by_point.concat()
     );
-    assert!(tally.runs >= 25, "only {} runs", tally.runs);
-    assert!(tally.committed > 0, "no run of {} committed", A::NAME);
+    if full {
+        assert!(tally.runs >= 25, "only {} runs", tally.runs);
+    }
     assert!(
-        tally.committed < tally.runs,
-        "every run of {} committed",
-        A::NAME
+        tally.killed_before > 0,
+        "no run of {} was killed before its commit ({} runs: {} killed after it, {} ended \
+         on their own)",
+        A::NAME,
+        tally.runs,
+        tally.killed_after,
+        tally.finished
+    );
+    assert!(
+        tally.killed_at_commit() > 0,
+        "no run of {} was killed once its commit was seen in the -wal file: every one ended \
+         first, so the watch does not see commits ({} runs: {} killed before the commit, \
+         {} after it, {} ended on their own)",
+        A::NAME,
+        tally.runs,
+        tally.killed_before,
+        tally.killed_after,
+        tally.finished
+    );
+    assert!(
+        tally.killed_after > 0,
+        "no run of {} was killed after its commit ({} runs: {} killed before it, {} ended \
+         on their own)",
+        A::NAME,
+        tally.runs,
+        tally.killed_before,
+        tally.finished
     );
 }
 
-/// `zeros` kills at 0 ms and a few at `early_ms`, then `even` spread evenly up to
-/// 0.8 times the measured duration and `dense` more densely from there to 1.2 times
-/// it (where the blob is renamed into place and the transaction commits).
-fn spread(
-    zeros: usize,
-    early_ms: &[u64],
-    even: u32,
-    dense: u32,
-    duration: Duration,
-) -> Vec<Duration> {
-    let mut delays = vec![Duration::ZERO; zeros];
-    delays.extend(early_ms.iter().copied().map(Duration::from_millis));
-    for k in 1..=even {
-        delays.push(duration.mul_f64(0.8 * f64::from(k) / f64::from(even)));
-    }
-    for k in 1..=dense {
-        delays.push(duration.mul_f64(0.8 + 0.4 * f64::from(k) / f64::from(dense)));
-    }
-    delays.sort();
-    delays
+/// The kill points of an act that writes a new body (`deposit`, `revoke --rekey`):
+/// at the start, through its I/O, through the body being written, once it is renamed
+/// into place, and once committed.
+fn body_writing_points() -> Vec<KillAt> {
+    let mut points = vec![KillAt::Start; 2];
+    points.extend(KillAt::io_shares(15));
+    points.extend([0.0, 0.5, 0.9].map(KillAt::TempFill));
+    points.extend([KillAt::BlobNamed; 3]);
+    points.extend([KillAt::Committed; 4]);
+    points
 }
 
 #[test]
@@ -794,7 +1141,9 @@ fn a_killed_deposit_is_either_complete_or_absent() {
     let bytes = pseudo_random(NEW_SIZE, 0xC4A5_0000_0000_0024);
     let file = p.fx.write("in/claimant/new-survey.bin", &bytes);
     let act = Deposit { file, bytes };
-    crash_act(&p, &act, started, |d| spread(1, &[1, 3], 12, 14, d));
+    let mut points = body_writing_points();
+    points.push(KillAt::Committed);
+    crash_act(&p, &act, started, points);
 }
 
 #[test]
@@ -805,8 +1154,11 @@ fn a_killed_disclose_either_grants_access_or_not() {
     let p = Prepared::new(BIG_SIZE);
     let num = p.docs[2].num;
     let act = Disclose { num };
-    // Disclosing is quick whatever the size: many kills at 0 ms and spread thin.
-    crash_act(&p, &act, started, |d| spread(3, &[1, 2], 22, 0, d));
+    // Disclosing writes no body: its I/O and its commit are what can be seen.
+    let mut points = vec![KillAt::Start; 3];
+    points.extend(KillAt::io_shares(19));
+    points.extend([KillAt::Committed; 6]);
+    crash_act(&p, &act, started, points);
 }
 
 #[test]
@@ -827,5 +1179,7 @@ fn a_killed_rekeying_revoke_leaves_the_old_body_or_the_new_one() {
     );
     p.snapshot();
     let act = Revoke { num };
-    crash_act(&p, &act, started, |d| spread(1, &[1, 3], 12, 14, d));
+    let mut points = body_writing_points();
+    points.extend([KillAt::OldBodyGone; 2]);
+    crash_act(&p, &act, started, points);
 }

@@ -215,6 +215,10 @@ is not text is not written to a terminal unless you add --force."
         /// to the terminal anyway.
         #[arg(long)]
         force: bool,
+        /// Flush -o FILE to the disk before giving it its name, so that it survives a
+        /// power cut (slower; the vault keeps the document either way).
+        #[arg(long, requires = "output")]
+        sync: bool,
     },
 
     /// Consent, as a member of the owner party, to a document going to another party
@@ -313,6 +317,10 @@ nobody else exports."
         /// Replace FILE if it exists.
         #[arg(long)]
         force: bool,
+        /// Flush FILE to the disk before giving it its name, so that it survives a
+        /// power cut (slower).
+        #[arg(long)]
+        sync: bool,
     },
 
     /// Give one member access to documents they are entitled to (a current reader):

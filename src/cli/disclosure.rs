@@ -106,13 +106,14 @@ pub(super) fn export(
     recipient: &str,
     output: &Path,
     force: bool,
+    sync: bool,
 ) -> Result<()> {
     let num = parse_num(num)?;
     super::documents::check_output_replaceable(output, force)?;
     let recipient = crate::ExportRecipient::parse(recipient)?;
     let actor = ctx.identity()?;
     let mut vault = ctx.open_vault()?;
-    let exported = write_output_file(output, force, |w| {
+    let exported = write_output_file(output, force, sync, |w| {
         let bar = super::progress::bar("exporting", None, ctx.json);
         let res = vault.export(
             &actor,

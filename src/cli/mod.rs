@@ -631,7 +631,8 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
             num,
             output,
             force,
-        } => documents::read(ctx, &reference, &num, output.as_deref(), force),
+            sync,
+        } => documents::read(ctx, &reference, &num, output.as_deref(), force, sync),
         Command::Completions { shell } => {
             let mut cmd = args::command();
             let mut out = Vec::new();
@@ -662,7 +663,8 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
             recipient,
             output,
             force,
-        } => disclosure::export(ctx, &reference, &num, &recipient, &output, force),
+            sync,
+        } => disclosure::export(ctx, &reference, &num, &recipient, &output, force, sync),
         Command::Grant {
             reference,
             nums,

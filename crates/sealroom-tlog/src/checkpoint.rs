@@ -621,6 +621,7 @@ fn parse_signature_line(line: &str) -> Result<SignatureLine, CheckpointError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::io::Write as _;
 
     /// Interop vector of golang.org/x/mod/sumdb/note (package doc and
     /// note_test.go). The private key's last part is base64(0x01 || seed).
@@ -1090,20 +1091,64 @@ mod tests {
             let _ = parse_note(&text);
             let _ = LogVerifier::parse(&text);
         }
+    }
 
-        /// Changing any one byte of a signed note (keeping it UTF-8) makes it
-        /// fail verification.
-        #[test]
-        fn any_single_byte_change_is_rejected(position in any::<prop::sample::Index>(), value in any::<u8>()) {
-            let key = peter_key();
-            let text = key.sign(&sample_checkpoint()).unwrap().text;
-            let mut bytes = text.clone().into_bytes();
-            let i = position.index(bytes.len());
-            prop_assume!(bytes[i] != value);
-            bytes[i] = value;
-            if let Ok(changed) = String::from_utf8(bytes) {
-                prop_assert!(key.public().verify(&changed).is_err(), "accepted {:?}", changed);
+    /// Every change of one byte of a signed note, to each of the 255 other
+    /// values, is rejected, including the changes that leave invalid UTF-8.
+    ///
+    /// [`LogVerifier::verify`] takes `&str`, so bytes reach it only through a
+    /// UTF-8 decoding: a strict one (what sealroom does with every note it
+    /// reads) must refuse them, and a lossy one, which turns the bad sequence
+    /// into U+FFFD, must give a text that does not verify either.
+    #[test]
+    fn any_single_byte_change_is_rejected() {
+        let key = peter_key();
+        let verifier = key.public();
+        let text = key.sign(&sample_checkpoint()).unwrap().text;
+        assert_eq!(verifier.verify(&text), Ok(sample_checkpoint()));
+        let original = text.as_bytes();
+        let (mut as_text, mut not_utf8) = (0usize, 0usize);
+        for i in 0..original.len() {
+            for value in (0..=u8::MAX).filter(|v| *v != original[i]) {
+                let mut bytes = original.to_vec();
+                bytes[i] = value;
+                match std::str::from_utf8(&bytes) {
+                    Ok(changed) => {
+                        assert!(
+                            verifier.verify(changed).is_err(),
+                            "byte {i} set to {value:#04x} was accepted: {changed:?}"
+                        );
+                        as_text += 1;
+                    }
+                    Err(_) => {
+                        let lossy = String::from_utf8_lossy(&bytes);
+                        assert!(
+                            lossy.contains('\u{fffd}'),
+                            "byte {i} set to {value:#04x}: the lossy text has no U+FFFD"
+                        );
+                        assert!(
+                            verifier.verify(&lossy).is_err(),
+                            "byte {i} set to {value:#04x} (invalid UTF-8) was accepted after a \
+                             lossy decoding: {lossy:?}"
+                        );
+                        not_utf8 += 1;
+                    }
+                }
             }
         }
+        assert_eq!(as_text + not_utf8, original.len() * 255);
+        let _ = writeln!(
+            std::io::stderr(),
+            "single byte changes: {} of a {}-byte note rejected, {not_utf8} of them not UTF-8",
+            as_text + not_utf8,
+            original.len()
+        );
+        // Each ASCII byte has 128 replacements that are not UTF-8, so both
+        // kinds are well covered.
+        assert!(
+            not_utf8 >= original.len() * 128,
+            "{not_utf8} non-UTF-8 cases"
+        );
+        assert!(as_text >= original.len() * 100, "{as_text} UTF-8 cases");
     }
 }

@@ -605,38 +605,106 @@ mod tests {
         want_err: bool,
     }
 
-    /// The vector folder, or `None` after saying visibly (bypassing the test
-    /// harness's output capture) that the tests are skipped.
-    fn vector_dir(sub: &str) -> Option<PathBuf> {
-        let dir = Path::new(VECTORS).join(sub);
-        if dir.is_dir() {
-            Some(dir)
-        } else {
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipping: Merkle test vectors not found at {}",
-                dir.display()
-            );
-            None
-        }
+    /// A vector of `subtreeinclusion/`: the leaf at `leafIdx` is in the subtree
+    /// `[start, end)` whose hash is `root`.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct SubtreeInclusionVector {
+        leaf_idx: u64,
+        start: u64,
+        end: u64,
+        root: String,
+        leaf_hash: String,
+        proof: Option<Vec<String>>,
+        desc: String,
+        want_err: bool,
     }
 
-    /// All `*.json` files under `dir`, recursively, in a stable order.
-    fn json_files(dir: &Path) -> Vec<PathBuf> {
+    /// A vector of `subtreeconsistency/`: the subtree `[start, end)` with hash
+    /// `root1` is part of the tree of `size` leaves with root `root2`.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct SubtreeConsistencyVector {
+        start: u64,
+        end: u64,
+        size: u64,
+        root1: String,
+        root2: String,
+        proof: Option<Vec<String>>,
+        desc: String,
+        want_err: bool,
+    }
+
+    /// The vector folders, and how many files each holds in the pinned copy
+    /// (SOURCE.md names the upstream commit). A lost or added file fails the
+    /// test of its folder, so no vector can drop out of use unnoticed.
+    const VECTOR_FOLDERS: [(&str, usize); 4] = [
+        ("consistency", 98),
+        ("inclusion", 98),
+        ("subtreeconsistency", 118),
+        ("subtreeinclusion", 204),
+    ];
+
+    /// The vector folder `sub`. The vectors are required: a missing folder
+    /// fails the test (on every machine, not only under CI), naming the path.
+    fn vector_dir(sub: &str) -> PathBuf {
+        let dir = Path::new(VECTORS).join(sub);
+        assert!(
+            dir.is_dir(),
+            "the Merkle test vectors are missing: no folder {} (the transparency-dev/merkle \
+             vectors must be at ../shared/testdata/merkle beside the repository; see SOURCE.md \
+             there)",
+            dir.display()
+        );
+        dir
+    }
+
+    /// Every file under the vector folder `sub`, recursively, in a stable
+    /// order. Each must be a `.json` vector, and their number must be the one
+    /// pinned in [`VECTOR_FOLDERS`].
+    fn vector_files(sub: &str) -> Vec<PathBuf> {
+        let dir = vector_dir(sub);
         let mut out = Vec::new();
-        let mut stack = vec![dir.to_path_buf()];
+        let mut stack = vec![dir.clone()];
         while let Some(d) = stack.pop() {
-            for entry in std::fs::read_dir(&d).unwrap() {
+            let entries = std::fs::read_dir(&d)
+                .unwrap_or_else(|e| panic!("cannot list {}: {e}", d.display()));
+            for entry in entries {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "json") {
+                } else {
+                    assert!(
+                        path.extension().is_some_and(|e| e == "json"),
+                        "{} is not a JSON vector; every file in {} must be one",
+                        path.display(),
+                        dir.display()
+                    );
                     out.push(path);
                 }
             }
         }
         out.sort();
+        let want = VECTOR_FOLDERS
+            .iter()
+            .find(|(name, _)| *name == sub)
+            .map(|(_, n)| *n)
+            .unwrap_or_else(|| panic!("no pinned count for vector folder {sub}"));
+        assert_eq!(
+            out.len(),
+            want,
+            "{} holds {} vector files, the pinned copy {want}",
+            dir.display(),
+            out.len()
+        );
         out
+    }
+
+    /// Reads and parses one vector file.
+    fn read_vector<T: for<'de> Deserialize<'de>>(path: &Path) -> T {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
     #[test]
@@ -648,25 +716,43 @@ mod tests {
         assert_eq!(empty_root(), reference_roots()[0]);
     }
 
+    /// The vector folder holds exactly the four kinds of vectors used below,
+    /// so that a new kind cannot sit there unused.
+    #[test]
+    fn vector_folders_are_all_used() {
+        let root = Path::new(VECTORS);
+        assert!(
+            root.is_dir(),
+            "the Merkle test vectors are missing: no folder {} (see SOURCE.md in the \
+             transparency-dev/merkle vectors)",
+            root.display()
+        );
+        let mut found: Vec<String> = std::fs::read_dir(root)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        found.sort();
+        let want: Vec<&str> = VECTOR_FOLDERS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(found, want, "vector folders in {}", root.display());
+    }
+
     #[test]
     fn inclusion_vectors() {
-        let Some(dir) = vector_dir("inclusion") else {
-            return;
-        };
+        let files = vector_files("inclusion");
         let leaves = reference_leaves();
         let roots = reference_roots();
         let (mut ran, mut regenerated, mut untyped) = (0, 0, 0);
-        for path in json_files(&dir) {
-            let text = std::fs::read_to_string(&path).unwrap();
-            let v: InclusionVector =
-                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            ran += 1;
+        for path in &files {
+            let v: InclusionVector = read_vector(path);
             let Some(leaf) = exact_hash(&v.leaf_hash) else {
                 // The Go verifier rejects a leaf hash of the wrong length
                 // before anything else; here the `&Hash` parameter makes such
                 // a call impossible to write, so the case must expect an error.
                 assert!(v.want_err, "{}: wrong-length leaf accepted", path.display());
                 untyped += 1;
+                ran += 1;
                 continue;
             };
             let proof = vector_proof(&v.proof);
@@ -690,29 +776,26 @@ mod tests {
                 assert_eq!(ours, proof, "{}: generated proof differs", path.display());
                 regenerated += 1;
             }
+            ran += 1;
         }
         let _ = writeln!(
             std::io::stderr(),
-            "inclusion vectors: {ran} checked ({untyped} with a wrong-length leaf hash), \
-             {regenerated} proofs regenerated"
+            "inclusion vectors: {ran} of {} files checked ({untyped} with a wrong-length \
+             leaf hash), {regenerated} proofs regenerated",
+            files.len()
         );
-        assert!(ran >= 90, "only {ran} inclusion vectors found");
+        assert_eq!(ran, files.len(), "inclusion vectors checked");
         assert!(regenerated >= 4, "only {regenerated} proofs regenerated");
     }
 
     #[test]
     fn consistency_vectors() {
-        let Some(dir) = vector_dir("consistency") else {
-            return;
-        };
+        let files = vector_files("consistency");
         let leaves = reference_leaves();
         let roots = reference_roots();
         let (mut ran, mut regenerated) = (0, 0);
-        for path in json_files(&dir) {
-            let text = std::fs::read_to_string(&path).unwrap();
-            let v: ConsistencyVector =
-                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            ran += 1;
+        for path in &files {
+            let v: ConsistencyVector = read_vector(path);
             let proof = vector_proof(&v.proof);
             let (root1, root2) = (vector_hash(&v.root1), vector_hash(&v.root2));
             let got = verify_consistency(v.size1, v.size2, &proof, &root1, &root2);
@@ -732,12 +815,235 @@ mod tests {
                 assert_eq!(ours, proof, "{}: generated proof differs", path.display());
                 regenerated += 1;
             }
+            ran += 1;
         }
         let _ = writeln!(
             std::io::stderr(),
-            "consistency vectors: {ran} checked, {regenerated} proofs regenerated"
+            "consistency vectors: {ran} of {} files checked, {regenerated} proofs regenerated",
+            files.len()
         );
-        assert!(ran >= 90, "only {ran} consistency vectors found");
+        assert_eq!(ran, files.len(), "consistency vectors checked");
+        assert!(regenerated >= 4, "only {regenerated} proofs regenerated");
+    }
+
+    // The subtree vectors. A subtree is a run of leaves `[start, end)` of a
+    // larger tree whose hash is a node of that tree, or a node together with
+    // the partial run on the tree's right edge (draft-ietf-plants-merkle-tree-certs,
+    // "Subtrees"). This crate has no subtree functions; the definitions below
+    // are those of upstream `proof/verify.go` and `proof/proof.go` at the
+    // pinned commit (`VerifySubtreeInclusion`, `VerifySubtreeConsistency`,
+    // `isSubtreeValid`) and reduce every case the vectors hold to this crate's
+    // `verify_inclusion` and `verify_consistency`, or to a check without any
+    // hashing (the empty subtree).
+
+    /// Whether `[start, end)` is a subtree (upstream `isSubtreeValid`):
+    /// `start <= end`, and `start` is 0, or equals `end` (the empty subtree),
+    /// or is a multiple of the smallest power of two not below `end - start`.
+    fn is_subtree(start: u64, end: u64) -> bool {
+        if start > end {
+            return false;
+        }
+        if start == 0 || start == end {
+            return true;
+        }
+        // A length above 2^63 has no power of two above it in a u64: such a
+        // subtree must start at 0, as upstream says.
+        (end - start)
+            .checked_next_power_of_two()
+            .is_some_and(|p| start.is_multiple_of(p))
+    }
+
+    /// Upstream `VerifySubtreeInclusion`: the subtree must be valid and hold
+    /// `index`; then the proof is an ordinary inclusion proof of leaf
+    /// `index - start` in the tree of the subtree's `end - start` leaves, whose
+    /// root is the subtree hash. That last step is [`verify_inclusion`].
+    fn verify_subtree_inclusion(
+        leaf: &Hash,
+        index: u64,
+        start: u64,
+        end: u64,
+        proof: &[Hash],
+        subtree_root: &Hash,
+    ) -> Result<(), String> {
+        if !is_subtree(start, end) {
+            return Err(format!("[{start}, {end}) is not a subtree"));
+        }
+        if index < start || index >= end {
+            return Err(format!("index {index} is outside [{start}, {end})"));
+        }
+        verify_inclusion(leaf, index - start, end - start, proof, subtree_root)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Upstream `VerifySubtreeConsistency`, for the cases it can be reduced to
+    /// this crate's functions:
+    /// - the empty subtree (`start == end`) is in every tree of at least `end`
+    ///   leaves, with an empty proof and the empty root as its hash (the
+    ///   parent root is not looked at);
+    /// - a subtree starting at 0 is the tree of its first `end` leaves, and
+    ///   the proof is an ordinary consistency proof from `end` to `size`
+    ///   leaves: [`verify_consistency`] (upstream's `start == 0` path is its
+    ///   `RootFromConsistencyProof`).
+    ///
+    /// A valid non-empty subtree further right needs the proof algorithm of
+    /// upstream `rootFromSubtreeConsistencyProof`, which this crate does not
+    /// implement; `None` says so, and the test then fails rather than skip.
+    fn verify_subtree_consistency(
+        start: u64,
+        end: u64,
+        size: u64,
+        proof: &[Hash],
+        subtree_root: &Hash,
+        root: &Hash,
+    ) -> Option<Result<(), String>> {
+        if start == end {
+            return Some(if end > size {
+                Err(format!("the tree of {size} leaves ends before {end}"))
+            } else if !proof.is_empty() {
+                Err("an empty subtree with a non-empty proof".to_owned())
+            } else if *subtree_root != empty_root() {
+                Err("an empty subtree whose hash is not the empty root".to_owned())
+            } else {
+                Ok(())
+            });
+        }
+        if !is_subtree(start, end) {
+            return Some(Err(format!("[{start}, {end}) is not a subtree")));
+        }
+        if start == 0 {
+            return Some(
+                verify_consistency(end, size, proof, subtree_root, root).map_err(|e| e.to_string()),
+            );
+        }
+        None
+    }
+
+    #[test]
+    fn subtree_validity_matches_upstream() {
+        for (start, end, valid) in [
+            (0, 0, true),
+            (0, 7, true),
+            (3, 3, true),
+            (2, 1, false),
+            (8, 16, true),
+            (8, 13, true),
+            (8, 17, false),
+            (1, 3, false),
+            (2, 5, false),
+            (2, 6, false),
+            (1, 15, false),
+            (4, 6, true),
+            (4, 8, true),
+            (6, 8, true),
+            (1 << 62, u64::MAX, false),
+            (1, (1 << 63) + 2, false),
+        ] {
+            assert_eq!(is_subtree(start, end), valid, "[{start}, {end})");
+        }
+    }
+
+    #[test]
+    fn subtree_inclusion_vectors() {
+        let files = vector_files("subtreeinclusion");
+        let leaves = reference_leaves();
+        let roots = reference_roots();
+        let (mut ran, mut regenerated, mut untyped, mut offset) = (0, 0, 0, 0);
+        for path in &files {
+            let v: SubtreeInclusionVector = read_vector(path);
+            let Some(leaf) = exact_hash(&v.leaf_hash) else {
+                assert!(v.want_err, "{}: wrong-length leaf accepted", path.display());
+                untyped += 1;
+                ran += 1;
+                continue;
+            };
+            let proof = vector_proof(&v.proof);
+            let root_hash = vector_hash(&v.root);
+            let got =
+                verify_subtree_inclusion(&leaf, v.leaf_idx, v.start, v.end, &proof, &root_hash);
+            assert_eq!(
+                got.is_err(),
+                v.want_err,
+                "{} ({}): got {got:?}",
+                path.display(),
+                v.desc
+            );
+            if !v.want_err {
+                offset += usize::from(v.start > 0);
+                // The subtree's leaves are those of the reference tree (the
+                // vectors place them at `start`): our proof must be theirs.
+                let (n, i) = (v.end - v.start, v.leaf_idx - v.start);
+                if n <= 8 && root_hash == roots[n as usize] && leaf == leaves[i as usize] {
+                    let ours = inclusion_proof(&leaves[..n as usize], i).unwrap();
+                    assert_eq!(ours, proof, "{}: generated proof differs", path.display());
+                    regenerated += 1;
+                }
+            }
+            ran += 1;
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "subtree inclusion vectors: {ran} of {} files checked ({untyped} with a \
+             wrong-length leaf hash, {offset} valid proofs in subtrees not at 0), \
+             {regenerated} proofs regenerated",
+            files.len()
+        );
+        assert_eq!(ran, files.len(), "subtree inclusion vectors checked");
+        assert!(
+            offset >= 4,
+            "only {offset} valid proofs in subtrees not at 0"
+        );
+        assert!(regenerated >= 8, "only {regenerated} proofs regenerated");
+    }
+
+    #[test]
+    fn subtree_consistency_vectors() {
+        let files = vector_files("subtreeconsistency");
+        let leaves = reference_leaves();
+        let roots = reference_roots();
+        let (mut ran, mut regenerated, mut empty) = (0, 0, 0);
+        for path in &files {
+            let v: SubtreeConsistencyVector = read_vector(path);
+            let proof = vector_proof(&v.proof);
+            let (root1, root2) = (vector_hash(&v.root1), vector_hash(&v.root2));
+            let got = verify_subtree_consistency(v.start, v.end, v.size, &proof, &root1, &root2)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{} ({}): the subtree [{}, {}) starts past 0, and this crate has no \
+                         verifier for its consistency proofs",
+                        path.display(),
+                        v.desc,
+                        v.start,
+                        v.end
+                    )
+                });
+            assert_eq!(
+                got.is_err(),
+                v.want_err,
+                "{} ({}): got {got:?}",
+                path.display(),
+                v.desc
+            );
+            empty += usize::from(v.start == v.end);
+            if !v.want_err
+                && v.start == 0
+                && v.end > 0
+                && v.size <= 8
+                && root1 == roots[v.end as usize]
+                && root2 == roots[v.size as usize]
+            {
+                let ours = consistency_proof(&leaves[..v.size as usize], v.end).unwrap();
+                assert_eq!(ours, proof, "{}: generated proof differs", path.display());
+                regenerated += 1;
+            }
+            ran += 1;
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "subtree consistency vectors: {ran} of {} files checked ({empty} with an empty \
+             subtree), {regenerated} proofs regenerated",
+            files.len()
+        );
+        assert_eq!(ran, files.len(), "subtree consistency vectors checked");
         assert!(regenerated >= 4, "only {regenerated} proofs regenerated");
     }
 

@@ -350,7 +350,11 @@ pub fn read_contents(input: impl Read) -> Result<ArchiveContents> {
             let mut entry = entry.map_err(|_| {
                 let looks_ours = state.borrow().first_block.starts_with(ROOT.as_bytes());
                 if members.is_empty() && !looks_ours {
-                    Error::integrity("this is not a sealroom archive (not a tar file)")
+                    // One bad byte in the first member's name looks the same as a
+                    // file that was never an archive: say both.
+                    Error::integrity(
+                        "this is not a sealroom archive, or its first header is damaged",
+                    )
                 } else {
                     damaged()
                 }

@@ -872,4 +872,140 @@ mod tests {
         assert_eq!(err.kind(), crate::ErrorKind::Integrity);
         assert!(err.message().contains("#4"), "{}", err.message());
     }
+
+    /// A vault with case C-1 whose claimant deposited `brief` as #1; the claimant.
+    fn vault_with_brief(dir: &std::path::Path, brief: &[u8]) -> (Vault, Identity) {
+        let mut vault = Vault::init(&dir.join("v")).unwrap();
+        let [registrar, mediator, claimant, respondent, archivist] =
+            ["R", "M", "C", "D", "A"].map(|n| Identity::generate(n).unwrap());
+        let mut spec = crate::vault::CaseSpec::new("C-1", archivist.card());
+        spec.threshold = 1;
+        spec.mediators = vec![mediator.card()];
+        spec.parties = vec![
+            ("claimant".into(), claimant.card()),
+            ("respondent".into(), respondent.card()),
+        ];
+        vault.open_case(&registrar, spec).unwrap();
+        let mut d = crate::vault::DepositSpec::new("brief.txt");
+        d.category = Category::Brief;
+        vault.deposit(&claimant, "C-1", d, brief).unwrap();
+        (vault, claimant)
+    }
+
+    /// #1 opened for `reader`, as a read opens it.
+    fn opened(vault: &Vault, reader: &Identity) -> OpenDocument {
+        let db = vault.read_tx().unwrap();
+        let ctx = vault.load(&*db, "C-1", Joined::IfPinned).unwrap();
+        vault.open_document(&*db, reader, &ctx, 1).unwrap()
+    }
+
+    /// A valid body for the document's own key: what someone who holds the key (an
+    /// operator who once saw it, a former reader) can make without any other secret.
+    fn same_key_body(key: &DocumentKey, plain: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        body::seal(plain, &key.recipient(), &mut out).unwrap();
+        out
+    }
+
+    /// [`same_key_body`] of exactly `len` bytes: small bodies share a padded size, and
+    /// age's header varies with its random grease stanza, so some attempt matches.
+    fn same_key_body_of_len(key: &DocumentKey, plain: &[u8], len: u64) -> Vec<u8> {
+        (0..5000)
+            .map(|_| same_key_body(key, plain))
+            .find(|b| b.len() as u64 == len)
+            .expect("a same-key body of the original's size")
+    }
+
+    #[test]
+    fn a_body_under_the_same_key_put_in_the_blobs_place_releases_nothing() {
+        let original = b"the claimant's brief: we ask for 4.2 million";
+        // Small bodies are padded to one size class, so the first forgery has the
+        // original's exact size (only its hash differs); the second does not.
+        let forgeries: [&[u8]; 2] = [b"FORGED-MARKER: we ask for 1", &[b'F'; 40_000]];
+        for (i, forged_plain) in forgeries.into_iter().enumerate() {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut vault, claimant) = vault_with_brief(dir.path(), original);
+            let doc = opened(&vault, &claimant);
+            let forged = if i == 0 {
+                same_key_body_of_len(&doc.key, forged_plain, doc.blob_size)
+            } else {
+                same_key_body(&doc.key, forged_plain)
+            };
+            assert_eq!(forged.len() as u64 == doc.blob_size, i == 0);
+            let path = dir.path().join("v/blobs").join(&doc.blob_sha256);
+            std::fs::write(&path, &forged).unwrap();
+
+            let mut out = Vec::new();
+            let err = vault.read(&claimant, "C-1", 1, &mut out).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Integrity, "{err:?}");
+            assert!(
+                err.message().contains("signed hash") || err.message().contains("bytes, not"),
+                "{}",
+                err.message()
+            );
+            assert!(out.is_empty(), "a forged body released {} bytes", out.len());
+        }
+    }
+
+    /// Serves `first` until it has been read to its end and sought back to its start,
+    /// then `second`: a blob replaced between its check and its stream.
+    struct Swapping {
+        first: std::io::Cursor<Vec<u8>>,
+        second: std::io::Cursor<Vec<u8>>,
+        first_read: bool,
+        swapped: bool,
+    }
+
+    impl Read for Swapping {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.swapped {
+                return self.second.read(buf);
+            }
+            let n = self.first.read(buf)?;
+            if n == 0 && !buf.is_empty() {
+                self.first_read = true;
+            }
+            Ok(n)
+        }
+    }
+
+    impl std::io::Seek for Swapping {
+        fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+            if self.first_read && to == std::io::SeekFrom::Start(0) {
+                self.swapped = true;
+            }
+            if self.swapped {
+                self.second.seek(to)
+            } else {
+                self.first.seek(to)
+            }
+        }
+    }
+
+    impl BlobRead for Swapping {
+        fn size(&self) -> Result<u64> {
+            Ok(self.first.get_ref().len() as u64)
+        }
+    }
+
+    #[test]
+    fn a_blob_replaced_between_its_check_and_its_stream_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (vault, claimant) = vault_with_brief(dir.path(), b"the claimant's brief");
+        let doc = opened(&vault, &claimant);
+        let genuine = std::fs::read(dir.path().join("v/blobs").join(&doc.blob_sha256)).unwrap();
+        let forged = same_key_body_of_len(&doc.key, b"FORGED-MARKER", genuine.len() as u64);
+        let blob = Swapping {
+            first: std::io::Cursor::new(genuine),
+            second: std::io::Cursor::new(forged),
+            first_read: false,
+            swapped: false,
+        };
+        let mut out = Vec::new();
+        let err = vault
+            .stream_plaintext(&doc, Box::new(blob), &mut out)
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Integrity, "{err:?}");
+        assert!(err.message().contains("signed hash"), "{}", err.message());
+    }
 }
