@@ -187,6 +187,8 @@ for run in $(seq 1 "$RUNS"); do
     rm -f "$WORK/out"
     timed read_text_o "$S" read BENCH "$TEXT_DOC" -o "$WORK/out" -i "$ID/claimant.id"
     rm -f "$WORK/out"
+    timed read_text_o_sync "$S" read BENCH "$TEXT_DOC" -o "$WORK/out" --sync -i "$ID/claimant.id"
+    rm -f "$WORK/out"
 done
 
 say "Disclose…"
@@ -232,6 +234,7 @@ r_text=$(ratio "$(T deposit_text)" "$(T stock_text)")
 r_text_d=$(ratio "$(T deposit_text)" "$(sum "$(T stock_text)" "$(T stock_text_fsync)")")
 r_read=$(ratio "$(T read_text)" "$(T stock_read_text)")
 r_read_random=$(ratio "$(T read_random)" "$(T stock_read_random)")
+r_read_o=$(ratio "$(T read_text_o)" "$(T stock_read_text)")
 r_disclose=$(ratio "$(T disclose_big)" "$(T disclose_small)")
 peak=0
 for n in deposit_random deposit_text read_text read_random; do
@@ -259,7 +262,8 @@ Tools: $(age --version | head -n 1) (age), $(zstd --version | sed 's/^\*\*\* //;
 | … vs the same then fsync of its output | | $(secs "$(sum "$(T stock_text)" "$(T stock_text_fsync)")") | $r_text_d | | |
 | read $GIB text vs \`age -d \| zstd -d\` | $(secs "$(T read_text)") | $(secs "$(T stock_read_text)") | $r_read | ≤ 1.10 | $(verdict "$r_read" 1.1) |
 | read $GIB random vs \`age -d\` | $(secs "$(T read_random)") | $(secs "$(T stock_read_random)") | $r_read_random | | |
-| read $GIB text with \`-o FILE\` (fsyncs it) | $(secs "$(T read_text_o)") | | | | |
+| read $GIB text with \`-o FILE\` vs \`age -d \| zstd -d -o FILE\` | $(secs "$(T read_text_o)") | $(secs "$(T stock_read_text)") | $r_read_o | ≤ 1.00 | $(verdict "$r_read_o" 1.0) |
+| … with \`--sync\` (fsyncs FILE) | $(secs "$(T read_text_o_sync)") | | | | |
 | disclose: $GIB document vs 1 KiB | $(ms "$(T disclose_big)") | $(ms "$(T disclose_small)") | $r_disclose | ≤ 1.5 | $(verdict "$r_disclose" 1.5) |
 | \`list\`, $DOCS documents | $(secs "$(T list_10k)") | | | < 1 s | $(verdict "$(T list_10k)" 1.0) |
 | \`log --verify\`, $DOCS documents | $(secs "$(T log_verify_10k)") | | | | |
@@ -294,7 +298,7 @@ Every run, in seconds (elapsed; in run order):
 | | runs |
 |---|---|
 $(for n in stock_random stock_random_fsync deposit_random stock_text stock_text_fsync deposit_text \
-    stock_read_text read_text stock_read_random read_random read_text_o disclose_small disclose_big \
+    stock_read_text read_text stock_read_random read_random read_text_o read_text_o_sync disclose_small disclose_big \
     list_10k log_verify_10k case_show_10k case_show; do echo "| $n | $(all "$n") |"; done)
 EOF
 }

@@ -447,11 +447,12 @@ fn a_consent_row_put_back_after_revoke_authorises_no_disclosure() {
             "respondent",
         ],
     );
+    // The refusal names the row that differs from the log.
     v.refused(
         "the mediator's disclose relying on the revived consent",
         &out,
         &[3],
-        &["consent"],
+        &[&format!("consents row for #{num} to respondent")],
     );
     v.check(acts_logged(&fx, "disclose") == 0, || {
         "a disclosure was logged on the strength of a withdrawn consent".to_owned()
@@ -503,7 +504,7 @@ fn a_consent_row_no_consent_statement_gave_authorises_no_disclosure() {
         "the mediator's disclose relying on the invented consent",
         &out,
         &[3],
-        &["consent"],
+        &[&format!("consents row for #{num} to respondent")],
     );
     v.check(statement_count(&fx) == before, || {
         "something was logged on the strength of a consent never given".to_owned()

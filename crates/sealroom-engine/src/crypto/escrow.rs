@@ -235,12 +235,39 @@ mod tests {
         assert!(ShareRecord::parse(&text[..text.len() - 5]).is_err());
         assert!(ShareRecord::parse(&text.replace("v1", "v2")).is_err());
         assert!(ShareRecord::parse("").is_err());
+        // The index line must name the share it carries (its first byte): a share
+        // relabelled as another custodian's would combine into a wrong key.
+        let other = if share.index == 3 { 2 } else { 3 };
+        let relabelled = text.replace(
+            &format!("index: {}\n", share.index),
+            &format!("index: {other}\n"),
+        );
+        assert_ne!(relabelled, *text);
+        assert!(ShareRecord::parse(&relabelled).is_err());
+        // An empty share is no share.
+        let empty = text.replace(
+            &format!(
+                "share: {}",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &*share.bytes)
+            ),
+            "share: ",
+        );
+        assert!(ShareRecord::parse(&empty).is_err());
     }
 
     #[test]
     fn impossible_thresholds_are_refused() {
-        assert!(make(0, 3).is_err());
-        assert!(make(4, 3).is_err());
-        assert!(make(2, 0).is_err());
+        // Refused up front as the person's mistake, naming the limit (not by the
+        // sharing library failing later).
+        for (threshold, count) in [(0, 3), (4, 3), (2, 0)] {
+            let err = make(threshold, count).err().expect("refused");
+            assert_eq!(err.kind(), crate::ErrorKind::Usage, "{err:?}");
+            assert!(err.message().contains("threshold"), "{}", err.message());
+        }
+        // 255 custodians is the most a share's one-byte index allows.
+        assert_eq!(make(2, 255).unwrap().1.len(), 255);
+        let err = make(2, 256).err().expect("refused");
+        assert_eq!(err.kind(), crate::ErrorKind::Usage, "{err:?}");
+        assert!(err.message().contains("255"), "{}", err.message());
     }
 }
