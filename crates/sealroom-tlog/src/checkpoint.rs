@@ -967,6 +967,33 @@ mod tests {
     }
 
     #[test]
+    fn records_signed_by_the_log_key_verify_only_as_signed() {
+        let (key, _) = LogKey::generate("example.com/log").unwrap();
+        assert_eq!(key.name(), "example.com/log");
+        let verifier = key.public();
+        // The raw public key is the one the verifier string carries (after the name
+        // and the key ID; base64 may itself hold a '+').
+        let encoded = verifier.to_verifier_string();
+        let raw = STANDARD
+            .decode(encoded.splitn(3, '+').nth(2).unwrap())
+            .unwrap();
+        assert_eq!(&raw[1..], verifier.public_key());
+
+        let (domain, message) = (b"sealroom refusal\0".as_slice(), b"record 0".as_slice());
+        let signature = key.sign_record(domain, message);
+        assert_eq!(signature.len(), 64);
+        assert!(verifier.verify_record(domain, message, &signature));
+        // Another record, another domain, a damaged signature or another key: no.
+        assert!(!verifier.verify_record(domain, b"record 1", &signature));
+        assert!(!verifier.verify_record(b"other\0", message, &signature));
+        let mut damaged = signature.clone();
+        damaged[10] ^= 1;
+        assert!(!verifier.verify_record(domain, message, &damaged));
+        let (other, _) = LogKey::generate("example.com/log").unwrap();
+        assert!(!other.public().verify_record(domain, message, &signature));
+    }
+
+    #[test]
     fn verifier_string_errors() {
         let good = PETER_VKEY;
         let name_and_id = "PeterNeumann+c74f20a3";
