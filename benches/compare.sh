@@ -232,6 +232,7 @@ r_random=$(ratio "$(T deposit_random)" "$(T stock_random)")
 r_random_d=$(ratio "$(T deposit_random)" "$(sum "$(T stock_random)" "$(T stock_random_fsync)")")
 r_text=$(ratio "$(T deposit_text)" "$(T stock_text)")
 r_text_d=$(ratio "$(T deposit_text)" "$(sum "$(T stock_text)" "$(T stock_text_fsync)")")
+r_random_cpu=$(ratio "$(C deposit_random)" "$(C stock_random)")
 r_read=$(ratio "$(T read_text)" "$(T stock_read_text)")
 r_read_random=$(ratio "$(T read_random)" "$(T stock_read_random)")
 r_read_o=$(ratio "$(T read_text_o)" "$(T stock_read_text)")
@@ -256,10 +257,11 @@ Tools: $(age --version | head -n 1) (age), $(zstd --version | sed 's/^\*\*\* //;
 
 | Measure | sealroom | stock | ratio | target | |
 |---|---:|---:|---:|---:|---|
-| deposit $GIB random vs \`age -r\` | $(secs "$(T deposit_random)") | $(secs "$(T stock_random)") | $r_random | ≤ 1.25 | $(verdict "$r_random" 1.25) |
-| … vs \`age -r\` then fsync of its output | | $(secs "$(sum "$(T stock_random)" "$(T stock_random_fsync)")") | $r_random_d | | |
-| deposit $GIB text vs \`zstd -3 -T0 \| age -r\` | $(secs "$(T deposit_text)") | $(secs "$(T stock_text)") | $r_text | ≤ 1.00 | $(verdict "$r_text" 1.0) |
-| … vs the same then fsync of its output | | $(secs "$(sum "$(T stock_text)" "$(T stock_text_fsync)")") | $r_text_d | | |
+| deposit $GIB random vs \`age -r\` | $(secs "$(T deposit_random)") | $(secs "$(T stock_random)") | $r_random | | |
+| … vs \`age -r\` then fsync of its output | | $(secs "$(sum "$(T stock_random)" "$(T stock_random_fsync)")") | $r_random_d | ≤ 1.00 | $(verdict "$r_random_d" 1.0) |
+| … CPU time (user + system) vs \`age -r\`'s | $(C deposit_random) s | $(C stock_random) s | $r_random_cpu | ≤ 1.50 | $(verdict "$r_random_cpu" 1.5) |
+| deposit $GIB text vs \`zstd -3 -T0 \| age -r\` | $(secs "$(T deposit_text)") | $(secs "$(T stock_text)") | $r_text | | |
+| … vs the same then fsync of its output | | $(secs "$(sum "$(T stock_text)" "$(T stock_text_fsync)")") | $r_text_d | ≤ 1.00 | $(verdict "$r_text_d" 1.0) |
 | read $GIB text vs \`age -d \| zstd -d\` | $(secs "$(T read_text)") | $(secs "$(T stock_read_text)") | $r_read | ≤ 1.10 | $(verdict "$r_read" 1.1) |
 | read $GIB random vs \`age -d\` | $(secs "$(T read_random)") | $(secs "$(T stock_read_random)") | $r_read_random | | |
 | read $GIB text with \`-o FILE\` vs \`age -d \| zstd -d -o FILE\` | $(secs "$(T read_text_o)") | $(secs "$(T stock_read_text)") | $r_read_o | ≤ 1.00 | $(verdict "$r_read_o" 1.0) |

@@ -14,24 +14,31 @@
 //! - `no match`, `HMAC failure`, `header failure`: decryption fails (sealroom reports
 //!   every one of them as an integrity error) and no plaintext at all is released.
 //!
-//! sealroom bodies are binary age files addressed to one X25519 document key, so
-//! vectors for features sealroom does not use are skipped and counted, with the
-//! reason: ASCII armor, scrypt passphrases, ML-KEM hybrid identities, and headers
-//! with keys the README says to ignore. Vectors whose age file is zlib-compressed
-//! (`compressed: zlib`) are skipped too: inflating them would need a new dependency.
+//! The payload of every path is sealroom's own STREAM reader (`crypto::stream`, ring's
+//! ChaCha20-Poly1305 over batches of chunks on several threads), the header the age
+//! crate's. Vectors stored zlib-compressed (`compressed: zlib`, most of the STREAM
+//! edge cases) are inflated first. The third test runs the stream module directly with
+//! any identity the age crate has, so the scrypt vectors pass through it too.
+//!
+//! Skipped and counted, with the reason: ASCII armor (sealroom reads no armor, and the
+//! armor vectors test an armor parser), ML-KEM hybrid identities (the age crate has no
+//! such identity), headers with keys the README says to ignore, and (through the body
+//! paths, which take one X25519 document key) scrypt passphrases.
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 
+use age::secrecy::SecretString;
 use sealroom_engine::internal::crypto::body::{self, Encoding};
+use sealroom_engine::internal::crypto::stream;
 use sealroom_engine::ErrorKind;
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/testdata/cctv-age");
 
 /// Fewer vectors than this running means the skip rules are wrong or the folder shrank.
-const MIN_RUN: usize = 40;
+const MIN_RUN: usize = 65;
 
 /// Header-failure vectors that the `age` crate decrypts on purpose: it still parses
 /// legacy stanzas that lack the final short body line, and its own testkit
@@ -80,10 +87,23 @@ impl Vector {
                 .or_default()
                 .push(value.to_owned());
         }
+        let mut age = bytes[split + 2..].to_vec();
+        match header
+            .get("compressed")
+            .and_then(|v| v.first())
+            .map(String::as_str)
+        {
+            None => {}
+            Some("zlib") => {
+                age = miniz_oxide::inflate::decompress_to_vec_zlib(&age)
+                    .unwrap_or_else(|e| panic!("{name}: the zlib stream does not inflate: {e:?}"));
+            }
+            Some(other) => panic!("{name}: unknown compression `{other}`"),
+        }
         Vector {
             name: name.to_owned(),
             header,
-            age: bytes[split + 2..].to_vec(),
+            age,
         }
     }
 
@@ -103,8 +123,8 @@ impl Vector {
             .unwrap_or_else(|| panic!("{}: no `expect` header", self.name))
     }
 
-    /// Why sealroom cannot run this vector, or the X25519 identity to run it with.
-    fn plan(&self) -> Result<age::x25519::Identity, &'static str> {
+    /// Why sealroom cannot run this vector, or the key to run it with.
+    fn plan(&self) -> Result<Key, &'static str> {
         if self
             .header
             .keys()
@@ -113,28 +133,28 @@ impl Vector {
             return Err("an unknown header key (the README says to ignore such files)");
         }
         if self.one("armored") == Some("yes") {
-            return Err("ASCII armor (sealroom bodies are binary age files)");
-        }
-        if !self.all("passphrase").is_empty() {
-            return Err("scrypt passphrase (sealroom bodies use X25519 document keys)");
+            return Err("ASCII armor (sealroom reads binary age files only)");
         }
         let identities = self.all("identity");
         if identities
             .iter()
             .any(|i| !i.starts_with("AGE-SECRET-KEY-1"))
         {
-            return Err("ML-KEM hybrid identity (not an AGE-SECRET-KEY-1 X25519 key)");
+            return Err("ML-KEM hybrid identity (the age crate has none)");
         }
-        if self.one("compressed").is_some() {
-            return Err("zlib-compressed age file (inflating it needs a new dependency)");
-        }
-        match identities {
-            [one] => Ok(age::x25519::Identity::from_str(one)
-                .unwrap_or_else(|e| panic!("{}: identity does not parse: {e}", self.name))),
+        match (identities, self.all("passphrase")) {
+            ([one], []) => Ok(Key::X25519(
+                age::x25519::Identity::from_str(one)
+                    .unwrap_or_else(|e| panic!("{}: identity does not parse: {e}", self.name)),
+            )),
+            ([], [one]) => Ok(Key::Passphrase(one.clone())),
+            ([], [_, ..]) => Err("several passphrases (one identity is tried)"),
             // Only header failures come without an identity (e.g. `empty`): the header
             // must be rejected before any key is tried, so a fresh key stands in.
-            [] if self.expect() == "header failure" => Ok(age::x25519::Identity::generate()),
-            [] => Err("no identity to decrypt with"),
+            ([], []) if self.expect() == "header failure" => {
+                Ok(Key::X25519(age::x25519::Identity::generate()))
+            }
+            ([], []) => Err("no identity to decrypt with"),
             _ => Err("several identities (a body has exactly one document key)"),
         }
     }
@@ -182,6 +202,12 @@ fn load_vectors() -> Option<Vec<Vector>> {
     )
 }
 
+/// What a vector is decrypted with.
+enum Key {
+    X25519(age::x25519::Identity),
+    Passphrase(String),
+}
+
 /// What one decryption path did with one vector: the plaintext it released and
 /// whether (and how) it failed.
 struct Outcome {
@@ -191,7 +217,7 @@ struct Outcome {
 
 /// Run every runnable vector through `decrypt`, check each against its `expect`, and
 /// print (and check) how many ran and how many were skipped, and why.
-fn run_all(path: &str, decrypt: impl Fn(&Vector, &age::x25519::Identity) -> Outcome) {
+fn run_all(path: &str, decrypt: impl Fn(&Vector, &Key) -> Option<Outcome>) {
     let Some(vectors) = load_vectors() else {
         return;
     };
@@ -200,15 +226,17 @@ fn run_all(path: &str, decrypt: impl Fn(&Vector, &age::x25519::Identity) -> Outc
     let mut failures = Vec::new();
     let mut tolerated = Vec::new();
     for v in &vectors {
-        let identity = match v.plan() {
-            Ok(id) => id,
+        let planned = v.plan().and_then(|key| {
+            decrypt(v, &key).ok_or("scrypt passphrase (a body has one X25519 document key)")
+        });
+        let out = match planned {
+            Ok(out) => out,
             Err(why) => {
                 skipped.entry(why).or_default().push(v.name.clone());
                 continue;
             }
         };
         *ran.entry(v.expect().to_owned()).or_default() += 1;
-        let out = decrypt(v, &identity);
         let got = sha256_hex(&out.released);
         if UPSTREAM_LENIENT.contains(&v.name.as_str()) && out.result.is_ok() {
             tolerated.push(format!(
@@ -302,7 +330,10 @@ fn run_all(path: &str, decrypt: impl Fn(&Vector, &age::x25519::Identity) -> Outc
 
 #[test]
 fn cctv_age_vectors_through_body_open() {
-    run_all("body::open", |v, identity| {
+    run_all("body::open", |v, key| {
+        let Key::X25519(identity) = key else {
+            return None;
+        };
         let mut released = Vec::new();
         let result = match body::open(&v.age[..], identity, Encoding::None, &mut released) {
             Ok(opened) => {
@@ -318,13 +349,16 @@ fn cctv_age_vectors_through_body_open() {
             }
             Err(e) => Err(e.kind()),
         };
-        Outcome { released, result }
+        Some(Outcome { released, result })
     });
 }
 
 #[test]
 fn cctv_age_vectors_through_decrypting_reader() {
-    run_all("body::decrypting_reader", |v, identity| {
+    run_all("body::decrypting_reader", |v, key| {
+        let Key::X25519(identity) = key else {
+            return None;
+        };
         let mut released = Vec::new();
         let result = match body::decrypting_reader(&v.age[..], identity, Encoding::None) {
             Err(e) => Err(e.kind()),
@@ -343,12 +377,57 @@ fn cctv_age_vectors_through_decrypting_reader() {
                 }
             }
         };
-        Outcome { released, result }
+        Some(Outcome { released, result })
     });
 }
 
-/// Every CCTV `payload failure` vector with a non-empty authenticated prefix is
-/// zlib-compressed and skipped above, so the same damage is made here by hand to a
+/// Reads everything `reader` hands out until it ends or fails, keeping what came
+/// before a failure.
+fn read_all(mut reader: impl std::io::Read) -> Outcome {
+    let mut released = Vec::new();
+    // An odd buffer size, so reads end inside chunks.
+    let mut buf = vec![0u8; 10_007];
+    let result = loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => released.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break Err(ErrorKind::Integrity),
+        }
+    };
+    Outcome { released, result }
+}
+
+#[test]
+fn cctv_age_vectors_through_the_stream_module_with_any_identity() {
+    for lanes in [1, 3] {
+        run_all(&format!("crypto::stream, {lanes} lane(s)"), |v, key| {
+            let scrypt;
+            let identity: &dyn age::Identity = match key {
+                Key::X25519(id) => id,
+                Key::Passphrase(p) => {
+                    let mut id = age::scrypt::Identity::new(SecretString::from(p.clone()));
+                    // The README's limit: work factors above 22 are refused (a file
+                    // should not cost its reader unbounded memory and time).
+                    id.set_max_work_factor(22);
+                    scrypt = id;
+                    &scrypt
+                }
+            };
+            let opened =
+                stream::Header::read(&v.age[..]).and_then(|header| header.decrypt(identity, lanes));
+            Some(match opened {
+                Ok(reader) => read_all(reader),
+                Err(_) => Outcome {
+                    released: Vec::new(),
+                    result: Err(ErrorKind::Integrity),
+                },
+            })
+        });
+    }
+}
+
+/// Beside the CCTV `payload failure` vectors, the same damage made by hand to a
 /// fresh age file of 3 full 64 KiB chunks and a short last one: a flipped byte in each
 /// chunk, truncation at and between chunk boundaries, and trailing garbage. Through
 /// both decrypt paths every one fails as an integrity error, and what was released

@@ -209,7 +209,8 @@ pub(super) fn write_output_file<T>(
         .map_err(|e| io_error(format!("creating a file in {}", dir.display()), e))?;
     crate::store::fsutil::lock_partial(temp.as_file())
         .map_err(|e| io_error(format!("locking {}", temp.path().display()), e))?;
-    let mut writer = BufWriter::with_capacity(256 * 1024, temp);
+    // No larger than the pipeline's writes, which it then passes straight through.
+    let mut writer = BufWriter::with_capacity(crate::vault::PLAINTEXT_WRITE_LEN, temp);
     let value = fill(&mut writer)?;
     let temp = writer
         .into_inner()
@@ -250,7 +251,7 @@ pub(super) fn read(
         Some(path) => {
             let outcome = write_output_file(path, force, sync, |w| {
                 let bar = super::progress::bar("reading", None, ctx.json);
-                let res = vault.read(
+                let res = vault.read_held(
                     &actor,
                     reference,
                     num,
@@ -289,7 +290,8 @@ pub(super) fn read(
             // No bar when the document itself goes to the terminal: the two would share
             // a line (the bar is for `read … > file` and pipes).
             let to_terminal = stdout.is_terminal();
-            let mut writer = BufWriter::with_capacity(256 * 1024, stdout.lock());
+            let mut writer =
+                BufWriter::with_capacity(crate::vault::PLAINTEXT_WRITE_LEN, stdout.lock());
             let bar = super::progress::bar("reading", None, ctx.json || to_terminal);
             let res = vault.read(
                 &actor,

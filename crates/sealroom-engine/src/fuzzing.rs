@@ -13,7 +13,9 @@
 //! Besides "no panic", some targets assert properties whose failure is a real bug:
 //! [`body`] (after [`BODY_ROUND_TRIP`] or [`BODY_ROUND_TRIP_LARGE`]) that what is
 //! sealed opens again to the same bytes and hashes, and that it no longer opens once
-//! cut short or with one bit flipped; [`identity_file`], [`card`],
+//! cut short or with one bit flipped, and of any other input that sealroom's own age
+//! payload reader (on one lane and on several) accepts exactly what the age crate's
+//! accepts, with the same plaintext; [`identity_file`], [`card`],
 //! [`statement`], [`checkpoint`] and [`invitation`] that what was accepted prints to
 //! text that parses back to the same value (a card or key that sealroom prints must
 //! load again).
@@ -31,6 +33,7 @@ use crate::archive::release::Release;
 use crate::crypto::body::{self, Encoding};
 use crate::crypto::digest::sha256;
 use crate::crypto::escrow::{self, ShareRecord};
+use crate::crypto::stream;
 use crate::crypto::wrap::DocumentKey;
 use crate::error::Error;
 use crate::identity::{Card, Identity};
@@ -333,6 +336,7 @@ pub fn body(data: &[u8]) {
             let _ = body::open_limited(data, key, encoding, BoundedSink(0), MAX_BODY_OUTPUT);
             drain(data, key, encoding);
         }
+        stream_agrees_with_age(data, key);
         let _ = body::open_small(data, key);
         let _ = DocumentKey::unwrap_with(data, key);
     }
@@ -388,6 +392,33 @@ fn large_plaintext(pattern: &[u8]) -> Vec<u8> {
 }
 
 /// Read the plaintext of `blob` through `decrypting_reader`, up to the output bound.
+/// sealroom's STREAM reader, on one lane and on three, and the age crate's reader
+/// accept exactly the same age files and give the same plaintext (up to a cap).
+fn stream_agrees_with_age(data: &[u8], key: &age::x25519::Identity) {
+    let ours = |lanes| -> Option<Vec<u8>> {
+        let reader = stream::Header::read(data).ok()?.decrypt(key, lanes).ok()?;
+        let mut out = Vec::new();
+        reader.take(MAX_BODY_OUTPUT).read_to_end(&mut out).ok()?;
+        Some(out)
+    };
+    let theirs = || -> Option<Vec<u8>> {
+        let reader = age::Decryptor::new_buffered(data)
+            .ok()?
+            .decrypt(std::iter::once(key as &dyn age::Identity))
+            .ok()?;
+        let mut out = Vec::new();
+        reader.take(MAX_BODY_OUTPUT).read_to_end(&mut out).ok()?;
+        Some(out)
+    };
+    let one_lane = ours(1);
+    assert!(one_lane == ours(3), "one lane and three opened differently");
+    assert!(
+        one_lane == theirs(),
+        "sealroom's payload reader and the age crate's disagree (sealroom: {:?} bytes)",
+        one_lane.as_ref().map(Vec::len)
+    );
+}
+
 fn drain(blob: &[u8], key: &age::x25519::Identity, encoding: Encoding) {
     if let Ok(reader) = body::decrypting_reader(blob, key, encoding) {
         let _ = io::copy(&mut reader.take(MAX_BODY_OUTPUT), &mut io::sink());

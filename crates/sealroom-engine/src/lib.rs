@@ -90,7 +90,7 @@ pub mod internal {
     }
     /// Document bodies, keys, wraps, escrow shares and hashes.
     pub mod crypto {
-        pub use crate::crypto::{body, digest, escrow, header, recipient, wrap};
+        pub use crate::crypto::{body, digest, escrow, header, recipient, stream, wrap};
     }
     /// Dates as days.
     pub mod date {

@@ -47,6 +47,11 @@ pub use documents::{parse_num, DepositSpec, Deposited, Listing, ReadOutcome};
 pub use filter::Filter;
 pub use invitation::{Invitation, InvitationBody};
 pub use log::{LogLine, LogReport, ReceiptReport};
+
+/// The size of the writes in which a read hands out plaintext: a front end buffering
+/// the output should buffer no more (a larger write costs more on some machines; see
+/// `crypto::body::WRITE_LEN`).
+pub const PLAINTEXT_WRITE_LEN: usize = crate::crypto::body::WRITE_LEN;
 pub use membership::{Granted, MemberChange, Rekeyed};
 pub use records::DocumentView;
 pub use refusals::{Attempt, Refusal};
