@@ -169,3 +169,79 @@ fn metadata_records_hide_the_length_of_titles_and_file_names() {
     // Both titles fit the smallest class: the records are the same length.
     assert_eq!(lengths, vec![1024, 1024]);
 }
+
+/// sealroom's age payload (`crypto::stream`, ring's ChaCha20-Poly1305 over batches of
+/// chunks) and the stock `age` binary open each other's files, at every chunk and
+/// batch edge, on one lane and on three.
+#[test]
+fn the_stream_module_and_stock_age_open_each_others_files() {
+    use sealroom_engine::internal::crypto::stream;
+    use std::io::Write as _;
+    if !tool("age") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install the stock age tool (apt-get install -y age)"
+        );
+        eprintln!("SKIPPED the_stream_module_and_stock_age_open_each_others_files: no `age`");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = age::x25519::Identity::generate();
+    let key_file = dir.path().join("stock.key");
+    std::fs::write(&key_file, format!("{}\n", key.to_string().expose_secret())).unwrap();
+    const CHUNK: usize = 64 * 1024;
+    const BATCH: usize = 16 * CHUNK;
+    for len in [0, 1, CHUNK, CHUNK + 1, BATCH, BATCH + 1, 3 * BATCH + 12_345] {
+        let plain: Vec<u8> = (0..len)
+            .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3])
+            .collect();
+        let input = dir.path().join("plain");
+        std::fs::write(&input, &plain).unwrap();
+
+        // Stock age writes; sealroom reads.
+        let stock_file = dir.path().join("stock.age");
+        let status = std::process::Command::new("age")
+            .arg("-r")
+            .arg(key.to_public().to_string())
+            .arg("-o")
+            .arg(&stock_file)
+            .arg(&input)
+            .status()
+            .unwrap();
+        assert!(status.success(), "age -r failed for {len} bytes");
+        let stock = std::fs::read(&stock_file).unwrap();
+        for lanes in [1, 3] {
+            let mut opened = Vec::new();
+            stream::Header::read(&stock[..])
+                .unwrap()
+                .decrypt(&key, lanes)
+                .unwrap()
+                .read_to_end(&mut opened)
+                .unwrap_or_else(|e| panic!("{len} bytes from stock age, {lanes} lanes: {e}"));
+            assert!(opened == plain, "{len} bytes from stock age, {lanes} lanes");
+        }
+
+        // sealroom writes; stock age reads.
+        let mut writer = stream::encrypt(&key.to_public(), Vec::new(), 3).unwrap();
+        writer.write_all(&plain).unwrap();
+        let ours = writer.finish().unwrap();
+        let ours_file = dir.path().join("ours.age");
+        std::fs::write(&ours_file, &ours).unwrap();
+        let out = std::process::Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(&key_file)
+            .arg(&ours_file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "stock age refused sealroom's {len}-byte file: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stdout == plain,
+            "stock age opened {len} bytes to other bytes"
+        );
+    }
+}

@@ -876,6 +876,123 @@ mod tests {
     }
 
     #[test]
+    fn each_deposit_refusal_says_why() {
+        let message = |roles: &[Role], cat| {
+            let err = deposit_owner(roles, cat, None).unwrap_err();
+            (err.kind(), err.message().to_owned())
+        };
+        let both = [Role::Party("a".into()), Role::Party("b".into())];
+        let (kind, text) = message(&both, Category::Brief);
+        assert_eq!(kind, crate::ErrorKind::Usage, "{text}");
+        assert!(text.contains("several parties (a, b)"), "{text}");
+        let (kind, text) = message(&[Role::Mediator], Category::Brief);
+        assert_eq!(kind, crate::ErrorKind::Refused);
+        assert!(text.contains("a mediator may deposit only"), "{text}");
+        let (_, text) = message(&[Role::Registrar], Category::Brief);
+        assert!(text.contains("the registrar may deposit only"), "{text}");
+        let (_, text) = message(&[Role::Archivist], Category::Brief);
+        assert!(text.contains("(archivist) may not deposit"), "{text}");
+        assert_eq!(
+            deposit_owner(&[Role::Mediator], Category::Settlement, None).unwrap(),
+            Owner::Mediators
+        );
+        assert!(deposit_owner(&[Role::Registrar], Category::Settlement, None).is_err());
+    }
+
+    #[test]
+    fn roles_categories_and_audiences_read_as_people_write_them() {
+        assert_eq!(Role::Party("claimant".into()).to_string(), "party claimant");
+        assert_eq!(Role::Mediator.to_string(), "mediator");
+        assert_eq!(Category::MediatorNote.to_string(), "mediator-note");
+        assert_eq!(Category::Brief.to_string(), "brief");
+        assert_eq!(
+            Audience::Party("respondent".into()).to_string(),
+            "the respondent party"
+        );
+        assert_eq!(Audience::Mediators.to_string(), "the mediators");
+        assert_eq!(
+            place(&Role::Party("claimant".into())),
+            "a member of the claimant party"
+        );
+        assert_eq!(place(&Role::Mediator), "a mediator");
+        assert_eq!(place(&Role::Registrar), "the registrar");
+        assert_eq!(place(&Role::Archivist), "the archivist");
+    }
+
+    #[test]
+    fn every_category_but_mediator_notes_is_escrowed() {
+        for category in Category::ALL {
+            assert_eq!(
+                category.escrowed(),
+                category != Category::MediatorNote,
+                "{category}"
+            );
+        }
+    }
+
+    #[test]
+    fn case_states_parse_back_and_nothing_else_does() {
+        for state in [
+            CaseState::Open,
+            CaseState::Closed,
+            CaseState::Sealed,
+            CaseState::Destroyed,
+        ] {
+            assert_eq!(CaseState::parse(state.as_str()).unwrap(), state);
+        }
+        for bad in ["", "Open", "archived"] {
+            assert!(CaseState::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn what_each_case_state_allows() {
+        use CaseState::*;
+        let refused = |r: Result<()>| r.is_err_and(|e| e.kind() == crate::ErrorKind::Refused);
+        assert!(check_open_for_deposit(Open).is_ok());
+        assert!(check_live(Open).is_ok() && check_live(Closed).is_ok());
+        for state in [Closed, Sealed, Destroyed] {
+            assert!(
+                refused(check_open_for_deposit(state)),
+                "deposit when {state:?}"
+            );
+            assert!(
+                refused(check_may_close(&[Role::Mediator], state)),
+                "{state:?}"
+            );
+            assert!(refused(check_may_add_member(&[Role::Registrar], state)));
+        }
+        for state in [Sealed, Destroyed] {
+            assert!(refused(check_live(state)), "{state:?}");
+        }
+        assert!(check_may_close(&[Role::Mediator], Open).is_ok());
+        assert!(check_may_close(&[Role::Registrar], Open).is_ok());
+        assert!(refused(check_may_close(
+            &[Role::Party("claimant".into())],
+            Open
+        )));
+        assert!(check_may_add_member(&[Role::Registrar], Open).is_ok());
+        assert!(refused(check_may_add_member(&[Role::Mediator], Open)));
+    }
+
+    #[test]
+    fn a_disclosure_goes_only_to_another_party_of_the_case() {
+        let doc = DocumentFacts {
+            case: "C-1".into(),
+            num: 3,
+            owner: Owner::Party("claimant".into()),
+            category: Category::Brief,
+            confidential: false,
+        };
+        assert!(check_disclosure_target(&doc, "respondent", &labels()).is_ok());
+        let own = check_disclosure_target(&doc, "claimant", &labels()).unwrap_err();
+        assert_eq!(own.kind(), crate::ErrorKind::Refused);
+        let unknown = check_disclosure_target(&doc, "intervener", &labels()).unwrap_err();
+        assert_eq!(unknown.kind(), crate::ErrorKind::Usage);
+        assert!(unknown.message().contains("no party `intervener`"));
+    }
+
+    #[test]
     fn dates_are_checked() {
         assert_eq!(parse_date("2036-12-31").unwrap(), "2036-12-31");
         for bad in [
