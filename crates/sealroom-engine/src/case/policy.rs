@@ -975,6 +975,75 @@ mod tests {
         assert!(refused(check_may_add_member(&[Role::Mediator], Open)));
     }
 
+    fn brief(category: Category, confidential: bool) -> DocumentFacts {
+        DocumentFacts {
+            case: "C-1".into(),
+            num: 3,
+            owner: Owner::Party("claimant".into()),
+            category,
+            confidential,
+        }
+    }
+
+    #[test]
+    fn a_missing_consent_says_which_rule_needs_it() {
+        let why = |doc: &DocumentFacts, policy| {
+            missing_consent(doc, policy, "disclosing #3", "respondent")
+                .message()
+                .to_owned()
+        };
+        let caucus = why(&brief(Category::Caucus, true), Policy::Discretion);
+        assert!(
+            caucus.contains("caucus documents always need it"),
+            "{caucus}"
+        );
+        let confidential = why(&brief(Category::Brief, true), Policy::Consent);
+        assert!(
+            confidential.contains("deposited as confidential"),
+            "{confidential}"
+        );
+        let plain = why(&brief(Category::Brief, false), Policy::Consent);
+        assert!(plain.contains("the case's policy is consent"), "{plain}");
+        assert!(
+            plain.starts_with("the claimant party has not consented"),
+            "{plain}"
+        );
+    }
+
+    #[test]
+    fn a_mediator_note_leaves_only_with_the_mediator_who_wrote_it() {
+        let note = DocumentFacts {
+            owner: Owner::Mediators,
+            ..brief(Category::MediatorNote, false)
+        };
+        let export =
+            |roles: &[Role], author| export_basis(roles, &note, Policy::Discretion, true, author);
+        assert_eq!(
+            export(&[Role::Mediator], true).unwrap(),
+            DisclosureBasis::Owner
+        );
+        assert!(
+            export(&[Role::Mediator], false).is_err(),
+            "another mediator"
+        );
+        assert!(export(&[Role::Registrar], true).is_err(), "not a mediator");
+    }
+
+    #[test]
+    fn only_the_archivist_seals_and_only_a_closed_case() {
+        use CaseState::*;
+        assert!(check_may_seal(&[Role::Archivist], Closed).is_ok());
+        for state in [Open, Sealed, Destroyed] {
+            assert!(
+                check_may_seal(&[Role::Archivist], state).is_err(),
+                "{state:?}"
+            );
+        }
+        for role in [Role::Mediator, Role::Registrar, Role::Custodian] {
+            assert!(check_may_seal(&[role], Closed).is_err());
+        }
+    }
+
     #[test]
     fn a_disclosure_goes_only_to_another_party_of_the_case() {
         let doc = DocumentFacts {
