@@ -203,3 +203,45 @@ fn a_pin_refuses_a_vault_whose_log_key_was_replaced() {
     let err = fx.fails_as("claimant", &["list", CASE], 3);
     assert!(err.contains("log key is not the one you pinned"), "{err}");
 }
+
+/// The usual case for people on machines of their own: others acted since this member
+/// last did, so the member's pin is behind the log. The member's next act verifies
+/// that the log extends the pin and goes ahead, and the pin follows the log.
+#[test]
+fn a_member_whose_pin_is_behind_the_log_acts_and_the_pin_follows() {
+    let fx = Fixture::new();
+    let fp = charter_of(&fx);
+    let out = elsewhere(
+        &fx,
+        "laptop",
+        None,
+        &["case", "join", CASE, "--charter", &fp],
+    );
+    expect_ok("join on the laptop", &out);
+    let brief = fx.write("in/brief.txt", b"the claimant's brief");
+    let out = elsewhere(&fx, "laptop", Some("claimant"), &["deposit", CASE, &brief]);
+    expect_ok("deposit from the laptop", &out);
+    let pin_size = || {
+        let pins = pins(&fx, "laptop");
+        assert_eq!(pins.len(), 1);
+        let v = parse_json(&std::fs::read_to_string(&pins[0]).unwrap());
+        v["size"].as_u64().unwrap()
+    };
+    let before = pin_size();
+    // The other side acts twice from its own machine (the sandbox's default state).
+    for n in 0..2 {
+        let file = fx.write(&format!("in/r{n}.txt"), b"the respondent's evidence");
+        fx.deposit("respondent", &file, &[]);
+    }
+    let out = elsewhere(&fx, "laptop", Some("claimant"), &["list", CASE]);
+    expect_ok("list with a pin behind the log", &out);
+    let out = elsewhere(&fx, "laptop", Some("claimant"), &["read", CASE, "1"]);
+    assert_eq!(
+        expect_ok("read with a pin behind the log", &out),
+        "the claimant's brief"
+    );
+    assert!(
+        pin_size() > before + 1,
+        "the pin did not follow the log ({before} before)"
+    );
+}
