@@ -779,3 +779,42 @@ fn a_replaced_log_key_is_reported_by_doctor() {
     });
     v.finish();
 }
+
+/// The vault's latest signed checkpoint must commit to the log as stored: one set back
+/// to an older size (the newest row deleted) or taken away altogether is refused at
+/// the next act, and nothing is recorded.
+#[test]
+fn a_latest_checkpoint_set_back_or_removed_is_refused_at_the_next_act() {
+    let fx = Fixture::new();
+    let brief = fx.write("in/brief.txt", b"the claimant's brief");
+    fx.deposit("claimant", &brief, &[]);
+    fx.deposit("claimant", &brief, &[]);
+    for (what, sql, says) in [
+        (
+            "set back",
+            "DELETE FROM checkpoints WHERE case_id = ?1 \
+             AND size = (SELECT max(size) FROM checkpoints WHERE case_id = ?1)",
+            "does not commit to the log as stored",
+        ),
+        (
+            "removed",
+            "DELETE FROM checkpoints WHERE case_id = ?1",
+            "is missing",
+        ),
+    ] {
+        {
+            let conn = db(&fx);
+            let id = case_id(&conn);
+            conn.execute(sql, [id])
+                .expect("tamper with the checkpoints");
+        }
+        let before = statement_count(&fx);
+        let out = fx.run_as("claimant", &["list", CASE]);
+        assert_eq!(out.status.code(), Some(3), "{what}: {}", outcome(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{what}: {err}");
+        let out = deposit_out(&fx, "claimant", "more.txt", b"MORE-MARKER", &[]);
+        assert_eq!(out.status.code(), Some(3), "{what}: {}", outcome(&out));
+        assert_eq!(statement_count(&fx), before, "{what}: an act was recorded");
+    }
+}
