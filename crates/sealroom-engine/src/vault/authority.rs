@@ -454,11 +454,11 @@ pub(crate) fn append_signed(
             e.message()
         ))
     })?;
-    // The copied fields follow the replay (an add-member, a close, a seal).
+    // The copied fields follow the replay (an add-member, a replacement, a removal, a
+    // close, a seal). Members are copied whatever the act: a replacement keeps their
+    // number, so comparing lengths would leave the replaced member in `ctx.members`.
     ctx.state = ctx.replay.state;
-    if ctx.members.len() != ctx.replay.members.len() {
-        ctx.members = members_of(&ctx.replay);
-    }
+    ctx.members = members_of(&ctx.replay);
     write_entry(tx, signer, ctx, signed, leaf)
 }
 
@@ -794,5 +794,181 @@ mod tests {
         );
         // Version 1 (written before heads) names none and still replays.
         replay_with(next_read(&c, None, 1)).unwrap();
+    }
+
+    /// The vault's database, for tests that tamper with its caches.
+    fn db(c: &Case) -> rusqlite::Connection {
+        rusqlite::Connection::open(c.vault.root().join("sealroom.db")).unwrap()
+    }
+
+    const CASE_ID: &str = "(SELECT id FROM cases WHERE reference = 'C-1')";
+
+    #[test]
+    fn a_latest_checkpoint_signed_with_the_vaults_key_for_another_log_is_refused() {
+        use crate::log::checkpoint::Checkpoint;
+        use crate::log::{merkle, receipt};
+        let mut c = case();
+        deposit(&mut c, 0);
+        let vault_id = c.vault.facts().unwrap().vault_id;
+        let key = c.vault.log_signer().unwrap().key.unwrap();
+        let log = c.vault.statements("C-1").unwrap();
+        let leaves: Vec<_> = log.iter().map(|s| merkle::leaf_hash(&s.entry())).collect();
+        let (size, root) = (leaves.len() as u64, merkle::root(&leaves));
+        let db = db(&c);
+        let latest = format!(
+            "case_id = {CASE_ID} AND size = (SELECT max(size) FROM checkpoints WHERE case_id = {CASE_ID})"
+        );
+        let honest: String = db
+            .query_row(
+                &format!("SELECT note FROM checkpoints WHERE {latest}"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let set = |row_size: u64, note: &str| {
+            let sql = format!("UPDATE checkpoints SET size = ?1, note = ?2 WHERE {latest}");
+            assert_eq!(
+                db.execute(&sql, rusqlite::params![row_size as i64, note])
+                    .unwrap(),
+                1
+            );
+        };
+        let origin = receipt::origin(&vault_id, "C-1");
+        // Each is signed by the vault's own key (an operator can sign anything), and
+        // each differs from the stored log in one way only.
+        let cases = [
+            (
+                "another case's origin",
+                receipt::origin(&vault_id, "C-2"),
+                size,
+                root,
+                size,
+            ),
+            (
+                "a note whose size is not its row's",
+                origin.clone(),
+                size + 1,
+                root,
+                size,
+            ),
+            (
+                "a size the log does not have",
+                origin.clone(),
+                size + 1,
+                root,
+                size + 1,
+            ),
+            (
+                "another root",
+                origin,
+                size,
+                merkle::root(&leaves[..1]),
+                size,
+            ),
+        ];
+        for (what, origin, note_size, note_root, row_size) in cases {
+            let checkpoint = Checkpoint::new(origin, note_size, note_root).unwrap();
+            set(row_size, &key.sign(&checkpoint).unwrap().text);
+            let err = c.vault.list(&c.claimant, "C-1").unwrap_err();
+            assert_eq!(
+                err.kind(),
+                ErrorKind::Integrity,
+                "{what}: {}",
+                err.message()
+            );
+            assert!(
+                err.message()
+                    .contains("does not commit to the log as stored"),
+                "{what}: {}",
+                err.message()
+            );
+            set(size, &honest);
+            c.vault.list(&c.claimant, "C-1").unwrap();
+        }
+    }
+
+    #[test]
+    fn an_altered_member_row_is_named_by_its_position() {
+        let c = case();
+        let db = db(&c);
+        let rows: i64 = db
+            .query_row(
+                &format!("SELECT count(*) FROM members WHERE case_id = {CASE_ID}"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(rows > 2);
+        // The last row (in the cache's order: statement, then insertion).
+        let last = format!("SELECT max(rowid) FROM members WHERE case_id = {CASE_ID}");
+        let changed = db
+            .execute(
+                &format!("UPDATE members SET name = 'Someone Else' WHERE rowid = ({last})"),
+                [],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+        let err = c.vault.list(&c.claimant, "C-1").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Integrity);
+        assert!(
+            err.message().contains(&format!("(row {rows} differs")),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn the_verified_state_is_written_down_once_per_interval() {
+        let mut c = case();
+        let facts = c.vault.facts().unwrap();
+        let every = super::SNAPSHOT_EVERY;
+        let snapshot = |c: &Case| {
+            let m = c.vault.member_state().unwrap();
+            m.verified(&facts.vault_id, "C-1").map(|(_, s)| s.len())
+        };
+        // Opening a case writes the first one down.
+        assert_eq!(snapshot(&c), Some(1));
+        let mut written = vec![1];
+        for i in 0..(2 * every + 3) as usize {
+            deposit(&mut c, i);
+            let len = c.vault.statements("C-1").unwrap().len() as u64;
+            let at = snapshot(&c).expect("a written-down state");
+            // Never more than one interval behind the log...
+            assert!(len - at < every, "log {len}, written down at {at}");
+            if written.last() != Some(&at) {
+                written.push(at);
+            }
+        }
+        // ...and not rewritten at every act: once per interval.
+        assert_eq!(written, vec![1, 1 + every, 1 + 2 * every]);
+    }
+
+    #[test]
+    fn a_case_the_vault_does_not_hold_is_not_found_and_a_pinned_one_is_withheld() {
+        let c = case();
+        // Never joined, not in the vault: it does not exist.
+        let err = c.vault.list(&c.claimant, "C-9").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound, "{}", err.message());
+        assert!(
+            err.message().contains("there is no case `C-9`"),
+            "{}",
+            err.message()
+        );
+        // Pinned (joined) but not shown: the vault withholds it, or removed the member.
+        let m = c.vault.member_state().unwrap();
+        let mut pin = m
+            .pin(&c.vault.facts().unwrap().vault_id, "C-1")
+            .unwrap()
+            .unwrap();
+        pin.case = "C-9".into();
+        m.save_pin(&pin).unwrap();
+        let err = c.vault.list(&c.claimant, "C-9").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Refused, "{}", err.message());
+        assert!(
+            err.message()
+                .contains("does not show you case C-9 any more"),
+            "{}",
+            err.message()
+        );
     }
 }
