@@ -602,8 +602,10 @@ mod tests {
     struct Case {
         _dir: tempfile::TempDir,
         vault: Vault,
+        registrar: Identity,
         claimant: Identity,
         mediator: Identity,
+        spec: CaseSpec,
     }
 
     /// A vault with member state, case C-1 opened (and so pinned) by its registrar.
@@ -615,29 +617,27 @@ mod tests {
             .with_member_state(MemberState::new(dir.path().join("state")));
         let [registrar, mediator, claimant, respondent, archivist] =
             ["R", "M", "C", "D", "A"].map(|n| Identity::generate(n).unwrap());
-        vault
-            .open_case(
-                &registrar,
-                CaseSpec {
-                    reference: "C-1".into(),
-                    title: None,
-                    policy: Policy::Consent,
-                    threshold: 1,
-                    mediators: vec![mediator.card()],
-                    parties: vec![
-                        ("claimant".into(), claimant.card()),
-                        ("respondent".into(), respondent.card()),
-                    ],
-                    archivist: archivist.card(),
-                    custodians: vec![],
-                },
-            )
-            .unwrap();
+        let spec = CaseSpec {
+            reference: "C-1".into(),
+            title: None,
+            policy: Policy::Consent,
+            threshold: 1,
+            mediators: vec![mediator.card()],
+            parties: vec![
+                ("claimant".into(), claimant.card()),
+                ("respondent".into(), respondent.card()),
+            ],
+            archivist: archivist.card(),
+            custodians: vec![],
+        };
+        vault.open_case(&registrar, spec.clone()).unwrap();
         Case {
             _dir: dir,
             vault,
+            registrar,
             claimant,
             mediator,
+            spec,
         }
     }
 
@@ -970,5 +970,32 @@ mod tests {
             "{}",
             err.message()
         );
+    }
+
+    #[test]
+    fn a_context_kept_from_another_case_is_not_resumed() {
+        let mut c = case();
+        deposit(&mut c, 0);
+        let mut other = c.spec.clone();
+        other.reference = "C-2".into();
+        c.vault.open_case(&c.registrar, other).unwrap();
+        let tx = c.vault.read_tx().unwrap();
+        let kept = c.vault.load(&*tx, "C-1", Joined::Required).unwrap();
+        assert_eq!(kept.replay.len, 2);
+        // Handed C-1's context, C-2 is still loaded from its own log.
+        let ctx = c
+            .vault
+            .load_from(&*tx, "C-2", Joined::Required, Some(kept))
+            .unwrap();
+        assert_eq!(ctx.reference, "C-2");
+        assert_eq!(ctx.replay.len, 1);
+        assert!(ctx.replay.docs.is_empty());
+        // Handed its own, it resumes from it.
+        let kept = c.vault.load(&*tx, "C-1", Joined::Required).unwrap();
+        let ctx = c
+            .vault
+            .load_from(&*tx, "C-1", Joined::Required, Some(kept))
+            .unwrap();
+        assert_eq!(ctx.replay.len, 2);
     }
 }
