@@ -831,3 +831,7 @@ impl Replay {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "replay_tests.rs"]
+mod tests;
