@@ -904,6 +904,86 @@ mod tests {
     }
 
     #[test]
+    fn the_media_type_is_guessed_from_the_extension_in_any_case() {
+        let table = [
+            ("a.pdf", "application/pdf"),
+            ("a.txt", "text/plain"),
+            ("a.md", "text/plain"),
+            ("a.html", "text/html"),
+            ("a.htm", "text/html"),
+            ("a.csv", "text/csv"),
+            ("a.json", "application/json"),
+            ("a.doc", "application/msword"),
+            (
+                "a.docx",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+            (
+                "a.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                "a.pptx",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            ),
+            ("a.odt", "application/vnd.oasis.opendocument.text"),
+            ("a.rtf", "application/rtf"),
+            ("a.eml", "message/rfc822"),
+            ("a.png", "image/png"),
+            ("a.jpg", "image/jpeg"),
+            ("a.jpeg", "image/jpeg"),
+            ("a.tif", "image/tiff"),
+            ("a.tiff", "image/tiff"),
+            ("a.zip", "application/zip"),
+            ("a.mp3", "audio/mpeg"),
+            ("a.mp4", "video/mp4"),
+            ("Brief.Final.PDF", "application/pdf"),
+            ("a.exe", "application/octet-stream"),
+            ("no-extension", "application/octet-stream"),
+        ];
+        for (name, want) in table {
+            assert_eq!(media_type(name), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn titles_are_one_printable_line_of_bounded_length() {
+        check_title("Claimant's brief (v2)").unwrap();
+        check_title(&"é".repeat(MAX_TITLE_LEN)).unwrap();
+        for (bad, says) in [
+            ("", "must not be empty"),
+            ("   ", "must not be empty"),
+            ("two\nlines", "one line without control characters"),
+            ("tab\there", "one line without control characters"),
+        ] {
+            let err = check_title(bad).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Usage, "{bad:?}");
+            assert!(err.message().contains(says), "{bad:?}: {}", err.message());
+        }
+        let long = "x".repeat(MAX_TITLE_LEN + 1);
+        let err = check_title(&long).unwrap_err();
+        assert!(
+            err.message()
+                .contains(&format!("(this one has {})", MAX_TITLE_LEN + 1)),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn document_numbers_are_written_4_or_hash_4_and_start_at_1() {
+        assert_eq!(parse_num("4").unwrap(), 4);
+        assert_eq!(parse_num("#12").unwrap(), 12);
+        for bad in ["0", "#0", "-1", "four", "##4", "", "#"] {
+            let err = parse_num(bad).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Usage, "{bad}");
+            assert!(err
+                .message()
+                .contains(&format!("`{bad}` is not a document number")));
+        }
+    }
+
+    #[test]
     fn list_takes_the_title_from_the_wraps_copy_without_the_record() {
         let reader = age::x25519::Identity::generate();
         let (key, plain, _, signed) = document("Caucus statement");
@@ -953,6 +1033,70 @@ mod tests {
         d.category = Category::Brief;
         vault.deposit(&claimant, "C-1", d, brief).unwrap();
         (vault, claimant)
+    }
+
+    #[test]
+    fn a_documents_row_differing_from_the_log_in_any_column_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut vault, claimant) = vault_with_brief(dir.path(), b"the claimant's brief");
+        let db = rusqlite::Connection::open(vault.root().join("sealroom.db")).unwrap();
+        let row = "case_id = (SELECT id FROM cases WHERE reference = 'C-1') AND num = 1";
+        // Each change alone, as an operator editing the cache would make it.
+        let changes = [
+            ("owner", "'respondent'"),
+            ("category", "'caucus'"),
+            ("confidential", "1 - confidential"),
+            ("depositor", "'ab' || substr(depositor, 3)"),
+            ("statement_seq", "0"),
+            ("deposited_at", "'2020-01-01T00:00:00Z'"),
+            ("body_seq", "0"),
+            ("blob", "'ff' || substr(blob, 3)"),
+            ("blob_size", "blob_size + 1"),
+            (
+                "encoding",
+                "CASE encoding WHEN 'zstd' THEN 'none' ELSE 'zstd' END",
+            ),
+            ("body_state", "'archived'"),
+            ("meta", "CAST(meta || x'00' AS BLOB)"),
+        ];
+        for (column, value) in changes {
+            let saved: rusqlite::types::Value = db
+                .query_row(
+                    &format!("SELECT {column} FROM documents WHERE {row}"),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let sql = format!("UPDATE documents SET {column} = {value} WHERE {row}");
+            assert_eq!(db.execute(&sql, []).unwrap(), 1, "{column}");
+            let err = vault.list(&claimant, "C-1").unwrap_err();
+            assert_eq!(
+                err.kind(),
+                crate::ErrorKind::Integrity,
+                "{column}: {}",
+                err.message()
+            );
+            assert!(
+                err.message().contains("#1 of case C-1 fails its checks"),
+                "{column}: {}",
+                err.message()
+            );
+            let mut out = Vec::new();
+            let err = vault.read(&claimant, "C-1", 1, &mut out).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                crate::ErrorKind::Integrity,
+                "{column}: {}",
+                err.message()
+            );
+            assert!(out.is_empty(), "{column}: plaintext released");
+            let sql = format!("UPDATE documents SET {column} = ?1 WHERE {row}");
+            db.execute(&sql, [saved]).unwrap();
+            vault.list(&claimant, "C-1").unwrap();
+        }
+        let mut out = Vec::new();
+        vault.read(&claimant, "C-1", 1, &mut out).unwrap();
+        assert_eq!(out, b"the claimant's brief");
     }
 
     /// #1 opened for `reader`, as a read opens it.
