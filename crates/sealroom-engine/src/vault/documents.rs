@@ -1099,6 +1099,120 @@ mod tests {
         assert_eq!(out, b"the claimant's brief");
     }
 
+    /// A vault with case C-1: registrar, mediator, claimant, respondent, archivist.
+    fn vault_with_people(dir: &std::path::Path) -> (Vault, [Identity; 5]) {
+        let mut vault = Vault::init(&dir.join("v")).unwrap();
+        let people = ["R", "M", "C", "D", "A"].map(|n| Identity::generate(n).unwrap());
+        let [registrar, mediator, claimant, respondent, archivist] = &people;
+        let mut spec = crate::vault::CaseSpec::new("C-1", archivist.card());
+        spec.threshold = 1;
+        spec.mediators = vec![mediator.card()];
+        spec.parties = vec![
+            ("claimant".into(), claimant.card()),
+            ("respondent".into(), respondent.card()),
+        ];
+        vault.open_case(registrar, spec).unwrap();
+        (vault, people)
+    }
+
+    #[test]
+    fn sharing_with_every_party_is_for_briefs_and_evidence_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut vault, [_, _, claimant, respondent, _]) = vault_with_people(dir.path());
+        let before = vault.statements("C-1").unwrap().len();
+        for category in [Category::Caucus, Category::Settlement, Category::Procedural] {
+            let spec = DepositSpec::new("x.txt")
+                .category(category)
+                .share_with_all(true);
+            let err = vault
+                .deposit(&claimant, "C-1", spec, &b"x"[..])
+                .unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Usage, "{category}");
+            assert!(err.message().contains("applies only to brief and evidence"));
+        }
+        assert_eq!(
+            vault.statements("C-1").unwrap().len(),
+            before,
+            "nothing recorded"
+        );
+        for (i, category) in [Category::Brief, Category::Evidence]
+            .into_iter()
+            .enumerate()
+        {
+            let spec = DepositSpec::new("x.txt")
+                .category(category)
+                .share_with_all(true);
+            let num = vault
+                .deposit(&claimant, "C-1", spec, &b"shared"[..])
+                .unwrap()
+                .num;
+            assert_eq!(num, i as u64 + 1);
+            let mut out = Vec::new();
+            vault.read(&respondent, "C-1", num, &mut out).unwrap();
+            assert_eq!(out, b"shared");
+        }
+    }
+
+    #[test]
+    fn a_listing_counts_what_the_reader_cannot_read_and_what_the_filter_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut vault, [_, mediator, claimant, respondent, archivist]) =
+            vault_with_people(dir.path());
+        let deposit = |v: &mut Vault, who: &Identity, category, title: &str| {
+            let spec = DepositSpec::new("d.txt").category(category).title(title);
+            v.deposit(who, "C-1", spec, title.as_bytes()).unwrap().num
+        };
+        deposit(&mut vault, &claimant, Category::Brief, "claimant brief");
+        deposit(
+            &mut vault,
+            &respondent,
+            Category::Caucus,
+            "respondent caucus",
+        );
+        deposit(
+            &mut vault,
+            &claimant,
+            Category::Evidence,
+            "claimant evidence",
+        );
+        deposit(&mut vault, &claimant, Category::Settlement, "settlement");
+        let titles = |l: &Listing| {
+            l.readable
+                .iter()
+                .map(|d| d.title.clone())
+                .collect::<Vec<_>>()
+        };
+        let all = vault.list(&claimant, "C-1").unwrap();
+        assert_eq!(
+            titles(&all),
+            ["claimant brief", "claimant evidence", "settlement"]
+        );
+        assert_eq!((all.unreadable, all.filtered_out), (1, 0));
+        let filter = crate::vault::Filter {
+            category: Some(Category::Evidence),
+            ..Default::default()
+        };
+        let some = vault.list_filtered(&claimant, "C-1", &filter).unwrap();
+        assert_eq!(titles(&some), ["claimant evidence"]);
+        assert_eq!((some.unreadable, some.filtered_out), (1, 2));
+        let theirs = vault.list(&respondent, "C-1").unwrap();
+        assert_eq!(titles(&theirs), ["respondent caucus", "settlement"]);
+        assert_eq!((theirs.unreadable, theirs.filtered_out), (2, 0));
+        // Sealed: only the retained settlement is still live for the parties.
+        vault.close_case(&mediator, "C-1").unwrap();
+        vault
+            .seal(
+                &archivist,
+                "C-1",
+                "2030-01-01",
+                &dir.path().join("C-1.sealed"),
+            )
+            .unwrap();
+        let sealed = vault.list(&claimant, "C-1").unwrap();
+        assert_eq!(titles(&sealed), ["settlement"]);
+        assert_eq!((sealed.unreadable, sealed.filtered_out), (3, 0));
+    }
+
     /// #1 opened for `reader`, as a read opens it.
     fn opened(vault: &Vault, reader: &Identity) -> OpenDocument {
         let db = vault.read_tx().unwrap();
