@@ -1368,4 +1368,109 @@ mod tests {
         assert_eq!(err.kind(), crate::ErrorKind::Integrity, "{err:?}");
         assert!(err.message().contains("signed hash"), "{}", err.message());
     }
+
+    /// The blob's bytes, failing one read with `kind` at byte `at` of the second pass
+    /// (the hash check; the first reads the header).
+    struct FailingOnce {
+        inner: std::io::Cursor<Vec<u8>>,
+        at: u64,
+        kind: std::io::ErrorKind,
+        armed: bool,
+        failed: bool,
+    }
+
+    impl Read for FailingOnce {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if !self.armed {
+                return self.inner.read(buf);
+            }
+            if !self.failed && self.inner.position() >= self.at {
+                self.failed = true;
+                return Err(std::io::Error::new(self.kind, "injected"));
+            }
+            let room = (self.at.saturating_sub(self.inner.position()) as usize).max(1);
+            let n = if self.failed {
+                buf.len()
+            } else {
+                buf.len().min(room)
+            };
+            self.inner.read(&mut buf[..n])
+        }
+    }
+
+    impl std::io::Seek for FailingOnce {
+        fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+            self.armed = true;
+            self.inner.seek(to)
+        }
+    }
+
+    impl BlobRead for FailingOnce {
+        fn size(&self) -> Result<u64> {
+            Ok(self.inner.get_ref().len() as u64)
+        }
+    }
+
+    #[test]
+    fn an_interrupted_read_of_the_blob_is_retried_and_any_other_error_ends_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (vault, claimant) = vault_with_brief(dir.path(), b"the claimant's brief");
+        let doc = opened(&vault, &claimant);
+        let genuine = std::fs::read(dir.path().join("v/blobs").join(&doc.blob_sha256)).unwrap();
+        let blob = |kind| FailingOnce {
+            at: genuine.len() as u64 / 2,
+            inner: std::io::Cursor::new(genuine.clone()),
+            kind,
+            armed: false,
+            failed: false,
+        };
+        let mut out = Vec::new();
+        vault
+            .stream_plaintext(
+                &doc,
+                Box::new(blob(std::io::ErrorKind::Interrupted)),
+                &mut out,
+            )
+            .unwrap();
+        assert_eq!(out, b"the claimant's brief");
+        let mut out = Vec::new();
+        let err = vault
+            .stream_plaintext(&doc, Box::new(blob(std::io::ErrorKind::Other)), &mut out)
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Io, "{}", err.message());
+        assert!(out.is_empty(), "plaintext released after a failed check");
+    }
+
+    #[test]
+    fn a_wrap_row_replaced_by_another_of_the_readers_wraps_is_named_as_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut vault, claimant) = vault_with_brief(dir.path(), b"the claimant's brief");
+        let mut d = crate::vault::DepositSpec::new("second.txt");
+        d.category = Category::Brief;
+        vault
+            .deposit(&claimant, "C-1", d, &b"a second brief"[..])
+            .unwrap();
+        // The claimant's own wrap of #2 (a valid wrap to them, of another key) put in
+        // place of their wrap of #1.
+        let db = rusqlite::Connection::open(vault.root().join("sealroom.db")).unwrap();
+        let me = claimant.fingerprint().to_hex();
+        let changed = db
+            .execute(
+                "UPDATE wraps SET wrap = (SELECT wrap FROM wraps WHERE num = 2 AND reader = ?1) \
+                 WHERE num = 1 AND reader = ?1",
+                [&me],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+        let mut out = Vec::new();
+        let err = vault.read(&claimant, "C-1", 1, &mut out).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Integrity, "{}", err.message());
+        assert!(
+            err.message()
+                .contains("the key wrap of #1 of case C-1 is damaged or was replaced"),
+            "{}",
+            err.message()
+        );
+        assert!(out.is_empty());
+    }
 }
