@@ -892,6 +892,38 @@ fn every_kind_of_tampering_is_detected_and_named() {
             vec!["seal".into()],
         ),
         (
+            "the checkpoint signed with the vault's log key for another case, the manifest re-signed by the archivist",
+            edit(&|m| {
+                use sealroom_engine::internal::crypto::digest::{hex, sha256};
+                use sealroom_engine::internal::log::checkpoint::{Checkpoint, LogKey, LogVerifier};
+                use sealroom_engine::internal::log::receipt;
+                let find = |m: &Members, path: &str| m.iter().position(|(p, _)| p == path).unwrap();
+                let checkpoint_path = format!("{ROOT}log/checkpoint");
+                let at = find(m, &manifest);
+                let mut man = Manifest::parse(&m[at].1).unwrap();
+                // The vault operator holds the log key; the archivist signs manifests.
+                let pkcs8 = std::fs::read(s.w.dir.path().join("vault/log.key")).unwrap();
+                let key = LogKey::from_pkcs8(&receipt::key_name(&man.vault), &pkcs8).unwrap();
+                let verifier = m[find(m, &format!("{ROOT}log/verifier"))].1.clone();
+                let verifier = LogVerifier::parse(std::str::from_utf8(&verifier).unwrap().trim_end())
+                    .unwrap();
+                let cp = find(m, &checkpoint_path);
+                let honest = verifier.verify(std::str::from_utf8(&m[cp].1).unwrap()).unwrap();
+                let other = receipt::origin(&man.vault, "OTHER-2026-001");
+                let forged = Checkpoint::new(other, honest.size, honest.root).unwrap();
+                m[cp].1 = key.sign(&forged).unwrap().text.into_bytes();
+                let entry = man.members.iter_mut().find(|e| e.path == checkpoint_path).unwrap();
+                entry.sha256 = hex(&sha256(&m[cp].1));
+                entry.size = m[cp].1.len() as u64;
+                let bytes = man.to_bytes().unwrap();
+                let sig = Manifest::sign(&bytes, &s.w.archivist);
+                m[at].1 = bytes;
+                let sig_at = find(m, &format!("{ROOT}manifest.sig"));
+                m[sig_at].1 = sig.into_bytes();
+            }),
+            vec!["names another vault or case".into()],
+        ),
+        (
             "a member twice",
             edit(&|m| {
                 let dup = m.iter().find(|(p, _)| p == &meta).unwrap().clone();
