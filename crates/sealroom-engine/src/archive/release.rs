@@ -543,3 +543,90 @@ fn deposit_commitment(archive: &VerifiedArchive, num: u64) -> Result<String> {
         })
         .ok_or_else(|| Error::integrity(format!("#{num} has no deposit statement in the archive")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_name_comes_from_the_title_and_keeps_a_plain_extension() {
+        let long = "x".repeat(100);
+        let cases = [
+            (
+                1,
+                "Claimant's brief",
+                "brief.pdf",
+                "001 Claimant_s brief.pdf",
+            ),
+            (
+                1,
+                "Statement of claim",
+                "soc.PDF",
+                "001 Statement of claim.PDF",
+            ),
+            (12, "../../etc/passwd", "x.txt", "012 _.._etc_passwd.txt"),
+            (3, "Exhibit 4.pdf", "exhibit.pdf", "003 Exhibit 4.pdf"),
+            (3, "Exhibit 4.PDF", "exhibit.pdf", "003 Exhibit 4.PDF"),
+            (4, "...", "a.txt", "004 document.txt"),
+            (4, "", "a.txt", "004 document.txt"),
+            (5, "Title", "archive.tar.gz", "005 Title.gz"),
+            (6, "Title", "file.verylongx", "006 Title"),
+            (6, "Title", "file.12345678", "006 Title.12345678"),
+            (7, "Title", "file.p-f", "007 Title"),
+            (8, "Title", "README", "008 Title"),
+            (1234, "T", "a.md", "1234 T.md"),
+            (9, "tab\there", "a.md", "009 tab_here.md"),
+            (
+                9,
+                "  Mémoire (final), v2  ",
+                "m.odt",
+                "009 Mémoire (final), v2.odt",
+            ),
+        ];
+        for (num, title, original, want) in cases {
+            assert_eq!(
+                safe_name(num, title, original),
+                want,
+                "{title:?} / {original}"
+            );
+        }
+        assert_eq!(
+            safe_name(2, &long, "a.txt"),
+            format!("002 {}.txt", "x".repeat(80))
+        );
+    }
+
+    fn release(share: &str, signature: &str) -> Release {
+        Release {
+            release: ReleaseBody {
+                format: FORMAT.to_owned(),
+                case: "C-1".into(),
+                manifest_sha256: "ab".repeat(32),
+                custodian: MemberRecord::new(
+                    &Role::Custodian,
+                    &Identity::generate("K").unwrap().card(),
+                ),
+                requester: "cd".repeat(32),
+                requester_name: "R".into(),
+                share: share.into(),
+                released_at: "2026-12-01T10:00:00Z".into(),
+            },
+            signature: signature.into(),
+            kept: None,
+        }
+    }
+
+    #[test]
+    fn releases_are_the_same_when_their_body_and_signature_are() {
+        let a = release("share", "sig");
+        let mut b = a.clone();
+        b.kept = Some(b"other bytes".to_vec());
+        assert_eq!(a, b, "the kept bytes are not part of what is released");
+        let mut c = a.clone();
+        c.release.share = "another share".into();
+        assert_ne!(a, c);
+        let mut d = a.clone();
+        d.signature = "another signature".into();
+        assert_ne!(a, d);
+    }
+}
