@@ -1014,6 +1014,161 @@ fn every_kind_of_tampering_is_detected_and_named() {
     }
 }
 
+/// The archive with `change` made to its members and manifest, then made whole again by
+/// everyone whose signature an archive carries except the depositors and the charter's
+/// registrar: the archivist re-signs the seal statement (binding the changed contents)
+/// and the manifest, and the vault's operator signs a checkpoint with `log.key`, for
+/// `extra` more entries than the log holds. What still refuses such an archive is what
+/// the depositors signed.
+fn resealed(s: &Sealed, extra: u64, change: &dyn Fn(&mut Members, &mut Manifest)) -> Vec<u8> {
+    use sealroom_engine::internal::crypto::digest::{hex, sha256};
+    use sealroom_engine::internal::format::{self, MemberEntry};
+    use sealroom_engine::internal::log::checkpoint::{Checkpoint, LogKey};
+    use sealroom_engine::internal::log::statement::{Act, SignedStatement};
+    use sealroom_engine::internal::log::{merkle, receipt};
+    let mut m = members_of(&s.bytes());
+    let at = |m: &Members, path: &str| m.iter().position(|(p, _)| p == path).unwrap();
+    let mut man = Manifest::parse(&m[at(&m, format::MANIFEST)].1).unwrap();
+    change(&mut m, &mut man);
+    let entry = |path: &str, data: &[u8]| MemberEntry {
+        path: path.to_owned(),
+        sha256: hex(&sha256(data)),
+        size: data.len() as u64,
+    };
+    // The seal statement binds the contents as they are now.
+    let covered: BTreeMap<String, MemberEntry> = m
+        .iter()
+        .filter(|(p, _)| format::in_contents_digest(p))
+        .map(|(p, d)| (p.clone(), entry(p, d)))
+        .collect();
+    let log_at = at(&m, format::LOG_ENTRIES);
+    let mut entries = format::decode_entries(&m[log_at].1).unwrap();
+    let last = SignedStatement::from_entry(entries.last().unwrap()).unwrap();
+    let mut statement = last.statement().unwrap();
+    let Act::Seal(seal) = &mut statement.act else {
+        panic!("the log ends with its seal")
+    };
+    seal.contents_sha256 = format::contents_digest(&covered);
+    *entries.last_mut().unwrap() = SignedStatement::sign(&statement, &s.w.archivist)
+        .unwrap()
+        .entry();
+    m[log_at].1 = format::encode_entries(&entries);
+    // The operator's checkpoint over the new log.
+    let leaves: Vec<_> = entries.iter().map(|e| merkle::leaf_hash(e)).collect();
+    let pkcs8 = std::fs::read(s.w.dir.path().join("vault/log.key")).unwrap();
+    let key = LogKey::from_pkcs8(&receipt::key_name(&man.vault), &pkcs8).unwrap();
+    let origin = receipt::origin(&man.vault, &man.case);
+    let size = leaves.len() as u64 + extra;
+    let checkpoint = Checkpoint::new(origin, size, merkle::root(&leaves)).unwrap();
+    let cp_at = at(&m, format::LOG_CHECKPOINT);
+    m[cp_at].1 = key.sign(&checkpoint).unwrap().text.into_bytes();
+    // The archivist's manifest over every member.
+    let mut listed: Vec<MemberEntry> = m
+        .iter()
+        .filter(|(p, _)| p != format::MANIFEST && p != format::MANIFEST_SIG)
+        .map(|(p, d)| entry(p, d))
+        .collect();
+    listed.sort_by(|a, b| a.path.cmp(&b.path));
+    man.members = listed;
+    let bytes = man.to_bytes().unwrap();
+    let sig = Manifest::sign(&bytes, &s.w.archivist);
+    let man_at = at(&m, format::MANIFEST);
+    m[man_at].1 = bytes;
+    let sig_at = at(&m, format::MANIFEST_SIG);
+    m[sig_at].1 = sig.into_bytes();
+    build_tar(&m)
+}
+
+/// An archivist and a vault operator together re-sign everything they hold keys for;
+/// the deposit statements (signed by the depositors) still fix every body and index
+/// entry, and the seal statement the manifest.
+#[test]
+fn an_archive_re_signed_by_its_archivist_and_operator_still_answers_to_the_depositors() {
+    let s = sealed_world(3, 2);
+    let caucus = s.doc(Category::Caucus).num;
+    let brief = s.doc(Category::Brief).num;
+    let body = |num: u64| format!("{ROOT}docs/{num}/body.age");
+    // The harness itself: re-signing without a change gives an archive that verifies.
+    let same = resealed(&s, 0, &|_, _| {});
+    verify_bytes(&same, None).expect("a faithful re-signing verifies");
+
+    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+        (
+            "the index lists the caucus document as a brief",
+            resealed(&s, 0, &|m, _| {
+                let (_, data) = m
+                    .iter_mut()
+                    .find(|(p, _)| p == &format!("{ROOT}documents.json"))
+                    .unwrap();
+                let mut index: serde_json::Value = serde_json::from_slice(data).unwrap();
+                let doc = index
+                    .as_array_mut()
+                    .unwrap()
+                    .iter_mut()
+                    .find(|d| d["num"] == caucus)
+                    .unwrap();
+                doc["category"] = "brief".into();
+                *data = serde_json::to_vec_pretty(&index).unwrap();
+            }),
+            format!("#{caucus} in the archive differs from what the case log signs"),
+        ),
+        (
+            "the caucus document's body replaced by the brief's",
+            resealed(&s, 0, &|m, _| {
+                let other = m.iter().find(|(p, _)| p == &body(brief)).unwrap().1.clone();
+                m.iter_mut().find(|(p, _)| p == &body(caucus)).unwrap().1 = other;
+            }),
+            format!("#{caucus} in the archive differs from what the case log signs"),
+        ),
+        (
+            "one custodian's escrow share replaced by another's",
+            resealed(&s, 0, &|m, _| {
+                let shares: Vec<usize> = (0..m.len())
+                    .filter(|&i| m[i].0.starts_with(&format!("{ROOT}shares/")))
+                    .collect();
+                assert!(shares.len() >= 2, "two shares to swap");
+                m[shares[0]].1 = m[shares[1]].1.clone();
+            }),
+            "is not the escrow share the charter names".to_owned(),
+        ),
+        (
+            "the settlement's archivist wrap replaced by the procedural document's",
+            resealed(&s, 0, &|m, _| {
+                let wrap = |num: u64| format!("{ROOT}docs/{num}/archivist.age");
+                let from = wrap(s.doc(Category::Procedural).num);
+                let other = m.iter().find(|(p, _)| p == &from).unwrap().1.clone();
+                let to = wrap(s.doc(Category::Settlement).num);
+                m.iter_mut().find(|(p, _)| p == &to).unwrap().1 = other;
+            }),
+            "is not the key wrap the case log signs".to_owned(),
+        ),
+        (
+            "the manifest names another entry as the seal",
+            resealed(&s, 0, &|_, man| man.seal_entry -= 1),
+            "does not agree with the seal statement".to_owned(),
+        ),
+        (
+            "the manifest gives another sealing time",
+            resealed(&s, 0, &|_, man| {
+                man.sealed_at = "2026-01-01T00:00:00Z".into()
+            }),
+            "does not agree with the seal statement".to_owned(),
+        ),
+        (
+            "the checkpoint claims one entry more, with the log's own root",
+            resealed(&s, 1, &|_, _| {}),
+            "does not match its final checkpoint".to_owned(),
+        ),
+    ];
+    for (what, bytes, says) in &cases {
+        let msg = expect_err(what, verify_bytes(bytes, None), ErrorKind::Integrity);
+        assert!(
+            msg.contains(says.as_str()),
+            "{what}: `{says}` not in: {msg}"
+        );
+    }
+}
+
 #[test]
 fn a_file_that_is_not_an_archive_is_called_so_not_a_damaged_archive() {
     // Someone passes the wrong file (a PDF, a share release, random bytes): the error

@@ -998,4 +998,37 @@ mod tests {
             .unwrap();
         assert_eq!(ctx.replay.len, 2);
     }
+
+    #[test]
+    fn a_rewritten_entry_is_named_by_its_position_and_the_charter_as_such() {
+        let mut c = case();
+        deposit(&mut c, 0);
+        deposit(&mut c, 1);
+        let db = db(&c);
+        let cases = [
+            (
+                2,
+                "entry 2 of case C-1 is bad: it is not the one you verified before",
+            ),
+            (
+                0,
+                "entry 0 of case C-1 is bad: it is not the charter you joined",
+            ),
+        ];
+        for (seq, says) in cases {
+            let leaf =
+                format!("SELECT leaf_hash FROM statements WHERE case_id = {CASE_ID} AND seq = ?1");
+            let saved: Vec<u8> = db.query_row(&leaf, [seq], |r| r.get(0)).unwrap();
+            let set = format!(
+                "UPDATE statements SET leaf_hash = ?2 WHERE case_id = {CASE_ID} AND seq = ?1"
+            );
+            db.execute(&set, rusqlite::params![seq, vec![0u8; 32]])
+                .unwrap();
+            let err = c.vault.list(&c.claimant, "C-1").unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Integrity, "{}", err.message());
+            assert!(err.message().contains(says), "{}", err.message());
+            db.execute(&set, rusqlite::params![seq, saved]).unwrap();
+            c.vault.list(&c.claimant, "C-1").unwrap();
+        }
+    }
 }
