@@ -443,6 +443,37 @@ fn bad_releases_are_refused_and_nothing_is_written() {
     );
     assert!(msg.contains("escrow key"), "{msg}");
 
+    // A custodian's release whose share record claims this case with another escrow
+    // key, or names another case with this one's key (each signed by the custodian):
+    // either alone is refused before any share is combined.
+    let other_escrow = age::x25519::Identity::generate().to_public().to_string();
+    let forge_record = |edit: &dyn Fn(&mut ShareRecord)| {
+        let mut forged = good[1].clone();
+        let sealed = B64.decode(&forged.release.share).unwrap();
+        let plain = open_small(&sealed, requester.decryption_key())
+            .unwrap()
+            .unwrap();
+        let mut record = ShareRecord::parse(std::str::from_utf8(&plain).unwrap()).unwrap();
+        edit(&mut record);
+        forged.release.share =
+            B64.encode(seal_small(record.to_text().as_bytes(), &rc.age_recipient()).unwrap());
+        resign(forged, &w.custodians[1])
+    };
+    let forgeries = [
+        (
+            "a share record of another case",
+            forge_record(&|r| r.case = "OTHER-2026-001".into()),
+        ),
+        (
+            "a share record of another escrow key",
+            forge_record(&|r| r.escrow = other_escrow.clone()),
+        ),
+    ];
+    for (what, forged) in forgeries {
+        let msg = try_open(what, &[good[0].clone(), forged], ErrorKind::Integrity);
+        assert!(msg.contains("belongs to another case"), "{what}: {msg}");
+    }
+
     // A release made out to someone else (the claimant), used by the requester.
     let to_claimant = release(s.reader(), &w.custodians[2], &w.claimant.card()).unwrap();
     let msg = try_open(
@@ -1014,6 +1045,46 @@ fn every_kind_of_tampering_is_detected_and_named() {
     }
 }
 
+/// A case without custodians: the archivist holds the one escrow share, releases it,
+/// and no other member holds one.
+#[test]
+fn without_custodians_the_archivist_alone_holds_the_escrow_share() {
+    let s = sealed_world(0, 1);
+    let w = &s.w;
+    let rc = w.outsider.card();
+    for who in [&w.mediator, &w.claimant, &w.registrar] {
+        let msg = expect_err(
+            &format!("release by {}", who.name()),
+            release(s.reader(), who, &rc),
+            ErrorKind::Refused,
+        );
+        assert!(msg.contains("holds no escrow share"), "{msg}");
+    }
+    let r = release(s.reader(), &w.archivist, &rc).unwrap();
+    let out = w.dir.path().join("opened");
+    let opened = open(&s.archive, &[r], &w.outsider, &out).unwrap();
+    assert_eq!(opened.custodians, vec![w.archivist.name().to_owned()]);
+    assert_opened("opened with the archivist's share", &out, &s.docs);
+}
+
+/// Set `field` of document `num`'s entry in the archive's index (documents.json).
+fn edit_index(m: &mut Members, num: u64, field: &str, value: serde_json::Value) {
+    let (_, data) = m
+        .iter_mut()
+        .find(|(p, _)| p == &format!("{ROOT}documents.json"))
+        .unwrap();
+    let mut index: serde_json::Value = serde_json::from_slice(data).unwrap();
+    let doc = index
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|d| d["num"] == num)
+        .unwrap();
+    assert_ne!(doc[field], value, "{field} is changed");
+    doc[field] = value;
+    *data = serde_json::to_vec_pretty(&index).unwrap();
+}
+
 /// The archive with `change` made to its members and manifest, then made whole again by
 /// everyone whose signature an archive carries except the depositors and the charter's
 /// registrar: the archivist re-signs the seal statement (binding the changed contents)
@@ -1096,21 +1167,51 @@ fn an_archive_re_signed_by_its_archivist_and_operator_still_answers_to_the_depos
         (
             "the index lists the caucus document as a brief",
             resealed(&s, 0, &|m, _| {
-                let (_, data) = m
-                    .iter_mut()
-                    .find(|(p, _)| p == &format!("{ROOT}documents.json"))
-                    .unwrap();
-                let mut index: serde_json::Value = serde_json::from_slice(data).unwrap();
-                let doc = index
-                    .as_array_mut()
-                    .unwrap()
-                    .iter_mut()
-                    .find(|d| d["num"] == caucus)
-                    .unwrap();
-                doc["category"] = "brief".into();
-                *data = serde_json::to_vec_pretty(&index).unwrap();
+                edit_index(m, caucus, "category", "brief".into())
             }),
             format!("#{caucus} in the archive differs from what the case log signs"),
+        ),
+        (
+            "the index gives the caucus document another owner",
+            resealed(&s, 0, &|m, _| {
+                edit_index(m, caucus, "owner", "respondent".into())
+            }),
+            format!("#{caucus} in the archive differs from what the case log signs"),
+        ),
+        (
+            "the index gives the caucus document another encoding",
+            resealed(&s, 0, &|m, _| {
+                edit_index(m, caucus, "encoding", "unknown".into())
+            }),
+            format!("#{caucus} in the archive differs from what the case log signs"),
+        ),
+        (
+            "the index gives the caucus document another body hash",
+            resealed(&s, 0, &|m, _| {
+                edit_index(m, caucus, "body_sha256", "00".repeat(32).into())
+            }),
+            format!("#{caucus} in the archive differs from what the case log signs"),
+        ),
+        (
+            "the index gives the caucus document another disposition",
+            resealed(&s, 0, &|m, _| {
+                edit_index(m, caucus, "disposition", "retained".into())
+            }),
+            format!("#{caucus} in the archive differs from what the case log signs"),
+        ),
+        (
+            "the caucus document's metadata replaced by the brief's",
+            resealed(&s, 0, &|m, _| {
+                let meta = |num: u64| format!("{ROOT}docs/{num}/meta.age");
+                let other = m.iter().find(|(p, _)| p == &meta(brief)).unwrap().1.clone();
+                m.iter_mut().find(|(p, _)| p == &meta(caucus)).unwrap().1 = other;
+            }),
+            format!("#{caucus} in the archive differs from what the case log signs"),
+        ),
+        (
+            "the manifest gives another retention date",
+            resealed(&s, 0, &|_, man| man.retain_until = "2099-12-31".into()),
+            "does not agree with the seal statement".to_owned(),
         ),
         (
             "the caucus document's body replaced by the brief's",
