@@ -1064,6 +1064,14 @@ fn without_custodians_the_archivist_alone_holds_the_escrow_share() {
     let out = w.dir.path().join("opened");
     let opened = open(&s.archive, &[r], &w.outsider, &out).unwrap();
     assert_eq!(opened.custodians, vec![w.archivist.name().to_owned()]);
+    // Each written document is described as its own (number, category, title).
+    for d in &opened.documents {
+        let doc = s.docs.iter().find(|x| x.num == d.num).unwrap();
+        assert_eq!(
+            (d.category.as_str(), &d.title),
+            (doc.category.as_str(), &doc.title)
+        );
+    }
     assert_opened("opened with the archivist's share", &out, &s.docs);
 }
 
