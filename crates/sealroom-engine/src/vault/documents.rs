@@ -1473,4 +1473,16 @@ mod tests {
         );
         assert!(out.is_empty());
     }
+
+    #[test]
+    fn on_a_folder_vault_reads_are_not_recorded_ahead_of_a_rekey() {
+        // Only a vault service needs a read on record before it hands out a body; on a
+        // folder the rekey's own statement is the record.
+        let dir = tempfile::tempdir().unwrap();
+        let (vault, claimant) = vault_with_brief(dir.path(), b"the claimant's brief");
+        let before = vault.statements("C-1").unwrap().len();
+        vault.record_reads_first(&claimant, "C-1", &[1]).unwrap();
+        vault.record_reads_first(&claimant, "C-1", &[]).unwrap();
+        assert_eq!(vault.statements("C-1").unwrap().len(), before);
+    }
 }
