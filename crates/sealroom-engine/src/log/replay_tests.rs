@@ -426,6 +426,13 @@ fn reads_and_exports_need_access_and_a_basis() {
     );
     refused(&r, d, export(2), "takes it out of the case");
     ok(&mut r, d, Act::Read { num: 2 });
+    // A mediator-note leaves the case only by the mediator who wrote it.
+    ok(
+        &mut r,
+        m,
+        deposit(3, "mediators", Category::MediatorNote, false, &[m]),
+    );
+    ok(&mut r, m, export(3));
     ok(&mut r, m, Act::Close {});
     ok(&mut r, c, export(1));
     ok(&mut r, &p.archivist, seal("2030-01-01"));
